@@ -1,0 +1,106 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { Kysely, SqliteDialect } from 'kysely'
+import { DatabaseError } from '../../errors.js'
+import { describeSqliteError, sqliteCode } from './sqlite-errors.js'
+
+/** How the toolkit opens a SQLite database file it was given by path. */
+export interface SqliteOpenOptions {
+  readonly path: string
+  /** Read-only use (status, history, verify): the file must exist and is never written. */
+  readonly readonly: boolean
+  /** Create missing parent folders (only for the default database location). */
+  readonly createFolders: boolean
+  readonly lockTimeoutMs: number
+  /** Journal mode for a database this call creates; an existing database keeps its own. */
+  readonly journalModeForNew: 'wal' | 'delete'
+  /** `PRAGMA foreign_keys` for the connection. */
+  readonly foreignKeys: boolean
+  /** SQLite extensions to load into the connection (paths for `loadExtension`). */
+  readonly extensions: readonly string[]
+}
+
+export interface OpenedSqlite {
+  readonly db: Kysely<any>
+  /** Whether this call created the database file. */
+  readonly created: boolean
+}
+
+/**
+ * Opens a SQLite database file with better-sqlite3 and wraps it in Kysely, with the settings an
+ * agent database needs: a busy timeout equal to the lock timeout, foreign keys on, WAL for new
+ * databases. `synchronous` is left at SQLite's default.
+ *
+ * @throws {DatabaseError} with a one-line reason and what to do.
+ */
+export async function openSqlite(options: SqliteOpenOptions): Promise<OpenedSqlite> {
+  const path = resolve(options.path)
+  const exists = existsSync(path)
+  if (exists && statSync(path).isDirectory()) {
+    throw new DatabaseError(path, 'is a folder, not a database file', 'give the path of the database file (--db)')
+  }
+  if (!exists) {
+    if (options.readonly) {
+      throw new DatabaseError(path, 'does not exist', 'run "glorious migrate run" first, or check --db / --agent')
+    }
+    const folder = dirname(path)
+    if (!existsSync(folder)) {
+      if (!options.createFolders) {
+        throw new DatabaseError(path, `cannot be created: folder ${folder} does not exist`, 'create the folder first, or choose another --db')
+      }
+      try {
+        mkdirSync(folder, { recursive: true })
+      } catch (error) {
+        throw new DatabaseError(
+          path,
+          `cannot be created: folder ${folder} cannot be made (${(error as NodeJS.ErrnoException).code})`,
+          'check the permissions of its parent, or choose another --db',
+          error,
+        )
+      }
+    }
+  }
+
+  const { default: Database } = await import('better-sqlite3')
+  let database: InstanceType<typeof Database>
+  try {
+    database = new Database(path, {
+      readonly: options.readonly,
+      fileMustExist: options.readonly,
+      timeout: options.lockTimeoutMs,
+    })
+  } catch (error) {
+    throw describeSqliteError(error, path, options.lockTimeoutMs) ?? error
+  }
+  try {
+    // Reading the schema now surfaces "not a database" and corruption before any work starts.
+    database.prepare('SELECT count(*) FROM sqlite_schema').get()
+    for (const extension of options.extensions) database.loadExtension(extension)
+    if (!options.readonly) database.pragma(`foreign_keys = ${options.foreignKeys ? 'ON' : 'OFF'}`)
+    if (!exists && !options.readonly && options.journalModeForNew === 'wal') setWal(database, options.lockTimeoutMs)
+  } catch (error) {
+    database.close()
+    const described = describeSqliteError(error, path, options.lockTimeoutMs)
+    if (described) throw described
+    if (sqliteCode(error) === undefined && error instanceof Error && /extension/i.test(error.message)) {
+      throw new DatabaseError(path, `cannot load an extension (${error.message})`, 'check the --load-extension path', error)
+    }
+    throw error
+  }
+  return { db: new Kysely<any>({ dialect: new SqliteDialect({ database }) }), created: !exists }
+}
+
+// Several processes may create the same new database at once; switching the journal mode needs a
+// moment of exclusive access, so it is retried until the lock timeout like any other lock wait.
+function setWal(database: { pragma(source: string): unknown }, lockTimeoutMs: number): void {
+  const deadline = Date.now() + lockTimeoutMs
+  for (;;) {
+    try {
+      database.pragma('journal_mode = WAL')
+      return
+    } catch (error) {
+      if (!sqliteCode(error)?.startsWith('SQLITE_BUSY') || Date.now() > deadline) throw error
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10)
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { DuplicateVersionError, type GloriousMigrateError, InvalidMigrationNameError, SkillError } from '../errors.js'
+import { isMigrationCandidate, parseMigrationName } from './migration-name.js'
+
+/** A migration file found in a skill's migrations folder (its contents are read only when needed). */
+export interface MigrationFileRef {
+  readonly version: number
+  readonly description: string
+  readonly filename: string
+  /** Absolute path. */
+  readonly path: string
+}
+
+export interface MigrationFolder {
+  /** Valid migration files in version order. */
+  readonly files: readonly MigrationFileRef[]
+  /** Naming problems and duplicate versions; a skill with problems is not migrated. */
+  readonly problems: readonly GloriousMigrateError[]
+}
+
+/**
+ * Lists a migrations folder: every `.sql` file must be named `{version}_{description}.sql` and
+ * versions must be unique (compared as numbers). Other files and subfolders are ignored.
+ *
+ * @param dir absolute path of the folder; a missing folder means "no migrations".
+ */
+export function listMigrationFolder(dir: string, skill?: string): MigrationFolder {
+  let entries
+  try {
+    entries = readdirSync(dir, { withFileTypes: true })
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return Object.freeze({ files: [], problems: [] })
+    return Object.freeze({
+      files: [],
+      problems: [
+        new SkillError(
+          `${skill === undefined ? '' : `skill "${skill}": `}migrations folder ${dir} cannot be read (${code ?? String(error)}): check its permissions`,
+          { skill },
+        ),
+      ],
+    })
+  }
+  const files: MigrationFileRef[] = []
+  const problems: GloriousMigrateError[] = []
+  for (const entry of entries) {
+    if (!isMigrationCandidate(entry.name) || entry.isDirectory()) continue
+    const path = join(dir, entry.name)
+    const parsed = parseMigrationName(entry.name)
+    if (typeof parsed === 'string') {
+      problems.push(new InvalidMigrationNameError(entry.name, path, parsed, skill))
+      continue
+    }
+    files.push(Object.freeze({ ...parsed, filename: entry.name, path }))
+  }
+  files.sort((a, b) => a.version - b.version || (a.filename < b.filename ? -1 : 1))
+  for (let i = 1; i < files.length; i++) {
+    const previous = files[i - 1] as MigrationFileRef
+    const current = files[i] as MigrationFileRef
+    if (previous.version === current.version) {
+      problems.push(
+        new DuplicateVersionError(current.version, [previous.filename, current.filename], current.path, skill),
+      )
+    }
+  }
+  return Object.freeze({ files: Object.freeze(files), problems: Object.freeze(problems) })
+}

@@ -1,0 +1,101 @@
+import { readFileSync, statSync } from 'node:fs'
+import { basename } from 'node:path'
+import { MigrationFileError } from '../errors.js'
+import { canonicalBytes, sha256Hex } from './checksum.js'
+
+/** The default largest migration file, in bytes. One file's text is held in memory while it runs. */
+export const DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024
+
+/** A migration file read from disk: its canonical text and its checksum. */
+export interface MigrationSource {
+  /** Canonical text (BOM removed, LF line endings): exactly what is checksummed and executed. */
+  readonly text: string
+  readonly checksum: string
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * Reads a migration file and checks that it is SQL text: readable, below the size limit, valid
+ * UTF-8 and free of NUL bytes (binary files).
+ *
+ * @throws {MigrationFileError} naming the file, the problem and what to do.
+ */
+export function readMigrationSource(path: string, maxBytes: number, skill?: string): MigrationSource {
+  const filename = basename(path)
+  let bytes: Buffer
+  try {
+    const size = statSync(path).size
+    if (size > maxBytes) {
+      throw new MigrationFileError(
+        filename,
+        path,
+        `is ${formatBytes(size)}, above the ${formatBytes(maxBytes)} limit for one migration`,
+        'split it into several migrations, or raise maxFileBytes (--max-file-size)',
+        skill,
+      )
+    }
+    bytes = readFileSync(path)
+  } catch (error) {
+    if (error instanceof MigrationFileError) throw error
+    const code = (error as NodeJS.ErrnoException).code
+    throw new MigrationFileError(
+      filename,
+      path,
+      code === 'ENOENT' ? 'disappeared while migrating' : `cannot be read (${code ?? String(error)})`,
+      code === 'EACCES' ? 'make it readable by this user' : 'check the file and run again',
+      skill,
+      error,
+    )
+  }
+  return decodeMigration(bytes, path, skill)
+}
+
+/** Validates and decodes the bytes of a migration file; see {@link readMigrationSource}. */
+export function decodeMigration(bytes: Buffer, path: string, skill?: string): MigrationSource {
+  const filename = basename(path)
+  const nul = bytes.indexOf(0)
+  if (nul >= 0) {
+    throw new MigrationFileError(
+      filename,
+      path,
+      `contains a NUL byte at offset ${nul}, so it is binary, not SQL text`,
+      'replace it with the SQL text file (or move it out of migrations/)',
+      skill,
+    )
+  }
+  const canonical = canonicalBytes(bytes)
+  let text: string
+  try {
+    text = utf8.decode(canonical)
+  } catch (error) {
+    throw new MigrationFileError(
+      filename,
+      path,
+      `is not valid UTF-8 (first bad byte near offset ${firstInvalidUtf8(canonical)})`,
+      're-save it as UTF-8',
+      skill,
+      error,
+    )
+  }
+  return Object.freeze({ text, checksum: sha256Hex(canonical) })
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number
+    if (b < 0x80) continue
+    const need = b >= 0xf0 && b <= 0xf4 ? 3 : b >= 0xe0 ? 2 : b >= 0xc2 && b < 0xe0 ? 1 : -1
+    if (need < 0) return i
+    for (let k = 1; k <= need; k++) {
+      const next = bytes[i + k]
+      if (next === undefined || (next & 0xc0) !== 0x80) return i
+    }
+    i += need
+  }
+  return bytes.length
+}

@@ -1,0 +1,163 @@
+import { resolve } from 'node:path'
+import type { DatabaseOptions } from '../database.js'
+import { GloriousMigrateError, InvalidOptionError, UnexpectedError } from '../errors.js'
+import { cachedChecksum } from '../files/checksum-cache.js'
+import { listMigrationFolder } from '../files/migration-folder.js'
+import { assertSkillName } from '../files/skill-name.js'
+import { SessionHolder } from '../session-holder.js'
+import { readLedger } from './ledger.js'
+import { type MigrationInfo, planSkill } from './plan.js'
+import { type RollbackOptions, type RollbackResult, rollbackSkill } from './rollback.js'
+import { type ApplyOptions, runOptions } from './run-options.js'
+import { type AppliedMigration, type RunReport, runMigrations } from './run-migrations.js'
+import { type AfterRunOptions, afterRun } from './after-run.js'
+
+export interface MigratorOptions extends DatabaseOptions, ApplyOptions, AfterRunOptions {
+  /** The skill's name: its key in the ledger. */
+  readonly skill: string
+  /** The skill's `migrations/` folder. */
+  readonly migrationsDir: string
+}
+
+/** One migration's outcome, shaped like Kysely's `MigrationResult`. */
+export interface MigrationResult {
+  /** The file name without `.sql` (as the {@link SqlFileMigrationProvider} names it). */
+  readonly migrationName: string
+  readonly direction: 'Up'
+  readonly status: 'Success' | 'Error' | 'NotExecuted'
+  readonly skill: string
+  readonly version: number
+  readonly filename: string
+  readonly durationMs: number | undefined
+}
+
+/**
+ * What a migration run did, shaped like Kysely's `MigrationResultSet` (`{ error, results }`),
+ * plus the applied migrations in detail and warnings worth showing.
+ */
+export interface MigrationResultSet {
+  readonly error: GloriousMigrateError | undefined
+  readonly results: readonly MigrationResult[]
+  readonly applied: readonly AppliedMigration[]
+  readonly warnings: readonly string[]
+}
+
+export interface Migrator {
+  /** Applies every pending migration. Never throws: problems are in `error`. */
+  migrateToLatest(): Promise<MigrationResultSet>
+  /** Applies pending migrations up to and including `version`. Never throws. */
+  migrateTo(version: number): Promise<MigrationResultSet>
+  /** Every migration of the skill with its status, from the files and the ledger. */
+  getMigrations(): Promise<readonly MigrationInfo[]>
+  /** Removes ledger rows (never schema): `{ to: 3 }` keeps 1-3, `{ steps: 1 }` removes the newest. */
+  rollback(options?: RollbackOptions): Promise<RollbackResult>
+  /** Closes the database if the migrator opened it. */
+  destroy(): Promise<void>
+}
+
+/**
+ * Creates a migrator for one skill's migrations folder.
+ *
+ * @example
+ * ```ts
+ * const migrator = createMigrator({ database: '/path/agent.db', skill: 'notes', migrationsDir: '/path/src/notes/migrations' })
+ * const { error, results } = await migrator.migrateToLatest()
+ * if (error) console.error(error.message)
+ * await migrator.destroy()
+ * ```
+ */
+export function createMigrator(options: MigratorOptions): Migrator {
+  const skill = assertSkillName(options.skill)
+  const dir = resolve(options.migrationsDir)
+  const sessions = new SessionHolder(options)
+
+  const migrate = async (toVersion: number | undefined): Promise<MigrationResultSet> => {
+    try {
+      const folder = listMigrationFolder(dir, skill)
+      if (toVersion !== undefined) checkTarget(toVersion, folder.files.map((file) => file.version))
+      const session = await sessions.writable()
+      const report = await runMigrations(session, [{ skill, dir, folder, toVersion }], runOptions(options))
+      const after = await afterRun(session, report, [{ skill, dir }], options)
+      return resultSet(report, after)
+    } catch (error) {
+      return resultSet(failedReport(skill, error), [])
+    }
+  }
+
+  return Object.freeze({
+    migrateToLatest: () => migrate(undefined),
+    migrateTo: (version: number) => migrate(version),
+    async getMigrations() {
+      const folder = listMigrationFolder(dir, skill)
+      const session = await sessions.readable()
+      const rows = session ? await readLedger(session.db, session.dialect, [skill]) : []
+      const maxFileBytes = runOptions(options).maxFileBytes
+      const plan = planSkill({
+        skill,
+        dir,
+        files: folder.files,
+        folderProblems: folder.problems,
+        rows,
+        checksumOf: (file) => cachedChecksum(file.path, maxFileBytes, skill),
+        checksumPending: true,
+        allowMissing: options.allowMissing ?? false,
+        allowOutOfOrder: options.allowOutOfOrder ?? false,
+      })
+      return plan.migrations
+    },
+    async rollback(rollbackOptions: RollbackOptions = {}) {
+      return rollbackSkill(await sessions.writable(), skill, rollbackOptions, options.lockTimeoutMs)
+    },
+    destroy: () => sessions.close(),
+  })
+}
+
+function checkTarget(version: number, versions: readonly number[]): void {
+  if (!Number.isSafeInteger(version) || version < 1) {
+    throw new InvalidOptionError(`migrateTo needs a version number ≥ 1, got ${version}`)
+  }
+  if (!versions.includes(version)) {
+    throw new InvalidOptionError(`there is no migration with version ${version}: pick one of ${versions.join(', ') || '(none)'}`)
+  }
+}
+
+/** Turns a run report into Kysely-shaped results. */
+export function resultSet(report: RunReport, extraWarnings: readonly string[]): MigrationResultSet {
+  const results: MigrationResult[] = []
+  const applied: AppliedMigration[] = []
+  const warnings: string[] = []
+  for (const skill of report.skills) {
+    for (const migration of skill.applied) {
+      applied.push(migration)
+      results.push(result(skill.skill, migration.version, migration.filename, 'Success', migration.durationMs))
+    }
+    if (skill.failed) results.push(result(skill.skill, skill.failed.version, skill.failed.filename, 'Error', undefined))
+    for (const file of skill.notExecuted) results.push(result(skill.skill, file.version, file.filename, 'NotExecuted', undefined))
+    warnings.push(...skill.warnings)
+  }
+  warnings.push(...extraWarnings)
+  return Object.freeze({ error: report.error, results: Object.freeze(results), applied: Object.freeze(applied), warnings: Object.freeze(warnings) })
+}
+
+function result(
+  skill: string,
+  version: number,
+  filename: string,
+  status: MigrationResult['status'],
+  durationMs: number | undefined,
+): MigrationResult {
+  return Object.freeze({ migrationName: filename.replace(/\.sql$/i, ''), direction: 'Up', status, skill, version, filename, durationMs })
+}
+
+/** A report for a run that could not start (bad option, database that cannot be opened). */
+export function failedReport(skill: string, error: unknown): RunReport {
+  const problem = asMigrateError(error)
+  return {
+    error: problem,
+    skills: [{ skill, applied: [], failed: undefined, notExecuted: [], error: problem, problems: [problem], warnings: [] }],
+  }
+}
+
+export function asMigrateError(error: unknown): GloriousMigrateError {
+  return error instanceof GloriousMigrateError ? error : UnexpectedError.from(error)
+}

@@ -1,0 +1,144 @@
+import { join } from 'node:path'
+import {
+  ChecksumMismatchError,
+  type GloriousMigrateError,
+  MissingMigrationFileError,
+  OutOfOrderMigrationError,
+} from '../errors.js'
+import type { MigrationFileRef } from '../files/migration-folder.js'
+import type { LedgerRow } from './ledger.js'
+
+/** Where one migration stands. */
+export type MigrationStatus = 'applied' | 'pending' | 'checksum-mismatch' | 'missing-file' | 'out-of-order'
+
+/** One migration of a skill: a file, a ledger row, or both. */
+export interface MigrationInfo {
+  readonly skill: string
+  readonly version: number
+  readonly filename: string
+  /** Absolute path of the file (`undefined` when the file is missing). */
+  readonly path: string | undefined
+  /** Checksum of the file on disk (`undefined` when missing or not computed). */
+  readonly checksum: string | undefined
+  /** Checksum recorded in the ledger (`undefined` when not applied). */
+  readonly recordedChecksum: string | undefined
+  readonly status: MigrationStatus
+  /** ISO-8601 UTC time the migration was applied. */
+  readonly appliedAt: string | undefined
+  readonly durationMs: number | undefined
+}
+
+/** A skill's files compared with its ledger rows. */
+export interface SkillPlan {
+  readonly skill: string
+  readonly migrations: readonly MigrationInfo[]
+  /** Files to apply, in version order (empty when the skill has problems). */
+  readonly pending: readonly MigrationFileRef[]
+  /** Why this skill cannot be migrated as it stands (checksum mismatch, missing file, out of order, …). */
+  readonly problems: readonly GloriousMigrateError[]
+  /** Highest applied version, 0 when none. */
+  readonly highestApplied: number
+}
+
+export interface PlanInput {
+  readonly skill: string
+  /** The skill's migrations folder. */
+  readonly dir: string
+  readonly files: readonly MigrationFileRef[]
+  /** Problems already found in the folder (names, duplicates). */
+  readonly folderProblems: readonly GloriousMigrateError[]
+  /** This skill's ledger rows. */
+  readonly rows: readonly LedgerRow[]
+  /** Checksum of a file; may throw a {@link GloriousMigrateError} for unreadable files. */
+  readonly checksumOf: (file: MigrationFileRef) => string
+  /** Also compute checksums of pending files (for listings). */
+  readonly checksumPending?: boolean
+  readonly allowMissing?: boolean
+  readonly allowOutOfOrder?: boolean
+  /** Apply nothing above this version. */
+  readonly toVersion?: number | undefined
+}
+
+/**
+ * Compares a skill's migration files with its ledger rows. Pure apart from `checksumOf`, which
+ * is called only for applied files (and pending ones when asked), so the no-op path reads no
+ * file it does not need.
+ */
+export function planSkill(input: PlanInput): SkillPlan {
+  const problems: GloriousMigrateError[] = [...input.folderProblems]
+  const byVersion = new Map(input.files.map((file) => [file.version, file]))
+  const rowsByVersion = new Map(input.rows.map((row) => [row.version, row]))
+  const highestApplied = input.rows.reduce((max, row) => Math.max(max, row.version), 0)
+  const migrations: MigrationInfo[] = []
+
+  const safeChecksum = (file: MigrationFileRef): string | undefined => {
+    try {
+      return input.checksumOf(file)
+    } catch (error) {
+      problems.push(error as GloriousMigrateError)
+      return undefined
+    }
+  }
+
+  for (const row of input.rows) {
+    const file = byVersion.get(row.version)
+    if (!file) {
+      const expectedPath = join(input.dir, row.filename)
+      if (!input.allowMissing) problems.push(new MissingMigrationFileError(input.skill, row.version, row.filename, expectedPath))
+      migrations.push(info(input.skill, row, undefined, undefined, 'missing-file'))
+      continue
+    }
+    const checksum = safeChecksum(file)
+    if (checksum === undefined) {
+      migrations.push(info(input.skill, row, file, undefined, 'applied'))
+      continue
+    }
+    if (checksum !== row.checksum) {
+      problems.push(new ChecksumMismatchError(input.skill, file.filename, file.path, row.checksum, checksum))
+      migrations.push(info(input.skill, row, file, checksum, 'checksum-mismatch'))
+      continue
+    }
+    migrations.push(info(input.skill, row, file, checksum, 'applied'))
+  }
+
+  const pending: MigrationFileRef[] = []
+  for (const file of input.files) {
+    if (rowsByVersion.has(file.version)) continue
+    const outOfOrder = file.version < highestApplied
+    if (outOfOrder && !input.allowOutOfOrder) {
+      problems.push(new OutOfOrderMigrationError(input.skill, file.filename, file.path, file.version, highestApplied))
+    }
+    const checksum = input.checksumPending ? safeChecksum(file) : undefined
+    migrations.push(info(input.skill, undefined, file, checksum, outOfOrder ? 'out-of-order' : 'pending'))
+    if (input.toVersion === undefined || file.version <= input.toVersion) pending.push(file)
+  }
+
+  migrations.sort((a, b) => a.version - b.version)
+  return Object.freeze({
+    skill: input.skill,
+    migrations: Object.freeze(migrations),
+    pending: problems.length > 0 ? [] : Object.freeze(pending),
+    problems: Object.freeze(problems),
+    highestApplied,
+  })
+}
+
+function info(
+  skill: string,
+  row: LedgerRow | undefined,
+  file: MigrationFileRef | undefined,
+  checksum: string | undefined,
+  status: MigrationStatus,
+): MigrationInfo {
+  return Object.freeze({
+    skill,
+    version: row?.version ?? (file as MigrationFileRef).version,
+    filename: file?.filename ?? (row as LedgerRow).filename,
+    path: file?.path,
+    checksum,
+    recordedChecksum: row?.checksum,
+    status,
+    appliedAt: row?.appliedAt,
+    durationMs: row?.durationMs ?? undefined,
+  })
+}

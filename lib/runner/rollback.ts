@@ -1,0 +1,73 @@
+import type { DatabaseSession } from '../database.js'
+import { DEFAULT_LOCK_TIMEOUT_MS } from '../database.js'
+import { InvalidOptionError } from '../errors.js'
+import { type LedgerRow, deleteLedgerRows, readLedger } from './ledger.js'
+
+export interface RollbackOptions {
+  /** Keep versions up to and including this one; remove the rows above it (0 removes all). */
+  readonly to?: number | undefined
+  /** Remove the newest N rows. Default when neither is given: 1. */
+  readonly steps?: number | undefined
+}
+
+export interface RollbackResult {
+  readonly skill: string
+  /** The ledger rows removed, newest first. */
+  readonly removed: readonly LedgerRow[]
+  /** Always present: what rollback does not do. */
+  readonly warning: string
+}
+
+/** The guide's warning, shown with every rollback. */
+export const ROLLBACK_WARNING =
+  'Rollback only removes migration records; it does NOT undo SQL changes. ' +
+  'To revert schema changes, write a new migration. The removed migrations will run again on the next load.'
+
+/**
+ * Removes a skill's ledger rows, under the migration lock. The schema and data are never
+ * touched: the removed migrations become pending and run again on the next load.
+ *
+ * @throws {InvalidOptionError | LockTimeoutError | DatabaseError}
+ */
+export async function rollbackSkill(
+  session: DatabaseSession,
+  skill: string,
+  options: RollbackOptions,
+  lockTimeoutMs = DEFAULT_LOCK_TIMEOUT_MS,
+): Promise<RollbackResult> {
+  const keepUpTo = await (async () => {
+    if (options.to !== undefined && options.steps !== undefined) {
+      throw new InvalidOptionError('rollback takes "to" or "steps", not both')
+    }
+    if (options.to !== undefined && (!Number.isSafeInteger(options.to) || options.to < 0)) {
+      throw new InvalidOptionError(`rollback "to" must be a version ≥ 0, got ${options.to}`)
+    }
+    if (options.steps !== undefined && (!Number.isSafeInteger(options.steps) || options.steps < 1)) {
+      throw new InvalidOptionError(`rollback "steps" must be a whole number ≥ 1, got ${options.steps}`)
+    }
+    return options.to
+  })()
+  const { db, dialect } = session
+  const restore = await dialect.prepareConnection(db, lockTimeoutMs)
+  try {
+    try {
+      await dialect.beginLockedTransaction(db)
+    } catch (error) {
+      throw dialect.describeError(error, session.label, lockTimeoutMs) ?? error
+    }
+    try {
+      const rows = [...(await readLedger(db, dialect, [skill]))].sort((a, b) => b.version - a.version)
+      const removed =
+        keepUpTo !== undefined ? rows.filter((row) => row.version > keepUpTo) : rows.slice(0, options.steps ?? 1)
+      const lowestRemoved = removed.at(-1)
+      if (lowestRemoved) await deleteLedgerRows(db, skill, lowestRemoved.version - 1)
+      await dialect.commit(db)
+      return Object.freeze({ skill, removed: Object.freeze(removed), warning: ROLLBACK_WARNING })
+    } catch (error) {
+      await dialect.rollback(db).catch(() => undefined)
+      throw dialect.describeError(error, session.label, lockTimeoutMs) ?? error
+    }
+  } finally {
+    await restore()
+  }
+}

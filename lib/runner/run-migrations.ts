@@ -1,0 +1,402 @@
+import { performance } from 'node:perf_hooks'
+import type { MigrationDialect, SchemaObject, TransactionMode } from '../dialects/dialect.js'
+import { GloriousMigrateError, UnexpectedError } from '../errors.js'
+import { checkForeignKeys, runStatements } from './execute-statements.js'
+import { cachedChecksum, rememberChecksum } from '../files/checksum-cache.js'
+import type { MigrationFileRef, MigrationFolder } from '../files/migration-folder.js'
+import type { DatabaseSession } from '../database.js'
+import { type LedgerRow, RESERVED_TABLES, ensureLedger, insertLedgerRow, readLedger, recordOwnership } from './ledger.js'
+import { diffSchemaObjects, hasOwnershipChanges } from './ownership.js'
+import { type SkillPlan, planSkill } from './plan.js'
+import { type PreparedMigration, prepareMigration } from './prepared-migration.js'
+
+/** One skill's migrations to run. */
+export interface RunTarget {
+  readonly skill: string
+  /** The skill's migrations folder. */
+  readonly dir: string
+  readonly folder: MigrationFolder
+  /** Apply nothing above this version. */
+  readonly toVersion?: number | undefined
+}
+
+export interface RunOptions {
+  readonly allowMissing: boolean
+  readonly allowOutOfOrder: boolean
+  readonly lockTimeoutMs: number
+  readonly maxFileBytes: number
+  /** Called as each migration finishes inside its transaction (before the commit), for progress display. */
+  readonly onProgress?: ((event: { readonly done: number; readonly total: number; readonly migration: AppliedMigration }) => void) | undefined
+}
+
+/** A migration that ran and was committed. */
+export interface AppliedMigration {
+  readonly skill: string
+  readonly version: number
+  readonly filename: string
+  readonly path: string
+  readonly checksum: string
+  readonly appliedAt: string
+  readonly durationMs: number
+  readonly statements: number
+  readonly mode: TransactionMode
+}
+
+/** What a run did for one skill. */
+export interface SkillRunResult {
+  readonly skill: string
+  readonly applied: readonly AppliedMigration[]
+  /** The migration that failed, if one did. */
+  readonly failed: MigrationFileRef | undefined
+  /** Pending migrations that were not attempted because of the failure or problem. */
+  readonly notExecuted: readonly MigrationFileRef[]
+  /** Why the skill stopped (the first problem), if it did. */
+  readonly error: GloriousMigrateError | undefined
+  /** Every problem found for the skill (checksum mismatches, missing files, …). */
+  readonly problems: readonly GloriousMigrateError[]
+  readonly warnings: readonly string[]
+}
+
+export interface RunReport {
+  readonly skills: readonly SkillRunResult[]
+  /** The first error of the run, if any. */
+  readonly error: GloriousMigrateError | undefined
+}
+
+interface SkillState {
+  readonly target: RunTarget
+  plan: SkillPlan | undefined
+  cursor: number
+  readonly applied: AppliedMigration[]
+  readonly warnings: string[]
+  problems: readonly GloriousMigrateError[]
+  error: GloriousMigrateError | undefined
+  failed: MigrationFileRef | undefined
+  done: boolean
+}
+
+interface Step {
+  readonly state: SkillState
+  readonly file: MigrationFileRef
+}
+
+/**
+ * Applies the pending migrations of several skills to one database, safely:
+ *
+ * - the state is read without a lock first, so a run with nothing to do takes no lock and
+ *   writes nothing;
+ * - otherwise the database's migration lock is taken (SQLite: `BEGIN IMMEDIATE`, waited for up
+ *   to `lockTimeoutMs`) and the ledger read again under it, so concurrent migrators serialise and
+ *   each migration runs exactly once;
+ * - consecutive migrations share one transaction, each inside its own savepoint together with
+ *   its ledger row: a failing migration is rolled back alone, the ones before it commit;
+ * - migrations that switch foreign keys off run in their own transaction with foreign keys off
+ *   and are checked for violations before they commit; `no-transaction` ones run alone,
+ *   serialised by the dialect's session lock;
+ * - a skill with a problem (checksum mismatch, bad file, failure) stops; other skills go on.
+ *
+ * Never throws for migration problems: they are in the report.
+ */
+export async function runMigrations(
+  session: DatabaseSession,
+  targets: readonly RunTarget[],
+  options: RunOptions,
+): Promise<RunReport> {
+  const { db, dialect } = session
+  const states: SkillState[] = targets.map((target) => ({
+    target,
+    plan: undefined,
+    cursor: 0,
+    applied: [],
+    warnings: [],
+    problems: [],
+    error: undefined,
+    failed: undefined,
+    done: false,
+  }))
+  const describe = (error: unknown): GloriousMigrateError =>
+    error instanceof GloriousMigrateError ? error : (dialect.describeError(error, session.label, options.lockTimeoutMs) ?? UnexpectedError.from(error))
+
+  const replan = async (): Promise<void> => {
+    const active = states.filter((state) => !state.done)
+    const rows = await readLedger(db, dialect, active.map((state) => state.target.skill))
+    const bySkill = groupBySkill(rows)
+    for (const state of active) {
+      const { target } = state
+      state.plan = planSkill({
+        skill: target.skill,
+        dir: target.dir,
+        files: target.folder.files,
+        folderProblems: target.folder.problems,
+        rows: bySkill.get(target.skill) ?? [],
+        checksumOf: (file) => cachedChecksum(file.path, options.maxFileBytes, target.skill),
+        allowMissing: options.allowMissing,
+        allowOutOfOrder: options.allowOutOfOrder,
+        toVersion: target.toVersion,
+      })
+      state.cursor = 0
+      state.problems = state.plan.problems
+      if (state.plan.problems.length > 0) stop(state, state.plan.problems[0] as GloriousMigrateError, undefined)
+    }
+  }
+  const firstPending = (): Step | undefined => {
+    for (const state of states) {
+      const file = state.done ? undefined : state.plan?.pending[state.cursor]
+      if (file) return { state, file }
+    }
+    return undefined
+  }
+  const totalPending = (): number =>
+    states.reduce((sum, state) => sum + (state.done ? 0 : (state.plan?.pending.length ?? 0) - state.cursor), 0)
+
+  const prepared = new Map<string, PreparedMigration>()
+  const prepare = (step: Step): PreparedMigration | undefined => {
+    const cached = prepared.get(step.file.path)
+    if (cached) return cached
+    try {
+      const migration = prepareMigration(dialect, step.state.target.skill, step.file, options.maxFileBytes)
+      prepared.set(step.file.path, migration)
+      return migration
+    } catch (error) {
+      stop(step.state, describe(error), step.file)
+      return undefined
+    }
+  }
+
+  try {
+    await replan()
+  } catch (error) {
+    return finish(states, describe(error))
+  }
+  if (!firstPending()) return finish(states, undefined)
+
+  let restoreConnection: (() => Promise<void>) | undefined
+  let fatal: GloriousMigrateError | undefined
+  try {
+    restoreConnection = await dialect.prepareConnection(db, options.lockTimeoutMs)
+    let done = 0
+    let total = totalPending()
+    let lastHead: string | undefined
+    for (;;) {
+      const head = firstPending()
+      if (!head) break
+      const first = prepare(head)
+      if (!first) continue
+      const mode = first.analysis.mode
+      // Guard against spinning when the locked re-read keeps disagreeing with the optimistic one.
+      const headKey = `${mode}:${head.file.path}`
+      if (headKey === lastHead) throw new Error(`internal: no progress on ${head.file.path}`)
+      lastHead = headKey
+
+      let foreignKeysWereOn = false
+      let releaseSessionLock: (() => Promise<void>) | undefined
+      let inTransaction = false
+      const batch: Step[] = []
+      const batchApplied: AppliedMigration[] = []
+      try {
+        if (mode === 'foreign-keys-off') {
+          foreignKeysWereOn = await dialect.foreignKeysEnabled(db)
+          if (foreignKeysWereOn) await dialect.setForeignKeys(db, false)
+        }
+        if (mode === 'no-transaction') releaseSessionLock = await dialect.acquireSessionLock(db, options.lockTimeoutMs)
+        await dialect.beginLockedTransaction(db)
+        inTransaction = true
+        await replan()
+        total = done + totalPending()
+
+        let ledgerReady = false
+        let objects: readonly SchemaObject[] | undefined
+        let schemaVersion: string | undefined
+        let savepoints = 0
+        for (;;) {
+          const step = firstPending()
+          if (!step) break
+          const migration = prepare(step)
+          if (!migration) continue
+          if (migration.analysis.mode !== mode) break
+          step.state.warnings.push(...migration.warnings)
+
+          if (mode === 'no-transaction') {
+            // Nothing was written in this transaction: it only re-read the ledger under the lock.
+            await dialect.rollback(db)
+            inTransaction = false
+            const applied = await runOutsideTransaction(session, migration, options, describe)
+            prepared.delete(step.file.path)
+            if (applied instanceof GloriousMigrateError) {
+              stop(step.state, applied, step.file)
+            } else {
+              step.state.cursor++
+              batch.push(step)
+              batchApplied.push(applied)
+            }
+            break
+          }
+
+          objects ??= await dialect.listSchemaObjects(db)
+          schemaVersion ??= await dialect.schemaVersion(db)
+          const savepoint = `glorious_migration_${++savepoints}`
+          await dialect.savepoint(db, savepoint)
+          try {
+            const baseline = mode === 'foreign-keys-off' ? await dialect.foreignKeyViolations(db) : []
+            const started = performance.now()
+            await runStatements(session, migration, options.lockTimeoutMs, false)
+            if (mode === 'foreign-keys-off') await checkForeignKeys(session, migration, baseline)
+            const durationMs = Math.round(performance.now() - started)
+            if (!ledgerReady) await ensureLedger(db, dialect)
+            const applied = appliedMigration(migration, durationMs)
+            await insertLedgerRow(db, ledgerRow(applied))
+            const versionAfter = await dialect.schemaVersion(db)
+            if (versionAfter !== schemaVersion) {
+              const after = await dialect.listSchemaObjects(db)
+              const changes = diffSchemaObjects(objects, after, RESERVED_TABLES, migration.analysis.renamesTables)
+              if (hasOwnershipChanges(changes)) {
+                await recordOwnership(db, { skill: migration.skill, version: migration.file.version, ...changes })
+              }
+              objects = after
+              schemaVersion = await dialect.schemaVersion(db)
+            }
+            await dialect.releaseSavepoint(db, savepoint)
+            ledgerReady = true
+            step.state.cursor++
+            batch.push(step)
+            batchApplied.push(applied)
+            options.onProgress?.({ done: ++done, total, migration: applied })
+          } catch (error) {
+            const problem = describe(error)
+            try {
+              await dialect.rollbackToSavepoint(db, savepoint)
+            } catch {
+              // The database abandoned the whole transaction (I/O error, disk full): nothing of
+              // this batch survives, so report the database error for the run.
+              inTransaction = false
+              throw problem
+            }
+            stop(step.state, problem, step.file)
+          } finally {
+            prepared.delete(step.file.path)
+          }
+          if (mode === 'foreign-keys-off') break
+        }
+        if (inTransaction) {
+          inTransaction = false
+          if (batch.length > 0) await dialect.commit(db)
+          else await dialect.rollback(db)
+        }
+        batch.forEach((step, index) => {
+          const applied = batchApplied[index] as AppliedMigration
+          step.state.applied.push(applied)
+          rememberChecksum(applied.path, applied.checksum)
+        })
+        if (batch.length > 0) lastHead = undefined
+      } catch (error) {
+        if (inTransaction) await dialect.rollback(db).catch(() => undefined)
+        // Migrations of an abandoned batch did not happen: give their skills the cursor back.
+        for (const step of batch) step.state.cursor--
+        throw error
+      } finally {
+        if (foreignKeysWereOn) await dialect.setForeignKeys(db, true).catch(() => undefined)
+        if (releaseSessionLock) await releaseSessionLock().catch(() => undefined)
+      }
+    }
+  } catch (error) {
+    fatal = describe(error)
+  } finally {
+    await restoreConnection?.().catch(() => undefined)
+  }
+  return finish(states, fatal)
+}
+
+async function runOutsideTransaction(
+  session: DatabaseSession,
+  migration: PreparedMigration,
+  options: RunOptions,
+  describe: (error: unknown) => GloriousMigrateError,
+): Promise<AppliedMigration | GloriousMigrateError> {
+  const { db, dialect } = session
+  try {
+    const before = await dialect.listSchemaObjects(db)
+    const started = performance.now()
+    await runStatements(session, migration, options.lockTimeoutMs, true)
+    const durationMs = Math.round(performance.now() - started)
+    const after = await dialect.listSchemaObjects(db)
+    const applied = appliedMigration(migration, durationMs)
+    await dialect.beginLockedTransaction(db)
+    try {
+      await ensureLedger(db, dialect)
+      await insertLedgerRow(db, ledgerRow(applied))
+      const changes = diffSchemaObjects(before, after, RESERVED_TABLES, migration.analysis.renamesTables)
+      if (hasOwnershipChanges(changes)) {
+        await recordOwnership(db, { skill: migration.skill, version: migration.file.version, ...changes })
+      }
+      await dialect.commit(db)
+    } catch (error) {
+      await dialect.rollback(db).catch(() => undefined)
+      throw error
+    }
+    return applied
+  } catch (error) {
+    return describe(error)
+  }
+}
+
+function appliedMigration(migration: PreparedMigration, durationMs: number): AppliedMigration {
+  return Object.freeze({
+    skill: migration.skill,
+    version: migration.file.version,
+    filename: migration.file.filename,
+    path: migration.file.path,
+    checksum: migration.checksum,
+    appliedAt: new Date().toISOString(),
+    durationMs,
+    statements: migration.statements.length,
+    mode: migration.analysis.mode,
+  })
+}
+
+function ledgerRow(applied: AppliedMigration): LedgerRow {
+  return {
+    skill: applied.skill,
+    version: applied.version,
+    filename: applied.filename,
+    checksum: applied.checksum,
+    appliedAt: applied.appliedAt,
+    durationMs: applied.durationMs,
+  }
+}
+
+function stop(state: SkillState, error: GloriousMigrateError, failed: MigrationFileRef | undefined): void {
+  state.error ??= error
+  if (!state.problems.includes(error)) state.problems = [...state.problems, error]
+  state.failed ??= failed
+  state.done = true
+}
+
+function groupBySkill(rows: readonly LedgerRow[]): Map<string, LedgerRow[]> {
+  const bySkill = new Map<string, LedgerRow[]>()
+  for (const row of rows) {
+    const list = bySkill.get(row.skill)
+    if (list) list.push(row)
+    else bySkill.set(row.skill, [row])
+  }
+  return bySkill
+}
+
+function finish(states: readonly SkillState[], fatal: GloriousMigrateError | undefined): RunReport {
+  const skills = states.map((state): SkillRunResult => {
+    const pending = state.plan?.pending ?? []
+    const remaining = pending.slice(state.cursor).filter((file) => file !== state.failed)
+    const error = state.error ?? (remaining.length > 0 ? fatal : undefined)
+    return Object.freeze({
+      skill: state.target.skill,
+      applied: Object.freeze([...state.applied]),
+      failed: state.failed,
+      notExecuted: Object.freeze(remaining),
+      error,
+      problems: Object.freeze(state.problems.length > 0 ? [...state.problems] : error ? [error] : []),
+      warnings: Object.freeze([...state.warnings]),
+    })
+  })
+  const error = fatal ?? skills.find((skill) => skill.error)?.error
+  return Object.freeze({ skills: Object.freeze(skills), error })
+}
+

@@ -1,0 +1,88 @@
+import { resolve } from 'node:path'
+import type { Kysely, Migration, MigrationProvider } from 'kysely'
+import type { MigrationDialect } from '../dialects/dialect.js'
+import { sqliteDialect } from '../dialects/sqlite/sqlite-dialect.js'
+import { listMigrationFolder } from '../files/migration-folder.js'
+import { DEFAULT_MAX_FILE_BYTES } from '../files/migration-source.js'
+import { parseMigrationName } from '../files/migration-name.js'
+import { prepareMigration } from './prepared-migration.js'
+
+export interface SqlFileMigrationProviderProps {
+  /** The skill's `migrations/` folder. */
+  readonly migrationsDir: string
+  /** Used in error messages. */
+  readonly skill?: string | undefined
+  /** @default SQLite */
+  readonly dialect?: MigrationDialect | undefined
+  readonly maxFileBytes?: number | undefined
+}
+
+/**
+ * A Kysely `MigrationProvider` for a folder of `{version}_{description}.sql` files, for use with
+ * Kysely's own `Migrator`. It enforces the naming rules (an invalid name or a duplicate version
+ * throws), splits each file into statements the way the database's client would, refuses what
+ * the runner refuses, and runs each file inside a savepoint so it applies completely or not at
+ * all. Migration names are the file names without `.sql`; pass {@link compareMigrationNames} as
+ * the Migrator's `nameComparator` so that `9_x` runs before `10_y`.
+ *
+ * Kysely's Migrator does not store checksums and takes no lock on SQLite; `createMigrator`
+ * (which shares this provider's building blocks) does both.
+ *
+ * @example
+ * ```ts
+ * const migrator = new Migrator({
+ *   db,
+ *   provider: new SqlFileMigrationProvider({ migrationsDir: './src/notes/migrations' }),
+ *   nameComparator: compareMigrationNames,
+ * })
+ * await migrator.migrateToLatest()
+ * ```
+ */
+export class SqlFileMigrationProvider implements MigrationProvider {
+  readonly #props: Required<Omit<SqlFileMigrationProviderProps, 'skill'>> & { skill: string | undefined }
+
+  constructor(props: SqlFileMigrationProviderProps) {
+    this.#props = Object.freeze({
+      migrationsDir: resolve(props.migrationsDir),
+      skill: props.skill,
+      dialect: props.dialect ?? sqliteDialect,
+      maxFileBytes: props.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+    })
+  }
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const { migrationsDir, skill, dialect, maxFileBytes } = this.#props
+    const folder = listMigrationFolder(migrationsDir, skill)
+    if (folder.problems[0]) throw folder.problems[0]
+    const migrations: Record<string, Migration> = {}
+    for (const file of folder.files) {
+      migrations[file.filename.replace(/\.sql$/, '')] = {
+        async up(db: Kysely<any>): Promise<void> {
+          const migration = prepareMigration(dialect, skill ?? '(provider)', file, maxFileBytes)
+          if (migration.analysis.mode !== 'transaction') {
+            for (const statement of migration.statements) await dialect.executeStatement(db, statement.sql)
+            return
+          }
+          await dialect.savepoint(db, 'glorious_provider_up')
+          try {
+            for (const statement of migration.statements) await dialect.executeStatement(db, statement.sql)
+            await dialect.releaseSavepoint(db, 'glorious_provider_up')
+          } catch (error) {
+            await dialect.rollbackToSavepoint(db, 'glorious_provider_up')
+            throw error
+          }
+        },
+      }
+    }
+    return migrations
+  }
+}
+
+/** Orders migration names by their numeric version (`9_x` before `10_y`); a `nameComparator` for Kysely's Migrator. */
+export function compareMigrationNames(a: string, b: string): number {
+  const versionOf = (name: string): number => {
+    const parsed = parseMigrationName(`${name}.sql`)
+    return typeof parsed === 'string' ? Number.MAX_SAFE_INTEGER : parsed.version
+  }
+  return versionOf(a) - versionOf(b) || (a < b ? -1 : a > b ? 1 : 0)
+}

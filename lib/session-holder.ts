@@ -1,0 +1,41 @@
+import { existsSync } from 'node:fs'
+import { type DatabaseOptions, type DatabaseSession, openDatabase, resolveDatabasePath } from './database.js'
+
+/**
+ * Opens the database lazily, at most once, and upgrades a read-only session to a writable one
+ * when a write is needed. Read-only use of a database that does not exist opens nothing.
+ */
+export class SessionHolder {
+  readonly #options: DatabaseOptions
+  #session: DatabaseSession | undefined
+  #writable = false
+
+  constructor(options: DatabaseOptions) {
+    this.#options = options
+  }
+
+  /** A writable session (creates the database when needed). */
+  async writable(): Promise<DatabaseSession> {
+    if (this.#session && this.#writable) return this.#session
+    await this.close()
+    this.#session = await openDatabase(this.#options, { readonly: false })
+    this.#writable = true
+    return this.#session
+  }
+
+  /** A session for reading, or `undefined` when the database file does not exist yet. */
+  async readable(): Promise<DatabaseSession | undefined> {
+    if (this.#session) return this.#session
+    if (typeof this.#options.database !== 'object' && !existsSync(resolveDatabasePath(this.#options).path)) return undefined
+    this.#session = await openDatabase(this.#options, { readonly: true })
+    this.#writable = typeof this.#options.database === 'object'
+    return this.#session
+  }
+
+  async close(): Promise<void> {
+    const session = this.#session
+    this.#session = undefined
+    this.#writable = false
+    await session?.close()
+  }
+}

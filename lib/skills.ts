@@ -1,0 +1,128 @@
+import { existsSync, statSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import type { DatabaseOptions } from './database.js'
+import { listMigrationFolder } from './files/migration-folder.js'
+import { type Skill, readSkill } from './files/skill.js'
+import { assertSkillName } from './files/skill-name.js'
+import { SessionHolder } from './session-holder.js'
+import { type AfterRunOptions, afterRun } from './runner/after-run.js'
+import { runLegacySchema } from './runner/legacy-schema.js'
+import { type MigrationResultSet, asMigrateError, failedReport, resultSet } from './runner/migrator.js'
+import { type ApplyOptions, runOptions } from './runner/run-options.js'
+import { type RunReport, type SkillRunResult, runMigrations } from './runner/run-migrations.js'
+
+/** A skill to migrate: its name and its migrations folder. */
+export interface SkillMigrations {
+  readonly name: string
+  readonly migrationsDir: string
+}
+
+export interface MigrateSkillsOptions extends DatabaseOptions, ApplyOptions, AfterRunOptions {}
+
+/** What a multi-skill run did, per skill and in total. */
+export interface SkillsRunResult extends MigrationResultSet {
+  readonly skills: readonly SkillRunResult[]
+}
+
+/**
+ * Applies the pending migrations of several skills in one run: one lock, consecutive migrations
+ * batched in one transaction with a savepoint each. A skill with a problem stops and is
+ * reported; the others go on. Never throws.
+ *
+ * @example
+ * ```ts
+ * const { error, skills } = await migrateSkills(discoverSkills(['./skills']), { database: 'agent.db' })
+ * ```
+ */
+export async function migrateSkills(
+  skills: readonly (Skill | SkillMigrations)[],
+  options: MigrateSkillsOptions = {},
+): Promise<SkillsRunResult> {
+  const sessions = new SessionHolder(options)
+  try {
+    const targets = skills.map((skill) => {
+      const name = assertSkillName(skill.name)
+      const dir = resolve(skill.migrationsDir)
+      return { skill: name, dir, folder: listMigrationFolder(dir, name) }
+    })
+    const session = await sessions.writable()
+    const report = await runMigrations(session, targets, runOptions(options))
+    const warnings = await afterRun(session, report, targets, options)
+    return { ...resultSet(report, warnings), skills: report.skills }
+  } catch (error) {
+    const report = failedReport(skills[0]?.name ?? '(none)', error)
+    return { ...resultSet(report, []), skills: report.skills }
+  } finally {
+    await sessions.close()
+  }
+}
+
+export interface LoadSkillResult extends MigrationResultSet {
+  /** The skill as read from its folder (`undefined` when the folder is not a valid skill). */
+  readonly skill: Skill | undefined
+  /** How its schema is managed: numbered migrations, a legacy schema.sql, or neither. */
+  readonly kind: 'migrations' | 'legacy-schema' | 'none'
+}
+
+/**
+ * What the framework does when it loads a skill: reads `skill.json`, finds
+ * `src/<name>/migrations/` (or `migrations/`) and applies what is pending; a skill with only a
+ * legacy `schema.sql` gets that file executed. Never throws.
+ *
+ * @example
+ * ```ts
+ * const { error } = await loadSkill('./skills/notes', { database: 'agent.db' })
+ * if (error) throw error // do not start a skill whose schema is not in place
+ * ```
+ */
+export async function loadSkill(folder: string, options: MigrateSkillsOptions = {}): Promise<LoadSkillResult> {
+  let skill: Skill
+  try {
+    skill = readSkill(folder)
+  } catch (error) {
+    return { ...resultSet(failedReport('(unknown)', error), []), skill: undefined, kind: 'none' }
+  }
+  if (isDirectory(skill.migrationsDir)) {
+    return { ...(await migrateSkills([skill], options)), skill, kind: 'migrations' }
+  }
+  if (skill.schemaFile) {
+    return { ...(await initSkillSchema(skill.name, skill.schemaFile, options)), skill, kind: 'legacy-schema' }
+  }
+  return { ...resultSet({ skills: [], error: undefined }, []), skill, kind: 'none' }
+}
+
+/**
+ * The guide's `init_skill_schema`: when a `migrations/` folder sits beside `schema.sql`, its
+ * migrations are applied; otherwise the legacy `schema.sql` is executed (atomically). Never
+ * throws.
+ */
+export async function initSkillSchema(
+  skillName: string,
+  schemaPath: string,
+  options: MigrateSkillsOptions = {},
+): Promise<MigrationResultSet> {
+  const migrationsDir = join(dirname(resolve(schemaPath)), 'migrations')
+  if (isDirectory(migrationsDir)) return migrateSkills([{ name: skillName, migrationsDir }], options)
+  const sessions = new SessionHolder(options)
+  try {
+    const skill = assertSkillName(skillName)
+    const path = resolve(schemaPath)
+    if (!existsSync(path)) return resultSet({ skills: [], error: undefined }, [])
+    const session = await sessions.writable()
+    await runLegacySchema(session, skill, path, runOptions(options))
+    const report: RunReport = { skills: [], error: undefined }
+    return resultSet(report, await afterRun(session, report, [{ skill, dir: migrationsDir }], options))
+  } catch (error) {
+    return resultSet(failedReport(skillName, asMigrateError(error)), [])
+  } finally {
+    await sessions.close()
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}

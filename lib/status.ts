@@ -1,0 +1,131 @@
+import { type DatabaseOptions, missingDatabase } from './database.js'
+import type { GloriousMigrateError } from './errors.js'
+import { cachedChecksum } from './files/checksum-cache.js'
+import { listMigrationFolder } from './files/migration-folder.js'
+import { DEFAULT_MAX_FILE_BYTES } from './files/migration-source.js'
+import { SessionHolder } from './session-holder.js'
+import { type LedgerRow, readLedger } from './runner/ledger.js'
+import { type MigrationInfo, planSkill } from './runner/plan.js'
+import type { SkillMigrations } from './skills.js'
+
+/** Where a skill stands, worst first. */
+export type SkillState =
+  | 'checksum-mismatch'
+  | 'missing-file'
+  | 'out-of-order'
+  | 'invalid-files'
+  | 'not-found'
+  | 'pending'
+  | 'ok'
+
+/** One line of `status`. */
+export interface SkillStatus {
+  readonly skill: string
+  /** Highest applied version (0 when none). */
+  readonly version: number
+  /** Number of applied migrations. */
+  readonly migrations: number
+  /** Number of pending migrations. */
+  readonly pending: number
+  readonly state: SkillState
+  /** The migrations folder, when the skill was found on disk. */
+  readonly migrationsDir: string | undefined
+  readonly problems: readonly GloriousMigrateError[]
+  /** Every migration with its status (empty for skills not found on disk). */
+  readonly details: readonly MigrationInfo[]
+}
+
+export interface StatusOptions extends DatabaseOptions {
+  /** Skills found on disk (e.g. with `discoverSkills`). Skills only in the ledger are listed too. */
+  readonly skills: readonly SkillMigrations[]
+  /** Only this skill. */
+  readonly skill?: string | undefined
+  readonly maxFileBytes?: number | undefined
+  readonly allowMissing?: boolean | undefined
+  readonly allowOutOfOrder?: boolean | undefined
+}
+
+/**
+ * The state of every skill in the ledger and every skill given: highest version, applied and
+ * pending counts, and a state (ok, pending, checksum-mismatch, missing-file, out-of-order, …).
+ * Read-only: never creates or writes the database.
+ *
+ * @throws {DatabaseError} when the database does not exist or cannot be read.
+ */
+export async function getStatus(options: StatusOptions): Promise<readonly SkillStatus[]> {
+  const sessions = new SessionHolder(options)
+  try {
+    const session = await sessions.readable()
+    if (!session) throw missingDatabase(options)
+    const rows = await readLedger(session.db, session.dialect).catch((error) => {
+      throw session.dialect.describeError(error, session.label, 0) ?? error
+    })
+    return statusFromRows(rows, options)
+  } finally {
+    await sessions.close()
+  }
+}
+
+/** {@link getStatus} from ledger rows already read (no database access). */
+export function statusFromRows(rows: readonly LedgerRow[], options: StatusOptions): readonly SkillStatus[] {
+  const bySkill = new Map<string, LedgerRow[]>()
+  for (const row of rows) bySkill.set(row.skill, [...(bySkill.get(row.skill) ?? []), row])
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES
+  const result: SkillStatus[] = []
+  const seen = new Set<string>()
+  for (const skill of options.skills) {
+    if (options.skill !== undefined && skill.name !== options.skill) continue
+    seen.add(skill.name)
+    const folder = listMigrationFolder(skill.migrationsDir, skill.name)
+    const plan = planSkill({
+      skill: skill.name,
+      dir: skill.migrationsDir,
+      files: folder.files,
+      folderProblems: folder.problems,
+      rows: bySkill.get(skill.name) ?? [],
+      checksumOf: (file) => cachedChecksum(file.path, maxFileBytes, skill.name),
+      allowMissing: options.allowMissing ?? false,
+      allowOutOfOrder: options.allowOutOfOrder ?? false,
+    })
+    const applied = plan.migrations.filter((m) => m.status === 'applied' || m.status === 'checksum-mismatch' || m.status === 'missing-file')
+    const pending = plan.migrations.filter((m) => m.status === 'pending' || m.status === 'out-of-order')
+    result.push(
+      Object.freeze({
+        skill: skill.name,
+        version: plan.highestApplied,
+        migrations: applied.length,
+        pending: pending.length,
+        state: stateOf(plan.problems, pending.length),
+        migrationsDir: skill.migrationsDir,
+        problems: plan.problems,
+        details: plan.migrations,
+      }),
+    )
+  }
+  for (const [skill, skillRows] of bySkill) {
+    if (seen.has(skill) || (options.skill !== undefined && skill !== options.skill)) continue
+    result.push(
+      Object.freeze({
+        skill,
+        version: skillRows.reduce((max, row) => Math.max(max, row.version), 0),
+        migrations: skillRows.length,
+        pending: 0,
+        state: 'not-found' as const,
+        migrationsDir: undefined,
+        problems: [],
+        details: [],
+      }),
+    )
+  }
+  return Object.freeze(result.sort((a, b) => (a.skill < b.skill ? -1 : a.skill > b.skill ? 1 : 0)))
+}
+
+function stateOf(problems: readonly GloriousMigrateError[], pending: number): SkillState {
+  const codes = new Set(problems.map((problem) => problem.code))
+  if (codes.has('checksum-mismatch')) return 'checksum-mismatch'
+  if (codes.has('missing-file')) return 'missing-file'
+  if (codes.has('out-of-order')) return 'out-of-order'
+  if (codes.size > 0) return 'invalid-files'
+  return pending > 0 ? 'pending' : 'ok'
+}
+

@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs'
+import { type DatabaseOptions, resolveDatabasePath } from './database.js'
+import type { GloriousMigrateError } from './errors.js'
+import { cachedChecksum } from './files/checksum-cache.js'
+import { listMigrationFolder } from './files/migration-folder.js'
+import { DEFAULT_MAX_FILE_BYTES } from './files/migration-source.js'
+import { SessionHolder } from './session-holder.js'
+import { type LedgerRow, readLedger } from './runner/ledger.js'
+import { planSkill } from './runner/plan.js'
+import { prepareMigration } from './runner/prepared-migration.js'
+import type { SkillMigrations } from './skills.js'
+
+export interface VerifyOptions extends DatabaseOptions {
+  readonly skills: readonly SkillMigrations[]
+  readonly maxFileBytes?: number | undefined
+  readonly allowMissing?: boolean | undefined
+  readonly allowOutOfOrder?: boolean | undefined
+}
+
+export interface VerifyReport {
+  /** Every problem found, in skill order. Empty means all good. */
+  readonly problems: readonly GloriousMigrateError[]
+  readonly skills: number
+  readonly migrations: number
+  /** Whether a database was compared; without one only the files are checked. */
+  readonly databaseChecked: boolean
+  readonly warnings: readonly string[]
+}
+
+/**
+ * Checks migration files against the ledger without applying anything: names, duplicate
+ * versions, checksums of applied files, missing files, out-of-order files, and that every pending
+ * file is readable, splits into statements and uses nothing the runner would refuse. Made for CI.
+ * Read-only; a missing database means only the files are checked.
+ */
+export async function verifyMigrations(options: VerifyOptions): Promise<VerifyReport> {
+  const sessions = new SessionHolder(options)
+  try {
+    const databaseExists = typeof options.database === 'object' || existsSync(resolveDatabasePath(options).path)
+    const session = databaseExists ? await sessions.readable() : undefined
+    const rows: readonly LedgerRow[] = session
+      ? await readLedger(session.db, session.dialect).catch((error) => {
+          throw session.dialect.describeError(error, session.label, 0) ?? error
+        })
+      : []
+    const dialect = session?.dialect ?? (await import('./dialects/sqlite/sqlite-dialect.js')).sqliteDialect
+    const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES
+    const problems: GloriousMigrateError[] = []
+    let migrations = 0
+    for (const skill of options.skills) {
+      const folder = listMigrationFolder(skill.migrationsDir, skill.name)
+      const plan = planSkill({
+        skill: skill.name,
+        dir: skill.migrationsDir,
+        files: folder.files,
+        folderProblems: folder.problems,
+        rows: rows.filter((row) => row.skill === skill.name),
+        checksumOf: (file) => cachedChecksum(file.path, maxFileBytes, skill.name),
+        allowMissing: options.allowMissing ?? false,
+        allowOutOfOrder: options.allowOutOfOrder ?? false,
+      })
+      migrations += plan.migrations.length
+      problems.push(...plan.problems)
+      for (const migration of plan.migrations) {
+        if (migration.status !== 'pending' && migration.status !== 'out-of-order') continue
+        const file = folder.files.find((candidate) => candidate.version === migration.version)
+        if (!file) continue
+        try {
+          prepareMigration(dialect, skill.name, file, maxFileBytes)
+        } catch (error) {
+          problems.push(error as GloriousMigrateError)
+        }
+      }
+    }
+    const warnings = session
+      ? []
+      : [`database ${resolveDatabasePath(options).path} does not exist: only the files were checked`]
+    return Object.freeze({ problems, skills: options.skills.length, migrations, databaseChecked: session !== undefined, warnings })
+  } finally {
+    await sessions.close()
+  }
+}

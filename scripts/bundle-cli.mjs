@@ -1,0 +1,18 @@
+// Bundles the CLI and the library it calls into one ESM file. Loading one file instead of
+// Kysely's ~400 modules is what keeps `glorious migrate run` with nothing to do near Node's own
+// start-up time. Native and heavy modules stay external: better-sqlite3 (a native addon) and
+// ts-morph (loaded lazily, only when types are generated).
+import { build } from 'esbuild'
+
+await build({
+  entryPoints: ['cli/main.ts'],
+  outfile: 'build/bin/glorious.js',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['better-sqlite3', 'ts-morph', 'prettier'],
+  banner: { js: "import { createRequire as __glorious_createRequire } from 'node:module'; const require = __glorious_createRequire(import.meta.url);" },
+  sourcemap: 'linked',
+  logLevel: 'warning',
+})
