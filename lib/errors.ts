@@ -176,7 +176,7 @@ export class MigrationFailedError extends GloriousMigrateError {
     cause?: unknown,
   ) {
     super(
-      `${where(skill)}migration "${filename}" failed at statement ${statementIndex} (line ${line}): ${databaseMessage}. ` +
+      `${where(skill)}migration "${filename}" failed at statement ${statementIndex} (line ${line}): ${sentence(databaseMessage)} ` +
         (partial
           ? 'It ran outside a transaction, so the statements before it stay applied: repair the database by hand, then fix the file and run again.'
           : 'Nothing of this migration was applied: fix the file and run again.'),
@@ -253,6 +253,11 @@ export class UnexpectedError extends GloriousMigrateError {
     const message = error instanceof Error ? error.message : String(error)
     return new UnexpectedError(`unexpected error: ${message} (run with --verbose for details)`, { cause: error })
   }
+}
+
+function sentence(text: string): string {
+  const trimmed = text.trim()
+  return /[.?!]$/.test(trimmed) ? trimmed : `${trimmed}.`
 }
 
 function where(skill: string | undefined): string {

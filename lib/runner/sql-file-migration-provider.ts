@@ -4,7 +4,7 @@ import type { MigrationDialect } from '../dialects/dialect.js'
 import { sqliteDialect } from '../dialects/sqlite/sqlite-dialect.js'
 import { listMigrationFolder } from '../files/migration-folder.js'
 import { DEFAULT_MAX_FILE_BYTES } from '../files/migration-source.js'
-import { parseMigrationName } from '../files/migration-name.js'
+import { InvalidMigrationNameError } from '../errors.js'
 import { prepareMigration } from './prepared-migration.js'
 
 export interface SqlFileMigrationProviderProps {
@@ -22,8 +22,9 @@ export interface SqlFileMigrationProviderProps {
  * Kysely's own `Migrator`. It enforces the naming rules (an invalid name or a duplicate version
  * throws), splits each file into statements the way the database's client would, refuses what
  * the runner refuses, and runs each file inside a savepoint so it applies completely or not at
- * all. Migration names are the file names without `.sql`; pass {@link compareMigrationNames} as
- * the Migrator's `nameComparator` so that `9_x` runs before `10_y`.
+ * all. Migration names are the file names without `.sql`. Kysely's Migrator orders names as
+ * strings, so the provider refuses a folder where that order differs from the numeric one
+ * (`10_y` before `9_x`): pad versions to one width, as `glorious migrate create` does.
  *
  * Kysely's Migrator does not store checksums and takes no lock on SQLite; `createMigrator`
  * (which shares this provider's building blocks) does both.
@@ -54,6 +55,17 @@ export class SqlFileMigrationProvider implements MigrationProvider {
     const { migrationsDir, skill, dialect, maxFileBytes } = this.#props
     const folder = listMigrationFolder(migrationsDir, skill)
     if (folder.problems[0]) throw folder.problems[0]
+    const names = folder.files.map((file) => file.filename.replace(/\.sql$/, ''))
+    const asStrings = [...names].sort()
+    const misplaced = names.findIndex((name, index) => name !== asStrings[index])
+    if (misplaced >= 0) {
+      throw new InvalidMigrationNameError(
+        folder.files[misplaced]?.filename ?? '',
+        folder.files[misplaced]?.path ?? migrationsDir,
+        `Kysely's Migrator orders names as strings, so "${asStrings[misplaced]}" would run before "${names[misplaced]}"; pad the versions to one width`,
+        skill,
+      )
+    }
     const migrations: Record<string, Migration> = {}
     for (const file of folder.files) {
       migrations[file.filename.replace(/\.sql$/, '')] = {
@@ -76,13 +88,4 @@ export class SqlFileMigrationProvider implements MigrationProvider {
     }
     return migrations
   }
-}
-
-/** Orders migration names by their numeric version (`9_x` before `10_y`); a `nameComparator` for Kysely's Migrator. */
-export function compareMigrationNames(a: string, b: string): number {
-  const versionOf = (name: string): number => {
-    const parsed = parseMigrationName(`${name}.sql`)
-    return typeof parsed === 'string' ? Number.MAX_SAFE_INTEGER : parsed.version
-  }
-  return versionOf(a) - versionOf(b) || (a < b ? -1 : a > b ? 1 : 0)
 }

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import {
+  DuplicateVersionError,
+  InvalidMigrationNameError,
+  MigrationFileError,
+  canonicalBytes,
+  migrationChecksum,
+  parseMigrationName,
+} from '../../lib/index.js'
+import { listMigrationFolder } from '../../lib/files/migration-folder.js'
+import { readMigrationSource } from '../../lib/files/migration-source.js'
+import { migrationsDir, tempDir } from '../helpers/temp.js'
+
+describe('migration file names', () => {
+  it('parses version and description, comparing versions as numbers', () => {
+    assert.deepEqual(parseMigrationName('001_initial_schema.sql'), { version: 1, description: 'initial_schema' })
+    assert.deepEqual(parseMigrationName('10_add-index.sql'), { version: 10, description: 'add-index' })
+    assert.deepEqual(parseMigrationName('0042_X9.sql'), { version: 42, description: 'X9' })
+  })
+
+  it('explains each invalid name', () => {
+    assert.match(String(parseMigrationName('initial.sql')), /must start with a version number/)
+    assert.match(String(parseMigrationName('001-initial.sql')), /followed by "_"/)
+    assert.match(String(parseMigrationName('001_.sql')), /description is empty/)
+    assert.match(String(parseMigrationName('001_add index.sql')), /letters, digits/)
+    assert.match(String(parseMigrationName('001_a.b.sql')), /letters, digits/)
+    assert.match(String(parseMigrationName('001_init.SQL')), /lower case/)
+    assert.match(String(parseMigrationName('000_zero.sql')), /version 0 is not allowed/)
+    assert.match(String(parseMigrationName('99999999999999999999_big.sql')), /too large/)
+  })
+
+  it('orders a folder numerically (9 before 10) and ignores non-.sql and hidden files', () => {
+    const dir = migrationsDir(tempDir(), {
+      '10_ten.sql': 'SELECT 10;',
+      '9_nine.sql': 'SELECT 9;',
+      '0011_eleven.sql': 'SELECT 11;',
+      'README.md': '# notes',
+      '.DS_Store': 'x',
+      '001_x.sql~': 'backup',
+      '002_y.sql.bak': 'backup',
+      '.#003_lock.sql': 'emacs lock',
+      'sub.sql/001_nested.sql': 'SELECT 1;',
+    })
+    const folder = listMigrationFolder(dir, 'notes')
+    assert.deepEqual(folder.problems, [])
+    assert.deepEqual(
+      folder.files.map((file) => file.filename),
+      ['9_nine.sql', '10_ten.sql', '0011_eleven.sql'],
+    )
+  })
+
+  it('reports a bad name with the file and the expected pattern, never skipping it', () => {
+    const dir = migrationsDir(tempDir(), { '001_ok.sql': 'SELECT 1;', 'add_users.sql': 'SELECT 2;' })
+    const { problems } = listMigrationFolder(dir, 'notes')
+    assert.equal(problems.length, 1)
+    const problem = problems[0]
+    assert.ok(problem instanceof InvalidMigrationNameError)
+    assert.equal(problem.file, join(dir, 'add_users.sql'))
+    assert.equal(problem.skill, 'notes')
+    assert.match(problem.message, /^skill "notes": migration file name "add_users.sql" is invalid .*\{version\}_\{description\}\.sql/)
+  })
+
+  it('reports two files with the same version (001 and 1 are the same) naming both', () => {
+    const dir = migrationsDir(tempDir(), { '001_a.sql': 'SELECT 1;', '1_b.sql': 'SELECT 2;', '002_c.sql': 'SELECT 3;' })
+    const { problems } = listMigrationFolder(dir)
+    assert.equal(problems.length, 1)
+    assert.ok(problems[0] instanceof DuplicateVersionError)
+    assert.match(problems[0].message, /"001_a.sql" and "1_b.sql" both have version 1/)
+  })
+
+  it('treats version 0 as an error', () => {
+    const dir = migrationsDir(tempDir(), { '0_init.sql': 'SELECT 1;' })
+    const { problems, files } = listMigrationFolder(dir)
+    assert.equal(files.length, 0)
+    assert.match(problems[0]?.message ?? '', /version 0 is not allowed/)
+  })
+})
+
+describe('checksums', () => {
+  it('are the SHA-256 of the bytes after removing a BOM and normalising line endings', () => {
+    const lf = Buffer.from('CREATE TABLE t (a);\nINSERT INTO t VALUES (1);\n')
+    const crlf = Buffer.from('CREATE TABLE t (a);\r\nINSERT INTO t VALUES (1);\r\n')
+    const cr = Buffer.from('CREATE TABLE t (a);\rINSERT INTO t VALUES (1);\r')
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), crlf])
+    const actual = migrationChecksum(lf)
+    assert.match(actual, /^[0-9a-f]{64}$/)
+    assert.equal(migrationChecksum(crlf), actual)
+    assert.equal(migrationChecksum(cr), actual)
+    assert.equal(migrationChecksum(bom), actual)
+    assert.equal(canonicalBytes(bom).toString(), lf.toString())
+    // a real change changes it
+    assert.notEqual(migrationChecksum(Buffer.from('CREATE TABLE t (b);\n')), actual)
+  })
+
+  it('matches the sha256 of the canonical text computed independently', async () => {
+    const { createHash } = await import('node:crypto')
+    const text = 'SELECT 1;\n'
+    assert.equal(migrationChecksum(Buffer.from(text)), createHash('sha256').update(text).digest('hex'))
+  })
+
+  it('refuse binary, non-UTF-8 and oversized files with a clear reason', () => {
+    const dir = migrationsDir(tempDir(), {
+      '001_binary.sql': Buffer.from([0x53, 0x45, 0x00, 0x01]),
+      '002_latin1.sql': Buffer.from([0x53, 0x45, 0x4c, 0xe9, 0x3b]),
+      '003_big.sql': Buffer.alloc(2048, 0x20),
+    })
+    assert.throws(() => readMigrationSource(join(dir, '001_binary.sql'), 1 << 20), (error: unknown) => {
+      assert.ok(error instanceof MigrationFileError)
+      assert.match(error.message, /NUL byte at offset 2, so it is binary/)
+      return true
+    })
+    assert.throws(() => readMigrationSource(join(dir, '002_latin1.sql'), 1 << 20), /is not valid UTF-8 \(first bad byte near offset 3\): re-save it as UTF-8/)
+    assert.throws(() => readMigrationSource(join(dir, '003_big.sql'), 1024), /is 2 KiB, above the 1 KiB limit.*--max-file-size/)
+  })
+})
