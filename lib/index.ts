@@ -40,3 +40,7 @@ export { sqliteDialect } from './dialects/sqlite/sqlite-dialect.js'
 export { splitSqliteStatements } from './dialects/sqlite/sqlite-splitter.js'
 
 export * from './errors.js'
+export { resolveSkillsRoots } from './files/skills-roots.js'
+export type { SkillsRootsOptions } from './files/skills-roots.js'
+export { previewRollback, rollbackMigrations } from './rollback.js'
+export type { RollbackMigrationsOptions } from './rollback.js'

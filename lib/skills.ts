@@ -15,6 +15,8 @@ import { type RunReport, type SkillRunResult, runMigrations } from './runner/run
 export interface SkillMigrations {
   readonly name: string
   readonly migrationsDir: string
+  /** Apply nothing above this version. */
+  readonly toVersion?: number | undefined
 }
 
 export interface MigrateSkillsOptions extends DatabaseOptions, ApplyOptions, AfterRunOptions {}
@@ -43,21 +45,20 @@ export async function migrateSkills(
     const targets = skills.map((skill) => {
       const name = assertSkillName(skill.name)
       const dir = resolve(skill.migrationsDir)
-      return { skill: name, dir, folder: listMigrationFolder(dir, name) }
+      const toVersion = 'toVersion' in skill ? skill.toVersion : undefined
+      return { skill: name, dir, folder: listMigrationFolder(dir, name), toVersion }
     })
     const session = await sessions.writable()
     const report = await runMigrations(session, targets, runOptions(options))
-    const warnings = await afterRun(session, report, targets, options)
-    return { ...resultSet(report, warnings), skills: report.skills }
+    return skillsResult(report, await afterRun(session, report, targets, options))
   } catch (error) {
-    const report = failedReport(skills[0]?.name ?? '(none)', error)
-    return { ...resultSet(report, []), skills: report.skills }
+    return skillsResult(failedReport(skills[0]?.name ?? '(none)', error), [])
   } finally {
     await sessions.close()
   }
 }
 
-export interface LoadSkillResult extends MigrationResultSet {
+export interface LoadSkillResult extends SkillsRunResult {
   /** The skill as read from its folder (`undefined` when the folder is not a valid skill). */
   readonly skill: Skill | undefined
   /** How its schema is managed: numbered migrations, a legacy schema.sql, or neither. */
@@ -80,7 +81,7 @@ export async function loadSkill(folder: string, options: MigrateSkillsOptions = 
   try {
     skill = readSkill(folder)
   } catch (error) {
-    return { ...resultSet(failedReport('(unknown)', error), []), skill: undefined, kind: 'none' }
+    return { ...skillsResult(failedReport('(unknown)', error), []), skill: undefined, kind: 'none' }
   }
   if (isDirectory(skill.migrationsDir)) {
     return { ...(await migrateSkills([skill], options)), skill, kind: 'migrations' }
@@ -88,7 +89,7 @@ export async function loadSkill(folder: string, options: MigrateSkillsOptions = 
   if (skill.schemaFile) {
     return { ...(await initSkillSchema(skill.name, skill.schemaFile, options)), skill, kind: 'legacy-schema' }
   }
-  return { ...resultSet({ skills: [], error: undefined }, []), skill, kind: 'none' }
+  return { ...skillsResult({ skills: [], error: undefined }, []), skill, kind: 'none' }
 }
 
 /**
@@ -100,23 +101,27 @@ export async function initSkillSchema(
   skillName: string,
   schemaPath: string,
   options: MigrateSkillsOptions = {},
-): Promise<MigrationResultSet> {
+): Promise<SkillsRunResult> {
   const migrationsDir = join(dirname(resolve(schemaPath)), 'migrations')
   if (isDirectory(migrationsDir)) return migrateSkills([{ name: skillName, migrationsDir }], options)
   const sessions = new SessionHolder(options)
   try {
     const skill = assertSkillName(skillName)
     const path = resolve(schemaPath)
-    if (!existsSync(path)) return resultSet({ skills: [], error: undefined }, [])
+    if (!existsSync(path)) return skillsResult({ skills: [], error: undefined }, [])
     const session = await sessions.writable()
     await runLegacySchema(session, skill, path, runOptions(options))
     const report: RunReport = { skills: [], error: undefined }
-    return resultSet(report, await afterRun(session, report, [{ skill, dir: migrationsDir }], options))
+    return skillsResult(report, await afterRun(session, report, [{ skill, dir: migrationsDir }], options))
   } catch (error) {
-    return resultSet(failedReport(skillName, asMigrateError(error)), [])
+    return skillsResult(failedReport(skillName, asMigrateError(error)), [])
   } finally {
     await sessions.close()
   }
+}
+
+function skillsResult(report: RunReport, warnings: readonly string[]): SkillsRunResult {
+  return { ...resultSet(report, warnings), skills: report.skills }
 }
 
 function isDirectory(path: string): boolean {

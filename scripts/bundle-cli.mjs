@@ -2,7 +2,10 @@
 // Kysely's ~400 modules is what keeps `glorious migrate run` with nothing to do near Node's own
 // start-up time. Native and heavy modules stay external: better-sqlite3 (a native addon) and
 // ts-morph (loaded lazily, only when types are generated).
+import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+
+const stringWidthLite = fileURLToPath(new URL('./string-width-lite.mjs', import.meta.url))
 
 await build({
   entryPoints: ['cli/main.ts'],
@@ -15,4 +18,12 @@ await build({
   banner: { js: "import { createRequire as __glorious_createRequire } from 'node:module'; const require = __glorious_createRequire(import.meta.url);" },
   sourcemap: 'linked',
   logLevel: 'warning',
+  plugins: [
+    {
+      name: 'string-width-lite',
+      setup(build) {
+        build.onResolve({ filter: /^string-width$/ }, () => ({ path: stringWidthLite }))
+      },
+    },
+  ],
 })

@@ -29,24 +29,33 @@ export const ROLLBACK_WARNING =
  *
  * @throws {InvalidOptionError | LockTimeoutError | DatabaseError}
  */
+/** The rows a rollback would remove (newest first), read without a lock, for confirmation. */
+export function rowsToRemove(rows: readonly LedgerRow[], options: RollbackOptions): readonly LedgerRow[] {
+  const keepUpTo = checkRollbackOptions(options)
+  const newestFirst = [...rows].sort((a, b) => b.version - a.version)
+  return keepUpTo !== undefined ? newestFirst.filter((row) => row.version > keepUpTo) : newestFirst.slice(0, options.steps ?? 1)
+}
+
+function checkRollbackOptions(options: RollbackOptions): number | undefined {
+  if (options.to !== undefined && options.steps !== undefined) {
+    throw new InvalidOptionError('rollback takes "to" or "steps", not both')
+  }
+  if (options.to !== undefined && (!Number.isSafeInteger(options.to) || options.to < 0)) {
+    throw new InvalidOptionError(`rollback "to" must be a version ≥ 0, got ${options.to}`)
+  }
+  if (options.steps !== undefined && (!Number.isSafeInteger(options.steps) || options.steps < 1)) {
+    throw new InvalidOptionError(`rollback "steps" must be a whole number ≥ 1, got ${options.steps}`)
+  }
+  return options.to
+}
+
 export async function rollbackSkill(
   session: DatabaseSession,
   skill: string,
   options: RollbackOptions,
   lockTimeoutMs = DEFAULT_LOCK_TIMEOUT_MS,
 ): Promise<RollbackResult> {
-  const keepUpTo = await (async () => {
-    if (options.to !== undefined && options.steps !== undefined) {
-      throw new InvalidOptionError('rollback takes "to" or "steps", not both')
-    }
-    if (options.to !== undefined && (!Number.isSafeInteger(options.to) || options.to < 0)) {
-      throw new InvalidOptionError(`rollback "to" must be a version ≥ 0, got ${options.to}`)
-    }
-    if (options.steps !== undefined && (!Number.isSafeInteger(options.steps) || options.steps < 1)) {
-      throw new InvalidOptionError(`rollback "steps" must be a whole number ≥ 1, got ${options.steps}`)
-    }
-    return options.to
-  })()
+  checkRollbackOptions(options)
   const { db, dialect } = session
   const restore = await dialect.prepareConnection(db, lockTimeoutMs)
   try {
@@ -56,9 +65,7 @@ export async function rollbackSkill(
       throw dialect.describeError(error, session.label, lockTimeoutMs) ?? error
     }
     try {
-      const rows = [...(await readLedger(db, dialect, [skill]))].sort((a, b) => b.version - a.version)
-      const removed =
-        keepUpTo !== undefined ? rows.filter((row) => row.version > keepUpTo) : rows.slice(0, options.steps ?? 1)
+      const removed = rowsToRemove(await readLedger(db, dialect, [skill]), options)
       const lowestRemoved = removed.at(-1)
       if (lowestRemoved) await deleteLedgerRows(db, skill, lowestRemoved.version - 1)
       await dialect.commit(db)

@@ -1,0 +1,88 @@
+import type { Argv, CommandModule } from 'yargs'
+import { InvalidOptionError, migrateSkills, planDryRun } from '../../lib/index.js'
+import type { CliContext, GlobalArgs } from '../context.js'
+import { writeJson } from '../print/json.js'
+import { ProgressBar } from '../print/progress.js'
+import { dryRunJson, printDryRun, printRun, runJson } from '../print/run-report.js'
+import { selectSkills } from '../targets.js'
+
+interface RunArgs extends GlobalArgs {
+  readonly skill?: string
+  readonly dir?: string
+  readonly to?: number
+  readonly dryRun?: boolean
+  readonly allowOutOfOrder?: boolean
+  readonly allowMissing?: boolean
+  readonly codegen?: boolean
+  readonly strict?: boolean
+}
+
+/** Progress bars appear only on a terminal, and only when this many migrations are pending. */
+const PROGRESS_FROM = 20
+
+export function runCommand(ctx: CliContext): CommandModule<GlobalArgs, RunArgs> {
+  return {
+    command: 'run [skill]',
+    describe: 'Apply pending migrations (of every skill found, or of one)',
+    builder: (yargs: Argv<GlobalArgs>) =>
+      yargs
+        .positional('skill', { type: 'string', describe: 'Only this skill' })
+        .option('dir', { type: 'string', describe: "The skill's migrations folder (instead of finding the skill by name)" })
+        .option('to', { type: 'number', describe: 'Apply up to and including this version (one skill only)' })
+        .option('dry-run', { type: 'boolean', describe: 'Print the plan (files, statement counts) and change nothing' })
+        .option('allow-out-of-order', { type: 'boolean', describe: 'Apply pending files numbered below the highest applied version' })
+        .option('allow-missing', { type: 'boolean', describe: 'Proceed although an applied file is gone' })
+        .option('codegen', { type: 'boolean', default: true, describe: 'Generate db-types.ts after applying (--no-codegen to skip)' })
+        .option('strict', { type: 'boolean', describe: 'Treat warnings (e.g. an empty migration) as errors; change nothing' })
+        .option('json', { type: 'boolean', describe: 'Print one JSON document instead of text' })
+        .example('$0 migrate run', 'Apply everything pending for every skill')
+        .example('$0 migrate run notes --dir ./src/notes/migrations', 'Apply one skill from a folder')
+        .example('$0 migrate run notes --to 3 --dry-run', 'Show what would run up to version 3') as Argv<RunArgs>,
+    handler: async (args) => {
+      const skills = selectSkills(ctx, args)
+      if (args.to !== undefined && skills.length !== 1) {
+        throw new InvalidOptionError('--to needs exactly one skill: glorious migrate run <skill> --to <version>')
+      }
+      const targets = skills.map((skill) => ({ name: skill.name, migrationsDir: skill.migrationsDir, toVersion: args.to }))
+      const database = ctx.databasePath(args)
+      const options = {
+        ...ctx.databaseOptions(args),
+        allowOutOfOrder: args.allowOutOfOrder,
+        allowMissing: args.allowMissing,
+      }
+      if (args.dryRun || args.strict) {
+        const plan = await planDryRun(targets, options)
+        const warnings = plan.migrations.flatMap((m) => m.warnings)
+        if (args.dryRun || plan.problems.length > 0 || warnings.length > 0) {
+          if (args.json) writeJson(ctx.process.stdout, dryRunJson(plan, database))
+          else printDryRun(ctx, plan, database, Boolean(args.verbose))
+          if (args.json) for (const problem of plan.problems) ctx.error(problem, args)
+          if (!args.dryRun && warnings.length > 0) {
+            for (const warning of warnings) ctx.error(new InvalidOptionError(`--strict: ${warning}`))
+          }
+          ctx.exitCode = plan.problems.length > 0 || (!args.dryRun && warnings.length > 0) ? 1 : 0
+          return
+        }
+      }
+      const bar = ctx.process.stderr.isTTY && !args.json ? new ProgressBar(ctx.process.stderr) : undefined
+      const started = performance.now()
+      const result = await migrateSkills(targets, {
+        ...options,
+        codegen: args.codegen,
+        onProgress: bar
+          ? ({ done, total, migration }) => {
+              if (total >= PROGRESS_FROM) bar.update(done, total, `${migration.skill} ${migration.filename}`)
+            }
+          : undefined,
+      })
+      bar?.clear()
+      if (args.json) {
+        writeJson(ctx.process.stdout, runJson(result, database))
+        for (const skill of result.skills) if (skill.error) ctx.error(skill.error, args)
+        if (result.error) ctx.exitCode = 1
+      } else {
+        printRun(ctx, result, database, performance.now() - started, Boolean(args.verbose))
+      }
+    },
+  }
+}

@@ -1,0 +1,58 @@
+import type { Argv, CommandModule } from 'yargs'
+import { verifyMigrations } from '../../lib/index.js'
+import type { CliContext, GlobalArgs } from '../context.js'
+import { plural } from '../print/format.js'
+import { jsonError, writeJson } from '../print/json.js'
+import { selectSkills } from '../targets.js'
+
+interface VerifyArgs extends GlobalArgs {
+  readonly skill?: string
+  readonly dir?: string
+  readonly allowOutOfOrder?: boolean
+  readonly allowMissing?: boolean
+}
+
+export function verifyCommand(ctx: CliContext): CommandModule<GlobalArgs, VerifyArgs> {
+  return {
+    command: 'verify [skill]',
+    describe: 'Check migration files against the ledger without applying anything (for CI); exit 1 on any problem',
+    builder: (yargs: Argv<GlobalArgs>) =>
+      yargs
+        .positional('skill', { type: 'string', describe: 'Only this skill' })
+        .option('dir', { type: 'string', describe: "The skill's migrations folder" })
+        .option('allow-out-of-order', { type: 'boolean', describe: 'Do not report pending files below the highest applied version' })
+        .option('allow-missing', { type: 'boolean', describe: 'Do not report applied files that are gone' })
+        .option('json', { type: 'boolean', describe: 'Print one JSON document instead of text' })
+        .example('$0 migrate verify', 'Names, duplicates, checksums, missing and out-of-order files, SQL that would be refused') as Argv<VerifyArgs>,
+    handler: async (args) => {
+      const skills = selectSkills(ctx, args)
+      const report = await verifyMigrations({
+        ...ctx.databaseOptions(args),
+        skills,
+        allowOutOfOrder: args.allowOutOfOrder,
+        allowMissing: args.allowMissing,
+      })
+      const database = ctx.databasePath(args)
+      if (args.json) {
+        writeJson(ctx.process.stdout, {
+          ok: report.problems.length === 0,
+          database,
+          databaseChecked: report.databaseChecked,
+          skills: report.skills,
+          migrations: report.migrations,
+          problems: report.problems.map(jsonError),
+          warnings: report.warnings,
+        })
+      } else {
+        for (const warning of report.warnings) ctx.warn(warning)
+        for (const problem of report.problems) ctx.print(`${ctx.out.red('✗')} ${problem.message}`)
+        ctx.print(
+          report.problems.length === 0
+            ? `${ctx.out.green('✓')} ${plural(report.migrations, 'migration')} in ${plural(report.skills, 'skill')}: no problems`
+            : `${plural(report.problems.length, 'problem')} in ${plural(report.migrations, 'migration')} of ${plural(report.skills, 'skill')}`,
+        )
+      }
+      if (report.problems.length > 0) ctx.exitCode = 1
+    },
+  }
+}

@@ -1,0 +1,117 @@
+import type { AppliedMigration, DryRunPlan, SkillsRunResult } from '../../lib/index.js'
+import type { CliContext } from '../context.js'
+import { duration, plural } from './format.js'
+import { type JsonError, jsonError } from './json.js'
+import { alignedRows, plainTable } from './table.js'
+
+/** The `--json` document of `run`. */
+export interface RunJson {
+  readonly ok: boolean
+  readonly dryRun: false
+  readonly database: string
+  readonly applied: readonly {
+    readonly skill: string
+    readonly version: number
+    readonly filename: string
+    readonly statements: number
+    readonly durationMs: number
+    readonly mode: string
+  }[]
+  readonly skills: readonly {
+    readonly skill: string
+    readonly applied: number
+    readonly failed: string | null
+    readonly notExecuted: readonly string[]
+    readonly error: JsonError | null
+  }[]
+  readonly warnings: readonly string[]
+  readonly error: JsonError | null
+}
+
+export function runJson(result: SkillsRunResult, database: string): RunJson {
+  return {
+    ok: result.error === undefined,
+    dryRun: false,
+    database,
+    applied: result.applied.map((m: AppliedMigration) => ({
+      skill: m.skill,
+      version: m.version,
+      filename: m.filename,
+      statements: m.statements,
+      durationMs: m.durationMs,
+      mode: m.mode,
+    })),
+    skills: result.skills.map((s) => ({
+      skill: s.skill,
+      applied: s.applied.length,
+      failed: s.failed?.filename ?? null,
+      notExecuted: s.notExecuted.map((f) => f.filename),
+      error: s.error ? jsonError(s.error) : null,
+    })),
+    warnings: result.warnings,
+    error: result.error ? jsonError(result.error) : null,
+  }
+}
+
+/** Prints what a run did: a line per applied migration, warnings, errors, a summary. */
+export function printRun(ctx: CliContext, result: SkillsRunResult, database: string, elapsedMs: number, verbose: boolean): void {
+  const lines = result.applied.map((m) => [
+    ctx.out.green('applied'),
+    m.skill,
+    m.filename,
+    `${plural(m.statements, 'statement')}, ${duration(m.durationMs)}${m.mode === 'transaction' ? '' : `, ${m.mode}`}`,
+  ])
+  if (lines.length > 0) ctx.print(alignedRows(lines))
+  for (const warning of result.warnings) ctx.warn(warning)
+  const reported = new Set<unknown>()
+  for (const skill of result.skills) {
+    for (const problem of skill.problems) {
+      if (reported.has(problem)) continue
+      reported.add(problem)
+      ctx.error(problem, { verbose })
+    }
+  }
+  if (result.error && !reported.has(result.error)) ctx.error(result.error, { verbose })
+  const skills = result.skills.length
+  const failed = result.skills.filter((s) => s.error).length
+  const applied = result.applied.length
+  const summary =
+    applied === 0 && failed === 0
+      ? `Nothing to migrate: ${plural(skills, 'skill')} up to date`
+      : `Applied ${plural(applied, 'migration')} in ${duration(elapsedMs)}` +
+        (failed > 0 ? `; ${plural(failed, 'skill')} stopped with errors` : '')
+  ctx.print(`${summary} (${database})`)
+}
+
+/** Prints what a run would do. */
+export function printDryRun(ctx: CliContext, plan: DryRunPlan, database: string, verbose: boolean): void {
+  if (plan.migrations.length > 0) {
+    ctx.print(
+      plainTable(
+        ['skill', 'migration', 'statements', 'transaction'],
+        plan.migrations.map((m) => [m.skill, m.filename, { text: String(m.statements), align: 'right' }, m.mode]),
+      ),
+    )
+  }
+  for (const warning of plan.migrations.flatMap((m) => m.warnings)) ctx.warn(warning)
+  for (const problem of plan.problems) ctx.error(problem, { verbose })
+  ctx.print(`Dry run: ${plural(plan.migrations.length, 'migration')} would be applied; nothing was changed (${database})`)
+}
+
+export function dryRunJson(plan: DryRunPlan, database: string) {
+  return {
+    ok: plan.problems.length === 0,
+    dryRun: true,
+    database,
+    migrations: plan.migrations.map((m) => ({
+      skill: m.skill,
+      version: m.version,
+      filename: m.filename,
+      statements: m.statements,
+      mode: m.mode,
+      checksum: m.checksum,
+    })),
+    warnings: plan.migrations.flatMap((m) => m.warnings),
+    problems: plan.problems.map(jsonError),
+  }
+}

@@ -1,0 +1,27 @@
+import { homedir } from 'node:os'
+import { delimiter, join, resolve } from 'node:path'
+
+export interface SkillsRootsOptions {
+  /** Skills folders given explicitly (`--skills`, repeatable). */
+  readonly skills?: readonly string[] | undefined
+  readonly home?: string | undefined
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined
+  readonly cwd?: string | undefined
+}
+
+/**
+ * The folders searched for skills. Precedence: explicit folders > `GLORIOUS_SKILLS` (a list
+ * separated by `:` on POSIX, `;` on Windows) > `./skills` and `<GLORIOUS_HOME or ~/.glorious>/skills`.
+ */
+export function resolveSkillsRoots(options: SkillsRootsOptions = {}): readonly string[] {
+  const env = options.env ?? process.env
+  const cwd = options.cwd ?? process.cwd()
+  if (options.skills && options.skills.length > 0) return options.skills.map((dir) => resolve(cwd, dir))
+  if (env.GLORIOUS_SKILLS) {
+    return env.GLORIOUS_SKILLS.split(delimiter)
+      .filter((dir) => dir !== '')
+      .map((dir) => resolve(cwd, dir))
+  }
+  const home = options.home ?? env.GLORIOUS_HOME ?? join(homedir(), '.glorious')
+  return [resolve(cwd, 'skills'), resolve(home, 'skills')]
+}
