@@ -18,7 +18,6 @@ const COMMANDS = 'create, run, status, history, rollback, verify, reload, codege
  */
 export async function runCli(argv: readonly string[], cliProcess: CliProcess): Promise<number> {
   const ctx = new CliContext(cliProcess)
-  let usageError: string | undefined
   const parser = yargs([...argv])
     .scriptName('glorious')
     .usage('Usage: $0 migrate <command> [options]')
@@ -42,15 +41,14 @@ export async function runCli(argv: readonly string[], cliProcess: CliProcess): P
     .wrap(Math.min(110, cliProcess.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((message: string | null, error: Error | undefined) => {
-      if (error) throw error
-      usageError = message ?? 'invalid command line'
+      // Throwing stops yargs; otherwise it would run the handler after reporting the problem.
+      throw error ?? new UsageError(message ?? 'invalid command line')
     })
   try {
     await parser.parseAsync()
   } catch (error) {
     return report(ctx, error, argv)
   }
-  if (usageError !== undefined) return usage(ctx, usageError)
   return ctx.exitCode
 }
 

@@ -346,11 +346,24 @@ function appliedMigration(migration: PreparedMigration, durationMs: number): App
     filename: migration.file.filename,
     path: migration.file.path,
     checksum: migration.checksum,
-    appliedAt: new Date().toISOString(),
+    appliedAt: appliedAtNow(),
     durationMs,
     statements: migration.statements.length,
     mode: migration.analysis.mode,
   })
+}
+
+let lastAppliedAt = 0
+
+/**
+ * The current UTC time as ISO-8601 with microseconds, strictly increasing within the process, so
+ * migrations applied in one batch keep their order in `history`.
+ */
+function appliedAtNow(): string {
+  const micros = Math.max(Math.floor((performance.timeOrigin + performance.now()) * 1000), lastAppliedAt + 1)
+  lastAppliedAt = micros
+  const millis = Math.floor(micros / 1000)
+  return `${new Date(millis).toISOString().slice(0, -1)}${String(micros % 1000).padStart(3, '0')}Z`
 }
 
 function ledgerRow(applied: AppliedMigration): LedgerRow {
