@@ -1,0 +1,302 @@
+/**
+ * Schema model → the text of a `db-types.ts`. A pure function of its input: no timestamps,
+ * tables sorted by name, columns in declaration order, LF line endings, a trailing newline, and
+ * laid out as Prettier would (`{ parser: 'typescript', singleQuote: true }`).
+ *
+ * ts-morph prints the structures; it is loaded here, on first use, and never on the start-up path.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto'
+import type {
+  InterfaceDeclarationStructure,
+  OptionalKind,
+  PropertySignatureStructure,
+  StatementStructures,
+  TypeAliasDeclarationStructure,
+} from 'ts-morph'
+import { type MapOptions, type TypeMapper } from './map/mapper.js'
+import { type SchemaModel, type TableModel, isReadOnly } from './model.js'
+import { type AliasLayout, layoutAlias, layoutMember } from './layout.js'
+import { camelCaseName, propertyKey, uniquePascalNames } from './names.js'
+import { referencedNames } from './type-expr.js'
+
+export const TOOL_NAME = 'glorious-migrate'
+
+export interface EmitOptions extends MapOptions {
+  /** Keys as Kysely's `CamelCasePlugin` shows them (`created_at` → `createdAt`). */
+  readonly camelCase: boolean
+}
+
+/** What the file is for: one skill's tables, or the whole database. */
+export type EmitScope = { readonly skill: string } | { readonly wholeDatabase: true }
+
+export interface EmittedTypes {
+  readonly text: string
+  /** Hash of the schema model and options the text was made from (also in the header). */
+  readonly fingerprint: string
+  /** Things worth telling the user (names that do not round-trip through CamelCasePlugin, …). */
+  readonly warnings: readonly string[]
+}
+
+/** Helper types the file defines when used, in this order, with what each one needs. */
+const HELPERS: readonly { readonly name: string; readonly needs: readonly string[]; readonly text: string }[] = [
+  {
+    name: 'Generated',
+    needs: ['ColumnType'],
+    text: [
+      '/** Filled in by the database when an insert leaves it out. Unlike Kysely\'s own, it can wrap a `ColumnType`. */',
+      'export type Generated<T> =',
+      '  T extends ColumnType<infer S, infer I, infer U>',
+      '    ? ColumnType<S, I | undefined, U>',
+      '    : ColumnType<T, T | undefined, T>;',
+    ].join('\n'),
+  },
+  {
+    name: 'GeneratedAlways',
+    needs: ['ColumnType'],
+    text: [
+      '/** Computed by the database: never inserted or updated. Unlike Kysely\'s own, it can wrap a `ColumnType`. */',
+      'export type GeneratedAlways<T> =',
+      '  T extends ColumnType<infer S, unknown, unknown>',
+      '    ? ColumnType<S, never, never>',
+      '    : ColumnType<T, never, never>;',
+    ].join('\n'),
+  },
+  {
+    name: 'Json',
+    needs: ['ColumnType', 'JsonValue'],
+    text: [
+      '/** A JSON column: a parsed value on select (with a JSON-parsing plugin), JSON text on insert and update. */',
+      'export type Json = ColumnType<JsonValue, string, string>;',
+    ].join('\n'),
+  },
+  {
+    name: 'JsonValue',
+    needs: ['JsonArray', 'JsonObject', 'JsonPrimitive'],
+    text: 'export type JsonValue = JsonArray | JsonObject | JsonPrimitive;',
+  },
+  { name: 'JsonArray', needs: ['JsonValue'], text: 'export type JsonArray = JsonValue[];' },
+  {
+    name: 'JsonObject',
+    needs: ['JsonValue'],
+    text: 'export type JsonObject = { [key: string]: JsonValue | undefined };',
+  },
+  { name: 'JsonPrimitive', needs: [], text: 'export type JsonPrimitive = boolean | number | string | null;' },
+]
+
+/** The names `kysely` exports that a file may import, in import order. */
+const KYSELY_TYPES = ['ColumnType', 'Insertable', 'Selectable', 'Updateable'] as const
+
+/** Blank line before a statement (ts-morph adds them around interfaces by itself, not around type aliases). */
+const BLANK_LINE = '\n'
+
+interface TableNames {
+  readonly pascal: string
+  readonly interfaceName: string
+}
+
+/**
+ * Emits the `db-types.ts` text for the given tables (already chosen: one skill's, or all).
+ *
+ * @example
+ * ```ts
+ * const { text } = await emitTypes(model, sqliteTypeMapper, { skill: 'notes' }, { camelCase: false, booleans: 'number', json: 'string' })
+ * ```
+ */
+export async function emitTypes(
+  model: SchemaModel,
+  mapper: TypeMapper,
+  scope: EmitScope,
+  options: EmitOptions,
+): Promise<EmittedTypes> {
+  const { printStructure, StructureKind, ts } = await import('ts-morph')
+  // Prettier leaves a key bare exactly when it is an ES5 identifier name; so does this.
+  const isIdentifier = (text: string) =>
+    [...text].every((char, index) =>
+      (index === 0 ? ts.isIdentifierStart : ts.isIdentifierPart)(char.codePointAt(0) as number, ts.ScriptTarget.ES5),
+    ) && text !== ''
+  const fingerprint = fingerprintOf(model, options)
+  const warnings: string[] = []
+  const used = new Set<string>()
+
+  const tables = model.tables.filter((table) => !isReadOnly(table))
+  const views = model.tables.filter((table) => isReadOnly(table))
+  const pascal = uniquePascalNames(model.tables.map((table) => table.name))
+  const names = new Map<string, TableNames>(
+    model.tables.map((table) => {
+      const base = pascal.get(table.name) as string
+      return [table.name, { pascal: base, interfaceName: `${base}${isReadOnly(table) ? 'View' : 'Table'}` }]
+    }),
+  )
+
+  const relationStatements: (StatementStructures | string)[] = []
+  for (const table of [...tables, ...views]) {
+    const { pascal: base, interfaceName } = names.get(table.name) as TableNames
+    relationStatements.push(interfaceFor(table, interfaceName))
+    const aliases: [suffix: string, helper: string][] = isReadOnly(table)
+      ? [['Row', 'Selectable']]
+      : [
+          ['Row', 'Selectable'],
+          ['Insert', 'Insertable'],
+          ['Update', 'Updateable'],
+        ]
+    for (const [suffix, helper] of aliases) {
+      used.add(helper)
+      relationStatements.push(aliasStatement(layoutAlias(`${base}${suffix}`, `${helper}<${interfaceName}>`)))
+    }
+  }
+
+  const dbProperties: OptionalKind<PropertySignatureStructure>[] = []
+  const dbKeys = new Map<string, string>()
+  for (const table of model.tables) {
+    const { key, docs } = keyFor(table.name, 'table', dbKeys, `table "${table.name}"`)
+    if (key === undefined) continue
+    const layout = layoutMember(propertyKey(key, isIdentifier), { kind: 'name', name: (names.get(table.name) as TableNames).interfaceName })
+    dbProperties.push({ ...memberStructure(layout), ...(docs.length > 0 ? { docs: [docs.join('\n')] } : {}) })
+  }
+
+  const helperStatements = helpersFor(used)
+  const imports = KYSELY_TYPES.filter((name) => used.has(name))
+  const statements: (StatementStructures | string)[] = []
+  if (imports.length > 0) {
+    statements.push({ kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: 'kysely', namedImports: [...imports] })
+  }
+  for (const helper of helperStatements) statements.push(statements.length > 0 ? BLANK_LINE + helper : helper)
+  statements.push(...relationStatements)
+  const dbDoc =
+    'skill' in scope
+      ? `The tables and views of skill "${safeDoc(scope.skill)}", for \`Kysely<DB>\`. Combine skills with \`&\`.`
+      : 'Every table and view of the database, for `Kysely<DB>`.'
+  statements.push(
+    dbProperties.length > 0
+      ? { kind: StructureKind.Interface, isExported: true, name: 'DB', docs: [dbDoc], properties: dbProperties }
+      : // ts-morph prints an empty interface over two lines; Prettier keeps it on one.
+        `/** ${dbDoc} */\nexport interface DB {}`,
+  )
+
+  const text = printStructure(
+    { kind: StructureKind.SourceFile, leadingTrivia: header(model, scope, options, fingerprint) + '\n\n', statements },
+    { indentNumberOfSpaces: 2, useSingleQuote: true, newLine: '\n' },
+  )
+  return Object.freeze({ text: text.endsWith('\n') ? text : `${text}\n`, fingerprint, warnings: Object.freeze(warnings) })
+
+  function interfaceFor(table: TableModel, interfaceName: string): InterfaceDeclarationStructure {
+    const owner = table.owner ? ` (skill: ${table.owner.skill})` : ''
+    const facts = mapper.describeTable(table)
+    const docs = isReadOnly(table)
+      ? [
+          `View ${codeSpan(table.name)}${owner}${facts ? `, ${facts}` : ''}: read-only.`,
+          'Kysely still accepts `insertInto` on it (every column is `never` on insert), so take care.',
+        ]
+      : [`Table ${codeSpan(table.name)}${owner}${facts ? `, ${facts}` : ''}.`]
+    const properties: OptionalKind<PropertySignatureStructure>[] = []
+    const keys = new Map<string, string>()
+    for (const column of table.columns) {
+      const { key, docs: keyDocs } = keyFor(column.name, 'column', keys, `column "${column.name}" of "${table.name}"`)
+      if (key === undefined) continue
+      const mapped = mapper.mapColumn(column, table, options)
+      for (const name of referencedNames(mapped.type)) used.add(name)
+      const lines = [...mapped.docs, ...keyDocs].map(safeDoc)
+      properties.push({ ...memberStructure(layoutMember(propertyKey(key, isIdentifier), mapped.type)), ...(lines.length > 0 ? { docs: [lines.join('\n')] } : {}) })
+    }
+    return {
+      kind: StructureKind.Interface,
+      isExported: true,
+      name: interfaceName,
+      docs: [docs.map(safeDoc).join('\n')],
+      properties,
+    }
+  }
+
+  /**
+   * The key of a column or table in the file, or `undefined` when camelCase makes it collide
+   * with an earlier one (the earlier one is kept; a warning says so).
+   */
+  function keyFor(
+    name: string,
+    what: 'column' | 'table',
+    seen: Map<string, string>,
+    label: string,
+  ): { key: string | undefined; docs: string[] } {
+    if (!options.camelCase) return { key: name, docs: [] }
+    const camel = camelCaseName(name, what)
+    const earlier = seen.get(camel.key)
+    if (earlier !== undefined) {
+      warnings.push(`${label} is left out: CamelCasePlugin names it "${camel.key}", like "${earlier}"`)
+      return { key: undefined, docs: [] }
+    }
+    seen.set(camel.key, name)
+    if (camel.problem === undefined) return { key: camel.key, docs: [] }
+    warnings.push(`${label}: ${camel.problem}`)
+    return { key: camel.key, docs: [`Warning: ${camel.problem}.`] }
+  }
+
+  function memberStructure(layout: { name: string; type: string | undefined }): OptionalKind<PropertySignatureStructure> {
+    return layout.type === undefined ? { name: layout.name } : { name: layout.name, type: layout.type }
+  }
+
+  function aliasStatement(layout: AliasLayout): TypeAliasDeclarationStructure | string {
+    return layout.kind === 'text'
+      ? layout.text
+      : { kind: StructureKind.TypeAlias, isExported: true, name: layout.name, type: layout.type }
+  }
+
+  function helpersFor(names: Set<string>): string[] {
+    const pending = [...names]
+    while (pending.length > 0) {
+      const name = pending.pop() as string
+      for (const need of HELPERS.find((helper) => helper.name === name)?.needs ?? []) {
+        if (!names.has(need)) {
+          names.add(need)
+          pending.push(need)
+        }
+      }
+    }
+    return HELPERS.filter((helper) => names.has(helper.name)).map((helper) => helper.text)
+  }
+}
+
+/** The first lines of the file: what made it, from what, and how to regenerate or check it. */
+function header(model: SchemaModel, scope: EmitScope, options: EmitOptions, fingerprint: string): string {
+  const what = 'skill' in scope ? `skill: ${scope.skill}` : 'whole database'
+  const flags = options.camelCase ? ' --camel-case' : ''
+  const regenerate = 'skill' in scope ? `glorious migrate codegen ${scope.skill}${flags}` : `glorious migrate codegen --all${flags} --out <this file>`
+  const check = 'skill' in scope ? `glorious migrate codegen --check${flags}` : `glorious migrate codegen --all --check${flags} --out <this file>`
+  const lines = [
+    `// @generated by ${TOOL_NAME} codegen (${model.dialect}, ${what}, schema ${fingerprint}). Do not edit.`,
+    `// Regenerate: ${regenerate}   Check: ${check}`,
+  ]
+  const apiOptions = [
+    options.booleans === 'boolean' ? "booleans: 'boolean'" : undefined,
+    options.json === 'json' ? "json: 'json'" : undefined,
+  ].filter((option) => option !== undefined)
+  if (apiOptions.length > 0) lines.push(`// Generated with { ${apiOptions.join(', ')} }: pass the same options to regenerate.`)
+  return lines.join('\n')
+}
+
+/** A short hash of everything the text depends on: the model and the options. */
+export function fingerprintOf(model: SchemaModel, options: EmitOptions): string {
+  const input = JSON.stringify({
+    dialect: model.dialect,
+    tables: model.tables,
+    options: { booleans: options.booleans, camelCase: options.camelCase, json: options.json },
+  })
+  return createHash('sha256').update(input).digest('hex').slice(0, 8)
+}
+
+/** A name in a doc comment, in backticks. */
+function codeSpan(name: string): string {
+  return '`' + name.replaceAll('`', "'") + '`'
+}
+
+/** Doc text that cannot end the comment early and stays on its own lines. */
+function safeDoc(line: string): string {
+  return line
+    .replace(/\r\n?|[\u2028\u2029]/g, '\n')
+    .split('\n')
+    .map((part) => part.replace(/\s+/g, ' ').trim())
+    .filter((part) => part !== '')
+    .join(' ')
+    .replaceAll('*/', '*\\/')
+}

@@ -1,0 +1,101 @@
+/**
+ * Line breaking, the way Prettier does it (`printWidth` 80, two-space indent), for the few
+ * constructs the emitter writes, so generated files are already formatted: running Prettier on
+ * them changes nothing. ts-morph prints structures but never breaks a long line, and it indents
+ * a multi-line type one level deeper than Prettier (hanging indentation); so a member that needs
+ * breaking is handed to ts-morph already laid out, as its name.
+ *
+ * The rules below were measured against Prettier 3 and are checked by the tests over every
+ * shape the emitter produces and keys of every length.
+ *
+ * @module
+ */
+import { type TypeExpr, isKeyword, printType } from './type-expr.js'
+
+export const PRINT_WIDTH = 80
+const INDENT = '  '
+
+/** A member as ts-morph should print it: `name: type`, or (when laid out here) the whole text as `name`. */
+export interface MemberLayout {
+  readonly name: string
+  readonly type: string | undefined
+}
+
+/** A statement as ts-morph should print it: a type alias structure, or (when laid out here) raw text. */
+export type AliasLayout = { readonly kind: 'alias'; readonly name: string; readonly type: string } | { readonly kind: 'text'; readonly text: string }
+
+/**
+ * Lays out `key: type;` as a member of a top-level interface. Continuation lines are indented
+ * relative to the member, as ts-morph re-indents them.
+ */
+export function layoutMember(key: string, type: TypeExpr): MemberLayout {
+  const flat = printType(type)
+  if (textWidth(`${INDENT}${key}: ${flat};`) <= PRINT_WIDTH) return { name: key, type: flat }
+  if (type.kind === 'union' && !hugsUnion(type)) {
+    // Prettier moves a long union that it cannot hug to the next line, one level deeper.
+    return { name: `${key}:\n${INDENT}${flat}`, type: undefined }
+  }
+  if (type.kind === 'generic' && !(type.args.length === 1 && hugsTypeArgument(type.args[0] as TypeExpr))) {
+    // Prettier puts each type argument on its own line, without a trailing comma.
+    const args = type.args.map((arg) => `${INDENT}${printType(arg)}`).join(',\n')
+    return { name: `${key}: ${type.name}<\n${args}\n>`, type: undefined }
+  }
+  return { name: key, type: flat }
+}
+
+/** Lays out `export type name = type;` (type: a single reference such as `Selectable<UsersTable>`). */
+export function layoutAlias(name: string, type: string): AliasLayout {
+  if (textWidth(`export type ${name} = ${type};`) <= PRINT_WIDTH) return { kind: 'alias', name, type }
+  return { kind: 'text', text: `export type ${name} =\n${INDENT}${type};` }
+}
+
+/**
+ * Prettier keeps `A | null` on one line however long when exactly one member is an object type
+ * or a type reference and every other member is `null` or `void`.
+ */
+function hugsUnion(type: Extract<TypeExpr, { kind: 'union' }>): boolean {
+  const references = type.members.filter((member) => !isKeyword(member))
+  const rest = type.members.filter((member) => isKeyword(member))
+  return references.length === 1 && rest.every((member) => member.kind === 'name' && (member.name === 'null' || member.name === 'void'))
+}
+
+/** A lone type argument Prettier never breaks out of its `<…>`: a keyword, a plain reference, a hugged union. */
+function hugsTypeArgument(type: TypeExpr): boolean {
+  if (type.kind === 'name') return true
+  if (type.kind === 'union') return hugsUnion(type)
+  return false
+}
+
+/**
+ * The width Prettier gives a text: East Asian wide and full-width characters and emoji count
+ * two columns, combining marks and control characters none.
+ */
+export function textWidth(text: string): number {
+  if (!/[^\x20-\x7e]/.test(text)) return text.length
+  let width = 0
+  for (const char of text) {
+    const code = char.codePointAt(0) as number
+    if (code <= 0x1f || (code >= 0x7f && code <= 0x9f)) continue
+    if (code >= 0x300 && code <= 0x36f) continue
+    width += isWide(code) || /\p{Extended_Pictographic}/u.test(char) ? 2 : 1
+  }
+  return width
+}
+
+/** East Asian Wide (W) and Fullwidth (F) ranges, the common blocks. */
+function isWide(code: number): boolean {
+  return (
+    (code >= 0x1100 && code <= 0x115f) ||
+    (code >= 0x2e80 && code <= 0x303e) ||
+    (code >= 0x3041 && code <= 0x33ff) ||
+    (code >= 0x3400 && code <= 0x4dbf) ||
+    (code >= 0x4e00 && code <= 0x9fff) ||
+    (code >= 0xa000 && code <= 0xa4cf) ||
+    (code >= 0xac00 && code <= 0xd7a3) ||
+    (code >= 0xf900 && code <= 0xfaff) ||
+    (code >= 0xfe30 && code <= 0xfe4f) ||
+    (code >= 0xff00 && code <= 0xff60) ||
+    (code >= 0xffe0 && code <= 0xffe6) ||
+    (code >= 0x20000 && code <= 0x3fffd)
+  )
+}

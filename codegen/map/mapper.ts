@@ -1,0 +1,58 @@
+import { type ColumnModel, type TableModel, isReadOnly } from '../model.js'
+import { type TypeExpr, generic, named, nullable } from '../type-expr.js'
+
+/** Choices that change how values are typed (the same for every dialect). */
+export interface MapOptions {
+  /**
+   * How boolean columns are typed: `'number'` for what the driver really returns (SQLite: 0/1),
+   * `'boolean'` when the application converts them (a Kysely plugin or a driver type cast).
+   */
+  readonly booleans: 'number' | 'boolean'
+  /** How JSON columns are typed: `'string'` (the text as stored), or `'json'` (parsed values). */
+  readonly json: 'string' | 'json'
+}
+
+/** A column's value type before the modifiers (nullable, generated, read-only) are applied. */
+export interface BaseType {
+  /** The type as written in the interface (`string`, `Json`). */
+  readonly type: TypeExpr
+  /** What a select returns (differs from `type` when `type` is a `ColumnType`, like `Json`). */
+  readonly select: TypeExpr
+}
+
+/** The outcome of mapping one column. */
+export interface MappedColumn {
+  readonly type: TypeExpr
+  /** JSDoc lines for the column (notable facts: declared type, default, expression, caveats). */
+  readonly docs: readonly string[]
+}
+
+/** One per dialect: turns the model's columns into TypeScript types. */
+export interface TypeMapper {
+  mapColumn(column: ColumnModel, table: TableModel, options: MapOptions): MappedColumn
+  /** JSDoc for the table interface (facts beyond its name and owner), if any. */
+  describeTable(table: TableModel): string | undefined
+}
+
+export const DEFAULT_MAP_OPTIONS: MapOptions = Object.freeze({ booleans: 'number', json: 'string' })
+
+/**
+ * Applies the modifiers every dialect shares to a column's base type:
+ * - view columns are read-only and nullable: `ColumnType<T | null, never, never>`;
+ * - computed columns are never written: `GeneratedAlways<T>`;
+ * - columns the database fills in (default, rowid alias, auto-increment) are optional on
+ *   insert: `Generated<T>`;
+ * - nullable columns get `| null`.
+ */
+export function applyModifiers(base: BaseType, column: ColumnModel, table: TableModel): TypeExpr {
+  if (isReadOnly(table)) return generic('ColumnType', nullable(base.select), named('never'), named('never'))
+  const value = column.nullable ? nullable(base.type) : base.type
+  switch (column.generation) {
+    case 'always':
+      return generic('GeneratedAlways', value)
+    case 'default':
+      return generic('Generated', value)
+    case 'none':
+      return value
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Names in the generated file: interface names made from table names, property keys (quoted
+ * when they must be), and the exact camelCase transformation of Kysely's `CamelCasePlugin`.
+ *
+ * @module
+ */
+import { CamelCasePlugin } from 'kysely'
+import { compareNames } from './model.js'
+
+/**
+ * A table name as a PascalCase identifier: words split at anything that is not an ASCII letter
+ * or digit, each capitalised (`user_profiles` → `UserProfiles`, `"order items"` → `OrderItems`).
+ * A name that would start with a digit gets a leading `_`; a name with no usable character
+ * becomes `Unnamed`.
+ */
+export function pascalCase(name: string): string {
+  const words = name.split(/[^A-Za-z0-9]+/).filter((word) => word !== '')
+  const joined = words.map((word) => word[0]?.toUpperCase() + word.slice(1)).join('')
+  if (joined === '') return 'Unnamed'
+  return /^[0-9]/.test(joined) ? `_${joined}` : joined
+}
+
+/**
+ * PascalCase names for a set of tables, unique within the set. When several tables give the
+ * same name, the first in name order keeps it and the others get `2`, `3`, … (skipping any name
+ * another table gives), so the result depends only on the set of names.
+ */
+export function uniquePascalNames(names: readonly string[]): ReadonlyMap<string, string> {
+  const sorted = [...new Set(names)].sort(compareNames)
+  const bases = new Map(sorted.map((name) => [name, pascalCase(name)]))
+  const taken = new Set(bases.values())
+  const owners = new Map<string, string>()
+  const result = new Map<string, string>()
+  for (const name of sorted) {
+    const base = bases.get(name) as string
+    if (!owners.has(base)) {
+      owners.set(base, name)
+      result.set(name, base)
+      continue
+    }
+    let counter = 2
+    while (taken.has(`${base}${counter}`)) counter++
+    const unique = `${base}${counter}`
+    taken.add(unique)
+    result.set(name, unique)
+  }
+  return result
+}
+
+/**
+ * A property key as Prettier prints it (`quoteProps: 'as-needed'`, `singleQuote: true`): bare
+ * when it is an identifier, else a string in the quote that needs fewer escapes.
+ *
+ * @param isIdentifier whether a text is an identifier that Prettier leaves (or makes) bare
+ */
+export function propertyKey(name: string, isIdentifier: (text: string) => boolean): string {
+  return isIdentifier(name) ? name : quoteString(name)
+}
+
+/** A string literal with single quotes, or double quotes when the text has more `'` than `"`. */
+export function quoteString(text: string): string {
+  const singles = text.split("'").length - 1
+  const doubles = text.split('"').length - 1
+  const quote = singles > doubles ? '"' : "'"
+  let out = quote
+  for (const char of text) {
+    const code = char.codePointAt(0) as number
+    if (char === quote || char === '\\') out += `\\${char}`
+    else if (char === '\n') out += '\\n'
+    else if (char === '\r') out += '\\r'
+    else if (char === '\t') out += '\\t'
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`
+    else if (code === 0x2028 || code === 0x2029) out += `\\u${code.toString(16)}`
+    else out += char
+  }
+  return out + quote
+}
+
+/** Exposes the protected mappers of Kysely's own plugin, so names are transformed exactly as it does. */
+class CamelCaseProbe extends CamelCasePlugin {
+  toCamel(name: string): string {
+    return this.camelCase(name)
+  }
+  toSnake(name: string): string {
+    return this.snakeCase(name)
+  }
+}
+
+const plainCamelCase = new CamelCaseProbe()
+const digitsCamelCase = new CamelCaseProbe({ underscoreBeforeDigits: true })
+
+/** How a database name appears through `CamelCasePlugin` (default options). */
+export interface CamelCaseName {
+  /** The key the plugin gives result rows, and so the key to use in the types. */
+  readonly key: string
+  /**
+   * Whether the plugin turns `key` back into the database name in queries. When it does not
+   * (kysely-codegen #189: `item_1` → `item1` → `item1`), `problem` says what to do.
+   */
+  readonly roundTrips: boolean
+  readonly problem: string | undefined
+}
+
+/**
+ * The key `CamelCasePlugin` gives a column or table, and whether it maps back to the same name.
+ *
+ * @example
+ * camelCaseName('created_at') // { key: 'createdAt', roundTrips: true }
+ * camelCaseName('checklist_item_1').roundTrips // false: the plugin sends `checklist_item1`
+ */
+export function camelCaseName(name: string, what: 'column' | 'table' = 'column'): CamelCaseName {
+  const key = plainCamelCase.toCamel(name)
+  const back = plainCamelCase.toSnake(key)
+  if (back === name) return Object.freeze({ key, roundTrips: true, problem: undefined })
+  const withDigits = digitsCamelCase.toSnake(digitsCamelCase.toCamel(name)) === name
+  const problem =
+    `CamelCasePlugin maps "${key}" back to "${back}", not "${name}": ` +
+    (withDigits
+      ? `use new CamelCasePlugin({ underscoreBeforeDigits: true }) or rename the ${what}`
+      : `rename the ${what}, or reach it with sql\`…\` or .withoutPlugins()`)
+  return Object.freeze({ key, roundTrips: false, problem })
+}
