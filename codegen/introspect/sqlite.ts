@@ -117,7 +117,10 @@ async function readColumns(
         columns.set(relation.name, rows)
       } catch (error) {
         columns.delete(relation.name)
-        const reason = error instanceof Error ? error.message : String(error)
+        const message = error instanceof Error ? error.message : String(error)
+        const reason = /no such function/.test(message)
+          ? `${message} (an application-defined function: open the database with it registered, by passing your own Kysely instance, to include it)`
+          : message
         problems.push({ relation: relation.name, owner: owners.get(relation.name)?.skill, reason: `${relation.type} "${relation.name}" is left out: ${reason}` })
       }
     }

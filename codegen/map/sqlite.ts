@@ -111,7 +111,7 @@ export function sqliteBaseType(
     return plain('string', [`${table.module} column: text`])
   }
   if (declared === '') return plain('unknown', ['no declared type: any value'])
-  if (table.options.includes('STRICT') && declared.toUpperCase() === 'ANY') return plain('unknown')
+  if (table.options.includes('STRICT') && declared.toUpperCase() === 'ANY') return plain('unknown', ['any value'])
   const affinity = sqliteAffinity(declared)
   const name = typeName(declared)
   const hint = affinity === 'NUMERIC' ? TYPE_HINTS[name] : undefined
@@ -119,7 +119,7 @@ export function sqliteBaseType(
     case 'boolean':
       return options.booleans === 'boolean'
         ? plain('boolean', [
-            'read as boolean: needs a plugin or type cast that maps 0/1 to false/true and back (better-sqlite3 returns 0/1 and cannot bind booleans)',
+            'typed boolean, which needs a plugin or type cast that maps 0/1 to false/true and back (better-sqlite3 returns 0/1 and cannot bind booleans)',
           ])
         : plain('number', ['stored as 0/1 (better-sqlite3 cannot bind true/false)'])
     case 'datetime':

@@ -59,7 +59,8 @@ export function typecheck(dir: string, files: readonly string[]): TscResult {
       types: ['node'],
       typeRoots: [join(nodeModules, '@types')],
       baseUrl: '.',
-      paths: { kysely: [join(nodeModules, 'kysely')] },
+      // The folder is outside the repository, so point the compiler at kysely's typings.
+      paths: { kysely: [join(nodeModules, 'kysely', 'dist', 'esm', 'index.d.ts')] },
     },
     files,
   }
