@@ -168,12 +168,7 @@ export async function emitTypes(
     'skill' in scope
       ? `The tables and views of skill "${safeDoc(scope.skill)}", for \`Kysely<DB>\`. Combine skills with \`&\`.`
       : 'Every table and view of the database, for `Kysely<DB>`.'
-  statements.push(
-    dbProperties.length > 0
-      ? { kind: StructureKind.Interface, isExported: true, name: 'DB', docs: [dbDoc], properties: dbProperties }
-      : // ts-morph prints an empty interface over two lines; Prettier keeps it on one.
-        `/** ${dbDoc} */\nexport interface DB {}`,
-  )
+  statements.push(interfaceStatement('DB', [dbDoc], dbProperties, statements.length > 0))
 
   const text = printStructure(
     { kind: StructureKind.SourceFile, leadingTrivia: header(model, scope, options, fingerprint) + '\n\n', statements },
@@ -181,7 +176,7 @@ export async function emitTypes(
   )
   return Object.freeze({ text: text.endsWith('\n') ? text : `${text}\n`, fingerprint, warnings: Object.freeze(warnings) })
 
-  function interfaceFor(table: TableModel, interfaceName: string): InterfaceDeclarationStructure {
+  function interfaceFor(table: TableModel, interfaceName: string): InterfaceDeclarationStructure | string {
     const owner = table.owner ? ` (skill: ${table.owner.skill})` : ''
     const facts = mapper.describeTable(table)
     const docs = isReadOnly(table)
@@ -200,13 +195,22 @@ export async function emitTypes(
       const lines = [...mapped.docs, ...keyDocs].map(safeDoc)
       properties.push({ ...memberStructure(layoutMember(propertyKey(key, isIdentifier), mapped.type)), ...(lines.length > 0 ? { docs: [lines.join('\n')] } : {}) })
     }
-    return {
-      kind: StructureKind.Interface,
-      isExported: true,
-      name: interfaceName,
-      docs: [docs.map(safeDoc).join('\n')],
-      properties,
+    // A relation's interface always follows the kysely import.
+    return interfaceStatement(interfaceName, docs.map(safeDoc), properties, true)
+  }
+
+  /** An exported interface; an empty one as text, since ts-morph prints `{}` over two lines and Prettier on one. */
+  function interfaceStatement(
+    name: string,
+    docs: readonly string[],
+    properties: OptionalKind<PropertySignatureStructure>[],
+    afterOthers: boolean,
+  ): InterfaceDeclarationStructure | string {
+    if (properties.length > 0) {
+      return { kind: StructureKind.Interface, isExported: true, name, docs: [docs.join('\n')], properties }
     }
+    const doc = docs.length === 1 ? `/** ${docs[0]} */` : ['/**', ...docs.map((line) => ` * ${line}`), ' */'].join('\n')
+    return `${afterOthers ? BLANK_LINE : ''}${doc}\nexport interface ${name} {}`
   }
 
   /**

@@ -71,6 +71,13 @@ describe('emitTypes', () => {
     assert.equal(await prettierFormat(text), text)
   })
 
+  it('prints a table without visible columns as an empty interface that Prettier leaves alone', async () => {
+    const empty = table('nothing', [], { kind: 'virtual-table', module: 'custom' })
+    const { text } = await emitTypes(schemaModel('sqlite', [empty, USERS]), sqliteTypeMapper, { skill: 'core' }, OPTIONS)
+    assert.ok(text.includes('/** Table `nothing` (skill: core), virtual table (custom). */\nexport interface NothingTable {}\n'))
+    assert.equal(await prettierFormat(text), text)
+  })
+
   it('gives odd table names unique, valid interface names and quotes keys that are not identifiers', async () => {
     const names = ['user profiles', 'user_profiles', 'UserProfiles', '2fa codes', "it's", 'say "hi"', 'café', '名前', '🎉', '']
     const tables = names.map((name) => table(name, [columnModel({ name: name === '' ? 'x' : name, declaredType: 'TEXT' })]))
