@@ -153,7 +153,7 @@ export async function emitTypes(
     const { key, docs } = keyFor(table.name, 'table', dbKeys, `table "${table.name}"`)
     if (key === undefined) continue
     const layout = layoutMember(propertyKey(key, isIdentifier), { kind: 'name', name: (names.get(table.name) as TableNames).interfaceName })
-    dbProperties.push({ ...memberStructure(layout), ...(docs.length > 0 ? { docs: [docs.join('\n')] } : {}) })
+    dbProperties.push({ ...memberStructure(layout), ...(docs.length > 0 ? { docs: [docs.map(safeDoc).join('\n')] } : {}) })
   }
 
   const helperStatements = helpersFor(used)
