@@ -2,7 +2,7 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type Kysely, sql } from 'kysely'
 import type { MigrationDialect } from './dialects/dialect.js'
-import { sqliteDialect } from './dialects/sqlite/sqlite-dialect.js'
+import { createSqliteDialect, sqliteDialect } from './dialects/sqlite/sqlite-dialect.js'
 import { openSqlite } from './dialects/sqlite/sqlite-open.js'
 import { DatabaseError, InvalidOptionError } from './errors.js'
 import { assertSkillName } from './files/skill-name.js'
@@ -79,7 +79,7 @@ export async function openDatabase(options: DatabaseOptions, mode: { readonly re
     return adoptKysely(options.database)
   }
   const { path, isDefault } = resolveDatabasePath(options)
-  const { db } = await openSqlite({
+  const { db, exec } = await openSqlite({
     path,
     readonly: mode.readonly,
     createFolders: isDefault,
@@ -88,7 +88,7 @@ export async function openDatabase(options: DatabaseOptions, mode: { readonly re
     foreignKeys: options.foreignKeys ?? true,
     extensions: options.extensions ?? [],
   })
-  return Object.freeze({ db, dialect: sqliteDialect, label: path, close: () => db.destroy() })
+  return Object.freeze({ db, dialect: createSqliteDialect(exec), label: path, close: () => db.destroy() })
 }
 
 async function adoptKysely(db: Kysely<any>): Promise<DatabaseSession> {

@@ -40,9 +40,18 @@ export interface MigrationAnalysis {
   readonly problems: readonly StatementProblem[]
   /** Connection settings the migration changes, restored after it so no migration leaks into the next. */
   readonly connectionSettings: readonly string[]
-  /** Whether the migration renames a table (so a vanished table reappearing under a new name is a rename). */
-  readonly renamesTables: boolean
+  /**
+   * The tables and views the migration creates, drops or renames, read from its statements, or
+   * `undefined` when they cannot be read (then the runner compares listings before and after).
+   */
+  readonly objectChanges: readonly SchemaObjectChange[] | undefined
 }
+
+/** A change to the set of tables and views, as a statement declares it. */
+export type SchemaObjectChange =
+  | { readonly kind: 'create'; readonly name: string; readonly type: 'table' | 'view'; readonly ifNotExists: boolean }
+  | { readonly kind: 'drop'; readonly name: string }
+  | { readonly kind: 'rename'; readonly from: string; readonly to: string }
 
 /** A table or view, as far as ownership tracking needs to know it. */
 export interface SchemaObject {
@@ -105,8 +114,6 @@ export interface MigrationDialect {
   tableExists(db: Kysely<any>, table: string): Promise<boolean>
   columnNames(db: Kysely<any>, table: string): Promise<readonly string[]>
 
-  /** A value that changes whenever the schema changes, cheap to read. */
-  schemaVersion(db: Kysely<any>): Promise<string>
   listSchemaObjects(db: Kysely<any>): Promise<readonly SchemaObject[]>
 
   foreignKeysEnabled(db: Kysely<any>): Promise<boolean>

@@ -35,7 +35,7 @@ export async function runLegacySchema(
       const started = performance.now()
       await runStatements(session, migration, options.lockTimeoutMs, false)
       const durationMs = Math.round(performance.now() - started)
-      const changes = diffSchemaObjects(before, await dialect.listSchemaObjects(db), RESERVED_TABLES, migration.analysis.renamesTables)
+      const changes = diffSchemaObjects(before, await dialect.listSchemaObjects(db), RESERVED_TABLES)
       if (hasOwnershipChanges(changes)) {
         await ensureLedger(db, dialect)
         await recordOwnership(db, { skill, version: 0, ...changes })

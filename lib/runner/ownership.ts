@@ -1,4 +1,4 @@
-import type { SchemaObject } from '../dialects/dialect.js'
+import type { SchemaObject, SchemaObjectChange } from '../dialects/dialect.js'
 
 export interface OwnershipChanges {
   readonly created: readonly { name: string; type: string }[]
@@ -16,7 +16,6 @@ export function diffSchemaObjects(
   before: readonly SchemaObject[],
   after: readonly SchemaObject[],
   ignored: readonly string[],
-  renamesTables: boolean,
 ): OwnershipChanges {
   const skip = new Set(ignored.map((name) => name.toLowerCase()))
   const beforeNames = new Map(before.filter((o) => !skip.has(o.name.toLowerCase())).map((o) => [o.name, o]))
@@ -27,7 +26,7 @@ export function diffSchemaObjects(
   const renamed: { from: string; to: string; type: string }[] = []
   for (const object of afterNames.values()) {
     if (beforeNames.has(object.name)) continue
-    const old = !renamesTables || object.identity === undefined ? undefined : vanishedByIdentity.get(object.identity)
+    const old = object.identity === undefined ? undefined : vanishedByIdentity.get(object.identity)
     if (old) {
       renamed.push({ from: old.name, to: object.name, type: object.type })
       vanishedByIdentity.delete(object.identity)
@@ -42,4 +41,61 @@ export function diffSchemaObjects(
 
 export function hasOwnershipChanges(changes: OwnershipChanges): boolean {
   return changes.created.length + changes.dropped.length + changes.renamed.length > 0
+}
+
+/** Tables and views by lower-case name (SQLite names are case-insensitive). */
+export type KnownObjects = ReadonlyMap<string, { readonly name: string; readonly type: string }>
+
+export function knownObjects(objects: readonly SchemaObject[], ignored: readonly string[]): KnownObjects {
+  const skip = new Set(ignored.map((name) => name.toLowerCase()))
+  return new Map(
+    objects.filter((o) => !skip.has(o.name.toLowerCase())).map((o) => [o.name.toLowerCase(), { name: o.name, type: o.type }]),
+  )
+}
+
+/**
+ * The ownership changes of a migration from the changes its statements declare, which all took
+ * effect since the migration succeeded. `known` (the objects before it) is needed only to tell
+ * whether a `CREATE … IF NOT EXISTS` created anything; the updated set is returned.
+ */
+export function declaredOwnershipChanges(
+  declared: readonly SchemaObjectChange[],
+  known: KnownObjects | undefined,
+  ignored: readonly string[],
+): { readonly changes: OwnershipChanges; readonly known: KnownObjects | undefined } {
+  const skip = new Set(ignored.map((name) => name.toLowerCase()))
+  const after = known ? new Map(known) : undefined
+  const created = new Map<string, { name: string; type: string }>()
+  const dropped = new Map<string, string>()
+  const renamed: { from: string; to: string; type: string }[] = []
+  for (const change of declared) {
+    if (change.kind === 'create') {
+      const key = change.name.toLowerCase()
+      if (skip.has(key) || (change.ifNotExists && (after?.has(key) ?? false))) continue
+      created.set(key, { name: change.name, type: change.type })
+      after?.set(key, { name: change.name, type: change.type })
+    } else if (change.kind === 'drop') {
+      const key = change.name.toLowerCase()
+      if (created.has(key)) created.delete(key)
+      else dropped.set(key, after?.get(key)?.name ?? change.name)
+      after?.delete(key)
+    } else {
+      const from = change.from.toLowerCase()
+      const to = change.to.toLowerCase()
+      const type = after?.get(from)?.type ?? created.get(from)?.type ?? 'table'
+      const fresh = created.get(from)
+      if (fresh) {
+        created.delete(from)
+        created.set(to, { name: change.to, type: fresh.type })
+      } else {
+        renamed.push({ from: after?.get(from)?.name ?? change.from, to: change.to, type })
+      }
+      after?.delete(from)
+      after?.set(to, { name: change.to, type })
+    }
+  }
+  return {
+    changes: Object.freeze({ created: [...created.values()], dropped: [...dropped.values()], renamed }),
+    known: after,
+  }
 }

@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks'
-import type { MigrationDialect, SchemaObject, TransactionMode } from '../dialects/dialect.js'
+import type { TransactionMode } from '../dialects/dialect.js'
 import { GloriousMigrateError, UnexpectedError } from '../errors.js'
 import { checkForeignKeys, runStatements } from './execute-statements.js'
 import { cachedChecksum, rememberChecksum } from '../files/checksum-cache.js'
 import type { MigrationFileRef, MigrationFolder } from '../files/migration-folder.js'
 import type { DatabaseSession } from '../database.js'
 import { type LedgerRow, RESERVED_TABLES, ensureLedger, insertLedgerRow, readLedger, recordOwnership } from './ledger.js'
-import { diffSchemaObjects, hasOwnershipChanges } from './ownership.js'
+import { type KnownObjects, declaredOwnershipChanges, diffSchemaObjects, hasOwnershipChanges, knownObjects } from './ownership.js'
 import { type SkillPlan, planSkill } from './plan.js'
 import { type PreparedMigration, prepareMigration } from './prepared-migration.js'
 
@@ -205,8 +205,7 @@ export async function runMigrations(
         total = done + totalPending()
 
         let ledgerReady = false
-        let objects: readonly SchemaObject[] | undefined
-        let schemaVersion: string | undefined
+        let known: KnownObjects | undefined // tables and views, read once per transaction when needed
         let savepoints = 0
         for (;;) {
           const step = firstPending()
@@ -232,8 +231,11 @@ export async function runMigrations(
             break
           }
 
-          objects ??= await dialect.listSchemaObjects(db)
-          schemaVersion ??= await dialect.schemaVersion(db)
+          const declared = migration.analysis.objectChanges
+          const before = declared === undefined ? await dialect.listSchemaObjects(db) : undefined
+          if (declared?.some((change) => change.kind === 'create' && change.ifNotExists) && !known) {
+            known = knownObjects(await dialect.listSchemaObjects(db), RESERVED_TABLES)
+          }
           const savepoint = `glorious_migration_${++savepoints}`
           await dialect.savepoint(db, savepoint)
           try {
@@ -245,17 +247,22 @@ export async function runMigrations(
             if (!ledgerReady) await ensureLedger(db, dialect)
             const applied = appliedMigration(migration, durationMs)
             await insertLedgerRow(db, ledgerRow(applied))
-            const versionAfter = await dialect.schemaVersion(db)
-            if (versionAfter !== schemaVersion) {
+            // Ownership: which tables and views this migration created, dropped or renamed. Read
+            // from its statements (no catalog scan); compared listings only when they are unreadable.
+            let changes
+            let knownAfter = known
+            if (before) {
               const after = await dialect.listSchemaObjects(db)
-              const changes = diffSchemaObjects(objects, after, RESERVED_TABLES, migration.analysis.renamesTables)
-              if (hasOwnershipChanges(changes)) {
-                await recordOwnership(db, { skill: migration.skill, version: migration.file.version, ...changes })
-              }
-              objects = after
-              schemaVersion = await dialect.schemaVersion(db)
+              changes = diffSchemaObjects(before, after, RESERVED_TABLES)
+              knownAfter = knownObjects(after, RESERVED_TABLES)
+            } else if (declared && declared.length > 0) {
+              ;({ changes, known: knownAfter } = declaredOwnershipChanges(declared, known, RESERVED_TABLES))
+            }
+            if (changes && hasOwnershipChanges(changes)) {
+              await recordOwnership(db, { skill: migration.skill, version: migration.file.version, ...changes })
             }
             await dialect.releaseSavepoint(db, savepoint)
+            known = knownAfter
             ledgerReady = true
             step.state.cursor++
             batch.push(step)
@@ -324,7 +331,7 @@ async function runOutsideTransaction(
     try {
       await ensureLedger(db, dialect)
       await insertLedgerRow(db, ledgerRow(applied))
-      const changes = diffSchemaObjects(before, after, RESERVED_TABLES, migration.analysis.renamesTables)
+      const changes = diffSchemaObjects(before, after, RESERVED_TABLES)
       if (hasOwnershipChanges(changes)) {
         await recordOwnership(db, { skill: migration.skill, version: migration.file.version, ...changes })
       }

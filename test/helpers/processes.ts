@@ -41,7 +41,23 @@ export async function raceProcesses(script: string, args: readonly string[], cou
       ),
     )
   }
-  await Promise.all(ready)
+  try {
+    await withTimeout(Promise.all(ready), 60_000, 'workers did not all get ready within 60 s')
+  } catch (error) {
+    // Never leave workers waiting for a "go" that will not come: they would keep the test alive.
+    for (const child of children) child.kill('SIGKILL')
+    throw error
+  }
   for (const child of children) child.stdin.write('go\n')
   return Promise.all(results)
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(message)), ms)
+    }),
+  ]).finally(() => clearTimeout(timer))
 }

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path'
 import { Kysely, SqliteDialect } from 'kysely'
 import { DatabaseError } from '../../errors.js'
 import { describeSqliteError, sqliteCode } from './sqlite-errors.js'
+import { withStatementCache } from './statement-cache.js'
 
 /** How the toolkit opens a SQLite database file it was given by path. */
 export interface SqliteOpenOptions {
@@ -22,6 +23,8 @@ export interface SqliteOpenOptions {
 
 export interface OpenedSqlite {
   readonly db: Kysely<any>
+  /** The driver's exec on the same connection (see {@link SqliteExec}). */
+  readonly exec: (sql: string) => void
   /** Whether this call created the database file. */
   readonly created: boolean
 }
@@ -87,7 +90,11 @@ export async function openSqlite(options: SqliteOpenOptions): Promise<OpenedSqli
     }
     throw error
   }
-  return { db: new Kysely<any>({ dialect: new SqliteDialect({ database }) }), created: !exists }
+  return {
+    db: new Kysely<any>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }),
+    exec: (sql: string) => void database.exec(sql),
+    created: !exists,
+  }
 }
 
 // Several processes may create the same new database at once; switching the journal mode needs a

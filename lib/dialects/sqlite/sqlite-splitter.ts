@@ -38,7 +38,8 @@ const TRANSITIONS: readonly (readonly State[])[] = [
   /* 7 END     */   [1,   7,   5,     5,     5,    5,     5,    5],
 ]
 
-const HEAD_WORDS = 6
+// Enough tokens to read `CREATE VIRTUAL TABLE IF NOT EXISTS main . name` and `PRAGMA main . x = y`.
+const HEAD_WORDS = 10
 
 /**
  * Splits SQLite SQL text into statements exactly where `sqlite3_complete()` would consider each
@@ -111,7 +112,9 @@ export function splitSqliteStatements(text: string): SplitResult {
   }
 
   if (stmtStart >= 0) {
-    if (state === State.Trigger || state === State.Semi || state === State.End) {
+    // In END state the trigger body is closed ("…; END"): like any last statement, it may omit
+    // its ";" (sqlite3_complete() of the text plus ";" is true, and SQLite prepares it as it is).
+    if (state === State.Trigger || state === State.Semi) {
       return {
         statements,
         problem: { line: stmtLine, reason: 'CREATE TRIGGER is not closed by "END;"' },
@@ -125,7 +128,15 @@ export function splitSqliteStatements(text: string): SplitResult {
 function keywordToken(text: string, start: number, end: number): Token {
   const length = end - start
   if (length < 3 || length > 9) return Token.Other
-  switch (text.slice(start, end).toUpperCase()) {
+  // ASCII case folding only, as SQLite's sqlite3StrNICmp(): toUpperCase() would turn "trıgger"
+  // (dotless ı, U+0131) into "TRIGGER", which SQLite, comparing bytes, does not.
+  let word = ''
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 0x80) return Token.Other
+    word += String.fromCharCode(c >= 97 && c <= 122 ? c - 32 : c)
+  }
+  switch (word) {
     case 'CREATE':
       return Token.Create
     case 'TRIGGER':

@@ -1,5 +1,6 @@
 import type { MigrationAnalysis, SqlStatement, StatementProblem, TransactionMode } from '../dialect.js'
 import { TokenKind, scanToken } from './sqlite-lexer.js'
+import { sqliteObjectChanges } from './sqlite-object-changes.js'
 
 const NO_TRANSACTION_HINT =
   'put "-- glorious:no-transaction" on the first line of the file to run it outside a transaction ' +
@@ -53,7 +54,6 @@ export function analyzeSqliteMigration(
   const problems: StatementProblem[] = []
   const settings = new Set<string>()
   let disablesForeignKeys = false
-  let renamesTables = false
   for (const statement of statements) {
     const reserved = reservedTableIn(statement.sql, options.reservedTables)
     if (reserved !== undefined) {
@@ -66,7 +66,6 @@ export function analyzeSqliteMigration(
     }
     const words = significantHead(statement)
     const first = words[0]?.toUpperCase()
-    if (first === 'ALTER' && /\bRENAME\s+TO\b/i.test(statement.sql)) renamesTables = true
     if (first === 'PRAGMA') {
       const pragma = parsePragma(words)
       if (pragma === undefined) continue
@@ -105,7 +104,7 @@ export function analyzeSqliteMigration(
     mode,
     problems: Object.freeze(problems),
     connectionSettings: Object.freeze([...settings]),
-    renamesTables,
+    objectChanges: sqliteObjectChanges(statements),
   })
 }
 
