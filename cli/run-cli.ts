@@ -1,5 +1,6 @@
 import yargs, { type Argv } from 'yargs'
 import { GloriousMigrateError, InvalidOptionError, SkillError } from '../lib/index.js'
+import { codegenCommand } from './commands/codegen.js'
 import { createCommand } from './commands/create.js'
 import { historyCommand } from './commands/history.js'
 import { reloadCommand } from './commands/reload.js'
@@ -30,6 +31,7 @@ export async function runCli(argv: readonly string[], cliProcess: CliProcess): P
         .command(rollbackCommand(ctx))
         .command(verifyCommand(ctx))
         .command(reloadCommand(ctx))
+        .command(codegenCommand(ctx))
         .demandCommand(1, `name a migrate command: ${COMMANDS}`),
     )
     .demandCommand(1, 'name a command: glorious migrate <command>')

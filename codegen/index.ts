@@ -10,11 +10,12 @@
  *
  * @module
  */
+import { open } from 'node:fs/promises'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import type { DatabaseSession } from '../lib/database.js'
 import { GloriousMigrateError, InvalidOptionError, UnexpectedError } from '../lib/errors.js'
 import { RESERVED_TABLES, readOwnership } from '../lib/runner/ledger.js'
-import { type EmitOptions, type EmitScope, emitTypes } from './emit.js'
+import { type EmitOptions, type EmitScope, emitTypes, headerFirstLine } from './emit.js'
 import { introspectSqlite } from './introspect/sqlite.js'
 import { DEFAULT_MAP_OPTIONS } from './map/mapper.js'
 import { sqliteTypeMapper } from './map/sqlite.js'
@@ -106,9 +107,28 @@ export async function generateTypes(
   const results: CodegenFileResult[] = []
   for (const file of files) {
     const selected = selectTables(model, file.scope)
+    if (!options.check && (await firstLine(file.path)) === headerFirstLine(selected, file.scope, emitOptions)) {
+      // Same schema, options and format as the file on disk: nothing to print, ts-morph stays unloaded.
+      const warnings = selected.problems.map((problem) => problem.reason)
+      results.push(
+        Object.freeze({
+          skill: file.skill,
+          path: file.path,
+          tables: selected.tables.length,
+          status: 'unchanged' as const,
+          ...(warnings.length > 0 ? { warnings } : {}),
+        }),
+      )
+      continue
+    }
     const emitted = await emitTypes(selected, sqliteTypeMapper, file.scope, emitOptions)
     const warnings = [...selected.problems.map((problem) => problem.reason), ...emitted.warnings]
-    const base = { skill: file.skill, path: file.path, tables: selected.tables.length, ...(warnings.length > 0 ? { warnings } : {}) }
+    const base = {
+      skill: file.skill,
+      path: file.path,
+      tables: selected.tables.length,
+      ...(warnings.length > 0 ? { warnings } : {}),
+    }
     if (options.check) {
       const { status, diff } = await checkFile(file.path, emitted.text, diffLabel(file.path), file.skill)
       results.push(Object.freeze({ ...base, status, ...(diff === undefined ? {} : { diff }) }))
@@ -142,7 +162,9 @@ interface PlannedFile {
 function filesFor(targets: readonly CodegenTarget[], options: CodegenOptions): PlannedFile[] {
   const out = options.out === undefined ? undefined : resolve(options.out)
   if (targets.length === 0) {
-    return options.all && out !== undefined ? [{ skill: WHOLE_DATABASE, path: out, scope: { wholeDatabase: true } }] : []
+    return options.all && out !== undefined
+      ? [{ skill: WHOLE_DATABASE, path: out, scope: { wholeDatabase: true } }]
+      : []
   }
   return targets.map((target) => ({
     skill: target.skill,
@@ -158,7 +180,7 @@ function checkOptions(targets: readonly CodegenTarget[], options: CodegenOptions
   if (options.out !== undefined && targets.length > 1) {
     throw new InvalidOptionError(
       `out (--out) names one file, but ${targets.length} skills were given (${targets.map((t) => t.skill).join(', ')}): ` +
-        'give one skill, or leave out --out to write each skill\'s db-types.ts beside its migrations',
+        "give one skill, or leave out --out to write each skill's db-types.ts beside its migrations",
     )
   }
   if (options.all && targets.length > 1) {
@@ -167,7 +189,9 @@ function checkOptions(targets: readonly CodegenTarget[], options: CodegenOptions
     )
   }
   if (options.all && targets.length === 0 && options.out === undefined) {
-    throw new InvalidOptionError('all (--all) without a skill needs out (--out): the file to write the whole database\'s types to')
+    throw new InvalidOptionError(
+      "all (--all) without a skill needs out (--out): the file to write the whole database's types to",
+    )
   }
   if (options.booleans !== undefined && options.booleans !== 'number' && options.booleans !== 'boolean') {
     throw new InvalidOptionError(`booleans must be 'number' or 'boolean', got ${JSON.stringify(options.booleans)}`)
@@ -190,6 +214,23 @@ export function selectTables(model: SchemaModel, scope: EmitScope): SchemaModel 
     tables: Object.freeze(model.tables.filter((table) => table.owner?.skill === scope.skill)),
     problems: Object.freeze(model.problems.filter((problem) => problem.owner === scope.skill)),
   })
+}
+
+/** The first line of a file (up to 512 bytes), or `undefined` when it cannot be read. */
+async function firstLine(path: string): Promise<string | undefined> {
+  try {
+    const handle = await open(path, 'r')
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(512), 0, 512, 0)
+      const text = buffer.subarray(0, bytesRead).toString('utf8')
+      const newline = text.indexOf('\n')
+      return newline < 0 ? undefined : text.slice(0, newline)
+    } finally {
+      await handle.close()
+    }
+  } catch {
+    return undefined
+  }
 }
 
 /** A file's name in diff headers: relative to the working folder when inside it. */

@@ -5,7 +5,7 @@ import { listMigrationFolder } from './files/migration-folder.js'
 import { type Skill, readSkill } from './files/skill.js'
 import { assertSkillName } from './files/skill-name.js'
 import { SessionHolder } from './session-holder.js'
-import { type AfterRunOptions, afterRun } from './runner/after-run.js'
+import { type AfterRunOptions, type AfterRunResult, afterRun } from './runner/after-run.js'
 import { runLegacySchema } from './runner/legacy-schema.js'
 import { type MigrationResultSet, asMigrateError, failedReport, resultSet } from './runner/migrator.js'
 import { type ApplyOptions, runOptions } from './runner/run-options.js'
@@ -52,7 +52,7 @@ export async function migrateSkills(
     const report = await runMigrations(session, targets, runOptions(options))
     return skillsResult(report, await afterRun(session, report, targets, options))
   } catch (error) {
-    return skillsResult(failedReport(skills[0]?.name ?? '(none)', error), [])
+    return skillsResult(failedReport(skills[0]?.name ?? '(none)', error))
   } finally {
     await sessions.close()
   }
@@ -81,7 +81,7 @@ export async function loadSkill(folder: string, options: MigrateSkillsOptions = 
   try {
     skill = readSkill(folder)
   } catch (error) {
-    return { ...skillsResult(failedReport('(unknown)', error), []), skill: undefined, kind: 'none' }
+    return { ...skillsResult(failedReport('(unknown)', error)), skill: undefined, kind: 'none' }
   }
   if (isDirectory(skill.migrationsDir)) {
     return { ...(await migrateSkills([skill], options)), skill, kind: 'migrations' }
@@ -89,7 +89,7 @@ export async function loadSkill(folder: string, options: MigrateSkillsOptions = 
   if (skill.schemaFile) {
     return { ...(await initSkillSchema(skill.name, skill.schemaFile, options)), skill, kind: 'legacy-schema' }
   }
-  return { ...skillsResult({ skills: [], error: undefined }, []), skill, kind: 'none' }
+  return { ...skillsResult({ skills: [], error: undefined }), skill, kind: 'none' }
 }
 
 /**
@@ -108,20 +108,20 @@ export async function initSkillSchema(
   try {
     const skill = assertSkillName(skillName)
     const path = resolve(schemaPath)
-    if (!existsSync(path)) return skillsResult({ skills: [], error: undefined }, [])
+    if (!existsSync(path)) return skillsResult({ skills: [], error: undefined })
     const session = await sessions.writable()
-    await runLegacySchema(session, skill, path, runOptions(options))
+    const { changedTables } = await runLegacySchema(session, skill, path, runOptions(options))
     const report: RunReport = { skills: [], error: undefined }
-    return skillsResult(report, await afterRun(session, report, [{ skill, dir: migrationsDir }], options))
+    return skillsResult(report, await afterRun(session, report, [{ skill, dir: migrationsDir }], options, changedTables))
   } catch (error) {
-    return skillsResult(failedReport(skillName, asMigrateError(error)), [])
+    return skillsResult(failedReport(skillName, asMigrateError(error)))
   } finally {
     await sessions.close()
   }
 }
 
-function skillsResult(report: RunReport, warnings: readonly string[]): SkillsRunResult {
-  return { ...resultSet(report, warnings), skills: report.skills }
+function skillsResult(report: RunReport, after?: AfterRunResult): SkillsRunResult {
+  return { ...resultSet(report, after), skills: report.skills }
 }
 
 function isDirectory(path: string): boolean {

@@ -24,6 +24,7 @@ export interface RunJson {
     readonly notExecuted: readonly string[]
     readonly error: JsonError | null
   }[]
+  readonly types: readonly { readonly skill: string; readonly path: string; readonly status: string }[]
   readonly warnings: readonly string[]
   readonly error: JsonError | null
 }
@@ -48,6 +49,7 @@ export function runJson(result: SkillsRunResult, database: string): RunJson {
       notExecuted: s.notExecuted.map((f) => f.filename),
       error: s.error ? jsonError(s.error) : null,
     })),
+    types: result.types.map((file) => ({ skill: file.skill, path: file.path, status: file.status })),
     warnings: result.warnings,
     error: result.error ? jsonError(result.error) : null,
   }
@@ -61,7 +63,8 @@ export function printRun(ctx: CliContext, result: SkillsRunResult, database: str
     m.filename,
     `${plural(m.statements, 'statement')}, ${duration(m.durationMs)}${m.mode === 'transaction' ? '' : `, ${m.mode}`}`,
   ])
-  if (lines.length > 0) ctx.print(alignedRows(lines))
+  const types = result.types.map((file) => [ctx.out.dim('types'), file.skill, file.path, file.status])
+  if (lines.length + types.length > 0) ctx.print(alignedRows([...lines, ...types]))
   for (const warning of result.warnings) ctx.warn(warning)
   const reported = new Set<unknown>()
   for (const skill of result.skills) {

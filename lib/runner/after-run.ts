@@ -1,23 +1,68 @@
 import type { DatabaseSession } from '../database.js'
 import type { RunReport } from './run-migrations.js'
 
-/** What happens after migrations were applied (type generation). */
+/** Options of the type generation that follows a run (see `glorious migrate codegen`). */
+export interface TypesOptions {
+  /** Keys as Kysely's `CamelCasePlugin` shows them. @default false */
+  readonly camelCase?: boolean | undefined
+  /** `boolean` for BOOLEAN columns (needs a converting plugin) instead of SQLite's 0/1 `number`. @default 'number' */
+  readonly booleans?: 'number' | 'boolean' | undefined
+  /** A `Json` type for JSON columns (needs a parsing plugin) instead of the stored `string`. @default 'string' */
+  readonly json?: 'string' | 'json' | undefined
+}
+
+/** What happens after migrations were applied. */
 export interface AfterRunOptions {
   /**
-   * Generate each skill's `db-types.ts` after a run that applied something (`false` to skip).
+   * Generate each skill's `db-types.ts` (beside its `migrations/` folder) after a run that
+   * applied something: `true`, `false`, or the generation options.
    * @default true
    */
-  readonly codegen?: boolean | undefined
+  readonly codegen?: boolean | TypesOptions | undefined
+}
+
+/** A `db-types.ts` the run wrote or found up to date. */
+export interface GeneratedTypesFile {
+  readonly skill: string
+  readonly path: string
+  readonly status: 'written' | 'unchanged'
+}
+
+export interface AfterRunResult {
+  readonly types: readonly GeneratedTypesFile[]
+  /** Codegen problems: shown as warnings, they never undo or fail the applied migrations. */
+  readonly warnings: readonly string[]
 }
 
 /**
- * Runs the steps that follow a migration run that applied something. Returns warnings to show.
+ * Generates the types of the run's skills when the run changed something. A run that applied
+ * nothing returns at once: the codegen module and ts-morph are never loaded on that path.
  */
 export async function afterRun(
-  _session: DatabaseSession,
-  _report: RunReport,
-  _skills: readonly { readonly skill: string; readonly dir: string }[],
-  _options: AfterRunOptions,
-): Promise<readonly string[]> {
-  return []
+  session: DatabaseSession,
+  report: RunReport,
+  skills: readonly { readonly skill: string; readonly dir: string }[],
+  options: AfterRunOptions,
+  changed = report.skills.some((skill) => skill.applied.length > 0),
+): Promise<AfterRunResult> {
+  if (!changed || options.codegen === false || skills.length === 0) return { types: [], warnings: [] }
+  const settings = typeof options.codegen === 'object' ? options.codegen : {}
+  try {
+    const { generateTypes } = await import('../../codegen/index.js')
+    const results = await generateTypes(
+      session,
+      skills.map((skill) => ({ skill: skill.skill, migrationsDir: skill.dir })),
+      settings,
+    )
+    return {
+      types: results.map((result) => ({
+        skill: result.skill,
+        path: result.path,
+        status: result.status === 'written' ? ('written' as const) : ('unchanged' as const),
+      })),
+      warnings: results.flatMap((result) => result.warnings ?? []),
+    }
+  } catch (error) {
+    return { types: [], warnings: [`types were not generated: ${error instanceof Error ? error.message : String(error)}`] }
+  }
 }

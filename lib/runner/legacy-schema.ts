@@ -19,7 +19,7 @@ export async function runLegacySchema(
   skill: string,
   schemaPath: string,
   options: RunOptions,
-): Promise<{ readonly statements: number; readonly durationMs: number }> {
+): Promise<{ readonly statements: number; readonly durationMs: number; readonly changedTables: boolean }> {
   const { db, dialect } = session
   const describe = (error: unknown): unknown => dialect.describeError(error, session.label, options.lockTimeoutMs) ?? error
   const source = readMigrationSource(schemaPath, options.maxFileBytes, skill)
@@ -41,7 +41,7 @@ export async function runLegacySchema(
         await recordOwnership(db, { skill, version: 0, ...changes })
       }
       await dialect.commit(db)
-      return { statements: migration.statements.length, durationMs }
+      return { statements: migration.statements.length, durationMs, changedTables: hasOwnershipChanges(changes) }
     } catch (error) {
       await dialect.rollback(db).catch(() => undefined)
       throw describe(error)

@@ -10,7 +10,9 @@ import { type MigrationInfo, planSkill } from './plan.js'
 import { type RollbackOptions, type RollbackResult, rollbackSkill } from './rollback.js'
 import { type ApplyOptions, runOptions } from './run-options.js'
 import { type AppliedMigration, type RunReport, runMigrations } from './run-migrations.js'
-import { type AfterRunOptions, afterRun } from './after-run.js'
+import { type AfterRunOptions, type AfterRunResult, type GeneratedTypesFile, afterRun } from './after-run.js'
+
+const NOTHING_AFTER: AfterRunResult = Object.freeze({ types: [], warnings: [] })
 
 export interface MigratorOptions extends DatabaseOptions, ApplyOptions, AfterRunOptions {
   /** The skill's name: its key in the ledger. */
@@ -40,6 +42,8 @@ export interface MigrationResultSet {
   readonly results: readonly MigrationResult[]
   readonly applied: readonly AppliedMigration[]
   readonly warnings: readonly string[]
+  /** The `db-types.ts` files generated after the run (empty when nothing was applied). */
+  readonly types: readonly GeneratedTypesFile[]
 }
 
 export interface Migrator {
@@ -80,7 +84,7 @@ export function createMigrator(options: MigratorOptions): Migrator {
       const after = await afterRun(session, report, [{ skill, dir }], options)
       return resultSet(report, after)
     } catch (error) {
-      return resultSet(failedReport(skill, error), [])
+      return resultSet(failedReport(skill, error))
     }
   }
 
@@ -122,7 +126,7 @@ function checkTarget(version: number, versions: readonly number[]): void {
 }
 
 /** Turns a run report into Kysely-shaped results. */
-export function resultSet(report: RunReport, extraWarnings: readonly string[]): MigrationResultSet {
+export function resultSet(report: RunReport, after: AfterRunResult = NOTHING_AFTER): MigrationResultSet {
   const results: MigrationResult[] = []
   const applied: AppliedMigration[] = []
   const warnings: string[] = []
@@ -135,8 +139,14 @@ export function resultSet(report: RunReport, extraWarnings: readonly string[]): 
     for (const file of skill.notExecuted) results.push(result(skill.skill, file.version, file.filename, 'NotExecuted', undefined))
     warnings.push(...skill.warnings)
   }
-  warnings.push(...extraWarnings)
-  return Object.freeze({ error: report.error, results: Object.freeze(results), applied: Object.freeze(applied), warnings: Object.freeze(warnings) })
+  warnings.push(...after.warnings)
+  return Object.freeze({
+    error: report.error,
+    results: Object.freeze(results),
+    applied: Object.freeze(applied),
+    warnings: Object.freeze(warnings),
+    types: after.types,
+  })
 }
 
 function result(
