@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path'
 import type { DatabaseOptions, GloriousMigrateError } from '../lib/index.js'
 import { resolveDatabasePath, resolveSkillsRoots } from '../lib/index.js'
 import { type Style, createStyle } from './print/style.js'
@@ -18,6 +19,8 @@ export interface GlobalArgs {
   readonly skills?: readonly string[] | undefined
   readonly lockTimeout?: number | undefined
   readonly loadExtension?: readonly string[] | undefined
+  readonly journalMode?: 'wal' | 'delete' | undefined
+  readonly maxFileSize?: number | undefined
   readonly verbose?: boolean | undefined
   readonly json?: boolean | undefined
 }
@@ -36,12 +39,14 @@ export class CliContext {
   }
 
   /** Library options for the database (flag > env > default, resolved by the library). */
-  databaseOptions(args: GlobalArgs): DatabaseOptions {
+  databaseOptions(args: GlobalArgs): DatabaseOptions & { readonly maxFileBytes?: number | undefined } {
     return {
+      maxFileBytes: args.maxFileSize,
       database: args.db,
       agent: args.agent,
       lockTimeoutMs: args.lockTimeout,
       extensions: args.loadExtension,
+      journalMode: args.journalMode,
       env: this.process.env,
     }
   }
@@ -52,6 +57,12 @@ export class CliContext {
 
   skillsRoots(args: GlobalArgs): readonly string[] {
     return resolveSkillsRoots({ skills: args.skills, env: this.process.env, cwd: this.process.cwd() })
+  }
+
+  /** A path as users like to read it: relative when it is inside the working folder. */
+  shown(path: string): string {
+    const local = relative(this.process.cwd(), path)
+    return local !== '' && !local.startsWith('..') && !isAbsolute(local) ? local : path
   }
 
   print(line = ''): void {

@@ -61,6 +61,8 @@ function withGlobalOptions(migrate: Argv): Argv<GlobalArgs> {
     .option('skills', { type: 'string', array: true, describe: 'Skills folder, repeatable (env GLORIOUS_SKILLS; default ./skills and ~/.glorious/skills)' })
     .option('lock-timeout', { type: 'number', describe: 'Milliseconds to wait for another migrator (default 60000)' })
     .option('load-extension', { type: 'string', array: true, describe: 'SQLite extension to load into the connection, repeatable' })
+    .option('max-file-size', { type: 'number', describe: 'Largest migration file in bytes (default 16 MiB)' })
+    .option('journal-mode', { choices: ['wal', 'delete'] as const, describe: 'Journal mode for a database this command creates (default wal)' })
     .option('verbose', { type: 'boolean', describe: 'Print stack traces with errors' }) as Argv<GlobalArgs>
 }
 

@@ -10,12 +10,12 @@
  *
  * @module
  */
-import { open } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import type { DatabaseSession } from '../lib/database.js'
 import { GloriousMigrateError, InvalidOptionError, UnexpectedError } from '../lib/errors.js'
 import { RESERVED_TABLES, readOwnership } from '../lib/runner/ledger.js'
-import { type EmitOptions, type EmitScope, emitTypes, headerFirstLine } from './emit.js'
+import { type EmitOptions, type EmitScope, emitTypes, isCurrentTypesFile } from './emit.js'
 import { introspectSqlite } from './introspect/sqlite.js'
 import { DEFAULT_MAP_OPTIONS } from './map/mapper.js'
 import { sqliteTypeMapper } from './map/sqlite.js'
@@ -107,7 +107,8 @@ export async function generateTypes(
   const results: CodegenFileResult[] = []
   for (const file of files) {
     const selected = selectTables(model, file.scope)
-    if (!options.check && (await firstLine(file.path)) === headerFirstLine(selected, file.scope, emitOptions)) {
+    const existing = options.check ? undefined : await readText(file.path)
+    if (existing !== undefined && isCurrentTypesFile(existing, selected, file.scope, emitOptions)) {
       // Same schema, options and format as the file on disk: nothing to print, ts-morph stays unloaded.
       const warnings = selected.problems.map((problem) => problem.reason)
       results.push(
@@ -216,18 +217,10 @@ export function selectTables(model: SchemaModel, scope: EmitScope): SchemaModel 
   })
 }
 
-/** The first line of a file (up to 512 bytes), or `undefined` when it cannot be read. */
-async function firstLine(path: string): Promise<string | undefined> {
+/** A file's text, or `undefined` when it cannot be read (then it is simply regenerated). */
+async function readText(path: string): Promise<string | undefined> {
   try {
-    const handle = await open(path, 'r')
-    try {
-      const { buffer, bytesRead } = await handle.read(Buffer.alloc(512), 0, 512, 0)
-      const text = buffer.subarray(0, bytesRead).toString('utf8')
-      const newline = text.indexOf('\n')
-      return newline < 0 ? undefined : text.slice(0, newline)
-    } finally {
-      await handle.close()
-    }
+    return await readFile(path, 'utf8')
   } catch {
     return undefined
   }

@@ -91,7 +91,13 @@ export async function openDatabase(options: DatabaseOptions, mode: { readonly re
   return Object.freeze({ db, dialect: createSqliteDialect(exec), label: path, close: () => db.destroy() })
 }
 
+// Sessions for Kysely instances the caller owns, so that repeated checks (a skill loader calling
+// migrateSkills on every load) do not ask the database for its file name each time.
+const adopted = new WeakMap<Kysely<any>, DatabaseSession>()
+
 async function adoptKysely(db: Kysely<any>): Promise<DatabaseSession> {
+  const known = adopted.get(db)
+  if (known) return known
   const adapter = db.getExecutor().adapter.constructor.name
   if (adapter !== 'SqliteAdapter') {
     throw new InvalidOptionError(
@@ -100,7 +106,9 @@ async function adoptKysely(db: Kysely<any>): Promise<DatabaseSession> {
   }
   const { rows } = await sql<{ name: string; file: string }>`PRAGMA database_list`.execute(db)
   const file = rows.find((row) => row.name === 'main')?.file
-  return Object.freeze({ db, dialect: sqliteDialect, label: file || ':memory:', close: async () => {} })
+  const session = Object.freeze({ db, dialect: sqliteDialect, label: file || ':memory:', close: async () => {} })
+  adopted.set(db, session)
+  return session
 }
 
 /** The error read-only commands give when the database file does not exist (they never create it). */

@@ -63,7 +63,7 @@ export function codegenCommand(ctx: CliContext): CommandModule<GlobalArgs, Codeg
         for (const result of results) {
           for (const warning of result.warnings ?? []) ctx.warn(warning)
           if (result.diff !== undefined) ctx.process.stdout.write(result.diff.endsWith('\n') ? result.diff : `${result.diff}\n`)
-          else ctx.print(`${result.status.padEnd(9)}  ${result.skill}  ${result.path}  (${plural(result.tables, 'table')})`)
+          else ctx.print(`${result.status.padEnd(9)}  ${result.skill}  ${ctx.shown(result.path)}  (${plural(result.tables, 'table')})`)
         }
         if (results.length === 0) ctx.print('No skills to generate types for')
       }

@@ -21,7 +21,7 @@ export function createCommand(ctx: CliContext): CommandModule<GlobalArgs, Create
     handler: (args) => {
       const migrationsDir = args.dir ?? findSkill(ctx.skillsRoots(args), args.skill).migrationsDir
       const created = createMigrationFile({ skill: args.skill, description: String(args.description), migrationsDir })
-      ctx.print(created.path)
+      ctx.print(ctx.shown(created.path))
     },
   }
 }

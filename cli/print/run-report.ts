@@ -63,7 +63,7 @@ export function printRun(ctx: CliContext, result: SkillsRunResult, database: str
     m.filename,
     `${plural(m.statements, 'statement')}, ${duration(m.durationMs)}${m.mode === 'transaction' ? '' : `, ${m.mode}`}`,
   ])
-  const types = result.types.map((file) => [ctx.out.dim('types'), file.skill, file.path, file.status])
+  const types = result.types.map((file) => [ctx.out.dim('types'), file.skill, ctx.shown(file.path), file.status])
   if (lines.length + types.length > 0) ctx.print(alignedRows([...lines, ...types]))
   for (const warning of result.warnings) ctx.warn(warning)
   const reported = new Set<unknown>()
@@ -81,9 +81,9 @@ export function printRun(ctx: CliContext, result: SkillsRunResult, database: str
   const summary =
     applied === 0 && failed === 0
       ? `Nothing to migrate: ${plural(skills, 'skill')} up to date`
-      : `Applied ${plural(applied, 'migration')} in ${duration(elapsedMs)}` +
+      : (applied === 0 ? 'No migrations applied' : `Applied ${plural(applied, 'migration')} in ${duration(elapsedMs)}`) +
         (failed > 0 ? `; ${plural(failed, 'skill')} stopped with errors` : '')
-  ctx.print(`${summary} (${database})`)
+  ctx.print(`${summary} (${ctx.shown(database)})`)
 }
 
 /** Prints what a run would do. */
@@ -98,7 +98,7 @@ export function printDryRun(ctx: CliContext, plan: DryRunPlan, database: string,
   }
   for (const warning of plan.migrations.flatMap((m) => m.warnings)) ctx.warn(warning)
   for (const problem of plan.problems) ctx.error(problem, { verbose })
-  ctx.print(`Dry run: ${plural(plan.migrations.length, 'migration')} would be applied; nothing was changed (${database})`)
+  ctx.print(`Dry run: ${plural(plan.migrations.length, 'migration')} would be applied; nothing was changed (${ctx.shown(database)})`)
 }
 
 export function dryRunJson(plan: DryRunPlan, database: string) {

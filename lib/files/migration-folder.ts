@@ -21,14 +21,15 @@ export interface MigrationFolder {
 
 /**
  * Lists a migrations folder: every `.sql` file must be named `{version}_{description}.sql` and
- * versions must be unique (compared as numbers). Other files and subfolders are ignored.
+ * versions must be unique (compared as numbers). Other files are ignored; a folder named like a
+ * migration is reported when it is read.
  *
  * @param dir absolute path of the folder; a missing folder means "no migrations".
  */
 export function listMigrationFolder(dir: string, skill?: string): MigrationFolder {
   let entries
   try {
-    entries = readdirSync(dir, { withFileTypes: true })
+    entries = readdirSync(dir) // names only: a stat per entry would double the cost of a no-op check
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return Object.freeze({ files: [], problems: [] })
@@ -44,15 +45,15 @@ export function listMigrationFolder(dir: string, skill?: string): MigrationFolde
   }
   const files: MigrationFileRef[] = []
   const problems: GloriousMigrateError[] = []
-  for (const entry of entries) {
-    if (!isMigrationCandidate(entry.name) || entry.isDirectory()) continue
-    const path = join(dir, entry.name)
-    const parsed = parseMigrationName(entry.name)
+  for (const name of entries) {
+    if (!isMigrationCandidate(name)) continue
+    const path = join(dir, name)
+    const parsed = parseMigrationName(name)
     if (typeof parsed === 'string') {
-      problems.push(new InvalidMigrationNameError(entry.name, path, parsed, skill))
+      problems.push(new InvalidMigrationNameError(name, path, parsed, skill))
       continue
     }
-    files.push(Object.freeze({ ...parsed, filename: entry.name, path }))
+    files.push(Object.freeze({ ...parsed, filename: name, path }))
   }
   files.sort((a, b) => a.version - b.version || (a.filename < b.filename ? -1 : 1))
   for (let i = 1; i < files.length; i++) {

@@ -39,14 +39,15 @@ export function readMigrationSource(path: string, maxBytes: number, skill?: stri
   } catch (error) {
     if (error instanceof MigrationFileError) throw error
     const code = (error as NodeJS.ErrnoException).code
-    throw new MigrationFileError(
-      filename,
-      path,
-      code === 'ENOENT' ? 'disappeared while migrating' : `cannot be read (${code ?? String(error)})`,
-      code === 'EACCES' ? 'make it readable by this user' : 'check the file and run again',
-      skill,
-      error,
-    )
+    const [reason, hint] =
+      code === 'ENOENT'
+        ? ['disappeared while migrating', 'check the file and run again']
+        : code === 'EISDIR'
+          ? ['is a folder, not a file', 'rename it so that it does not end in ".sql", or move it out of migrations/']
+          : code === 'EACCES'
+            ? [`cannot be read (${code})`, 'make it readable by this user']
+            : [`cannot be read (${code ?? String(error)})`, 'check the file and run again']
+    throw new MigrationFileError(filename, path, reason, hint, skill, error)
   }
   return decodeMigration(bytes, path, skill)
 }

@@ -52,17 +52,19 @@ export async function readLedger(
   dialect: MigrationDialect,
   skills?: readonly string[],
 ): Promise<readonly LedgerRow[]> {
-  if (!(await dialect.tableExists(db, LEDGER_TABLE))) return []
+  const columns = await dialect.columnNames(db, LEDGER_TABLE) // none: no ledger yet
+  if (columns.length === 0) return []
   const ledger = db as Kysely<Tables>
-  const hasDuration = (await dialect.columnNames(db, LEDGER_TABLE)).includes('duration_ms')
+  const hasDuration = columns.includes('duration_ms')
   let query = ledger
     .selectFrom(LEDGER_TABLE)
     .select(['skill_name', 'version', 'filename', 'checksum', 'applied_at'])
     .$if(hasDuration, (q) => q.select('duration_ms'))
+  // One skill: filter in SQL. Several: read all rows once and filter here, which keeps the query
+  // text constant (a cached statement) and is as fast for the few thousand rows a ledger holds.
   if (skills !== undefined && skills.length === 1) query = query.where('skill_name', '=', skills[0] as string)
-  else if (skills !== undefined && skills.length > 0 && skills.length <= 500) query = query.where('skill_name', 'in', skills)
-  const rows = await query.orderBy('skill_name').orderBy('version').execute()
-  const wanted = skills === undefined || skills.length <= 500 ? undefined : new Set(skills)
+  const rows = await query.execute()
+  const wanted = skills === undefined || skills.length === 1 ? undefined : new Set(skills)
   const result: LedgerRow[] = []
   for (const row of rows) {
     if (wanted && !wanted.has(row.skill_name)) continue
@@ -77,7 +79,7 @@ export async function readLedger(
       }),
     )
   }
-  return result
+  return result.sort((a, b) => (a.skill < b.skill ? -1 : a.skill > b.skill ? 1 : a.version - b.version))
 }
 
 /**

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 export function generateMigrations(dir: string, count: number, prefix = 't'): string {
   mkdirSync(dir, { recursive: true })
   const width = Math.max(3, String(count).length)
+  if (prefix === DATA_ONLY) return generateDataMigrations(dir, count, width)
   let tables = 0
   for (let i = 1; i <= count; i++) {
     const kind = i === 1 ? 0 : i % 6
@@ -68,4 +69,21 @@ export function generateMigrations(dir: string, count: number, prefix = 't'): st
 
 function kindName(kind: number): string {
   return ['create_table', 'insert_rows', 'add_column', 'create_table', 'add_trigger', 'create_view'][kind] as string
+}
+
+/** Pass as `prefix` for a history of one table and then only data changes (memory tests). */
+export const DATA_ONLY = '\u0000data'
+
+// A long history whose schema stays small: what is measured is the runner, not SQLite's schema.
+function generateDataMigrations(dir: string, count: number, width: number): string {
+  for (let i = 1; i <= count; i++) {
+    const sql =
+      i === 1
+        ? 'CREATE TABLE events (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, payload TEXT);\nCREATE INDEX idx_events_kind ON events (kind);'
+        : `-- data change ${i}; semicolons in comments and strings\n` +
+          `INSERT INTO events (kind, payload) VALUES ('k${i % 7}', 'payload; ${i}'), ('k${(i + 1) % 7}', 'it''s; ${i}');\n` +
+          `UPDATE events SET payload = payload || ';' WHERE id = ${i};`
+    writeFileSync(join(dir, `${String(i).padStart(width, '0')}_data_${i}.sql`), `${sql}\n`)
+  }
+  return dir
 }

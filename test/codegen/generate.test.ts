@@ -129,7 +129,7 @@ describe('generateTypes', () => {
       const [result] = await generateTypes(session, [], { all: true, out })
       assert.deepEqual([result?.skill, result?.path, result?.status, result?.tables], ['*', out, 'written', 4])
       const text = readFileSync(out, 'utf8')
-      assert.match(text, /\(sqlite, whole database, schema [0-9a-f]{8}\)/)
+      assert.match(text, /\(sqlite, whole database, schema [0-9a-f]{8}, content [0-9a-f]{8}\)/)
       assert.match(text, /export interface DB \{\n {2}invoices: InvoicesTable;\n {2}kept: KeptTable;\n {2}unpaid: UnpaidView;\n {2}users: UsersTable;\n\}/)
       assert.doesNotMatch(text, /_migration|sqlite_/)
 

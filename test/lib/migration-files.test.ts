@@ -41,7 +41,6 @@ describe('migration file names', () => {
       '001_x.sql~': 'backup',
       '002_y.sql.bak': 'backup',
       '.#003_lock.sql': 'emacs lock',
-      'sub.sql/001_nested.sql': 'SELECT 1;',
     })
     const folder = listMigrationFolder(dir, 'notes')
     assert.deepEqual(folder.problems, [])
@@ -49,6 +48,13 @@ describe('migration file names', () => {
       folder.files.map((file) => file.filename),
       ['9_nine.sql', '10_ten.sql', '0011_eleven.sql'],
     )
+  })
+
+  it('reports a folder named like a migration when it is read', () => {
+    const dir = migrationsDir(tempDir(), { '002_nested.sql/001_inner.sql': 'SELECT 1;' })
+    const folder = listMigrationFolder(dir)
+    assert.deepEqual(folder.files.map((file) => file.filename), ['002_nested.sql'])
+    assert.throws(() => readMigrationSource(join(dir, '002_nested.sql'), 1 << 20), /"002_nested.sql" is a folder, not a file: rename it so that it does not end in ".sql"/)
   })
 
   it('reports a bad name with the file and the expected pattern, never skipping it', () => {
