@@ -1,11 +1,10 @@
 import { type DatabaseOptions, missingDatabase } from './database.js'
 import type { GloriousMigrateError } from './errors.js'
-import { cachedChecksum } from './files/checksum-cache.js'
-import { listMigrationFolder } from './files/migration-folder.js'
 import { DEFAULT_MAX_FILE_BYTES } from './files/migration-source.js'
 import { SessionHolder } from './session-holder.js'
 import { type LedgerRow, readLedger } from './runner/ledger.js'
-import { type MigrationInfo, planSkill } from './runner/plan.js'
+import type { MigrationInfo } from './runner/plan.js'
+import { planSkillFolder } from './runner/plan-folder.js'
 import type { SkillMigrations } from './skills.js'
 
 /** Where a skill stands, worst first. */
@@ -76,16 +75,13 @@ export function statusFromRows(rows: readonly LedgerRow[], options: StatusOption
   for (const skill of options.skills) {
     if (options.skill !== undefined && skill.name !== options.skill) continue
     seen.add(skill.name)
-    const folder = listMigrationFolder(skill.migrationsDir, skill.name)
-    const plan = planSkill({
+    const plan = planSkillFolder({
       skill: skill.name,
       dir: skill.migrationsDir,
-      files: folder.files,
-      folderProblems: folder.problems,
       rows: bySkill.get(skill.name) ?? [],
-      checksumOf: (file) => cachedChecksum(file.path, maxFileBytes, skill.name),
-      allowMissing: options.allowMissing ?? false,
-      allowOutOfOrder: options.allowOutOfOrder ?? false,
+      maxFileBytes,
+      allowMissing: options.allowMissing,
+      allowOutOfOrder: options.allowOutOfOrder,
     })
     const applied = plan.migrations.filter((m) => m.status === 'applied' || m.status === 'checksum-mismatch' || m.status === 'missing-file')
     const pending = plan.migrations.filter((m) => m.status === 'pending' || m.status === 'out-of-order')

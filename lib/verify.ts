@@ -1,12 +1,10 @@
 import { existsSync } from 'node:fs'
 import { type DatabaseOptions, resolveDatabasePath } from './database.js'
 import type { GloriousMigrateError } from './errors.js'
-import { cachedChecksum } from './files/checksum-cache.js'
-import { listMigrationFolder } from './files/migration-folder.js'
 import { DEFAULT_MAX_FILE_BYTES } from './files/migration-source.js'
 import { SessionHolder } from './session-holder.js'
 import { type LedgerRow, readLedger } from './runner/ledger.js'
-import { planSkill } from './runner/plan.js'
+import { planSkillFolder } from './runner/plan-folder.js'
 import { prepareMigration } from './runner/prepared-migration.js'
 import type { SkillMigrations } from './skills.js'
 
@@ -48,17 +46,15 @@ export async function verifyMigrations(options: VerifyOptions): Promise<VerifyRe
     const problems: GloriousMigrateError[] = []
     let migrations = 0
     for (const skill of options.skills) {
-      const folder = listMigrationFolder(skill.migrationsDir, skill.name)
-      const plan = planSkill({
+      const plan = planSkillFolder({
         skill: skill.name,
         dir: skill.migrationsDir,
-        files: folder.files,
-        folderProblems: folder.problems,
         rows: rows.filter((row) => row.skill === skill.name),
-        checksumOf: (file) => cachedChecksum(file.path, maxFileBytes, skill.name),
-        allowMissing: options.allowMissing ?? false,
-        allowOutOfOrder: options.allowOutOfOrder ?? false,
+        maxFileBytes,
+        allowMissing: options.allowMissing,
+        allowOutOfOrder: options.allowOutOfOrder,
       })
+      const { folder } = plan
       migrations += plan.migrations.length
       problems.push(...plan.problems)
       for (const migration of plan.migrations) {

@@ -3,12 +3,10 @@ import type { DatabaseOptions } from '../database.js'
 import type { TransactionMode } from '../dialects/dialect.js'
 import { sqliteDialect } from '../dialects/sqlite/sqlite-dialect.js'
 import type { GloriousMigrateError } from '../errors.js'
-import { cachedChecksum } from '../files/checksum-cache.js'
-import { listMigrationFolder } from '../files/migration-folder.js'
 import { assertSkillName } from '../files/skill-name.js'
 import { SessionHolder } from '../session-holder.js'
 import { type LedgerRow, readLedger } from './ledger.js'
-import { planSkill } from './plan.js'
+import { planSkillFolder } from './plan-folder.js'
 import { prepareMigration } from './prepared-migration.js'
 import { type ApplyOptions, runOptions } from './run-options.js'
 
@@ -51,14 +49,11 @@ export async function planDryRun(
     for (const skill of skills) {
       const name = assertSkillName(skill.name)
       const dir = resolve(skill.migrationsDir)
-      const folder = listMigrationFolder(dir, name)
-      const plan = planSkill({
+      const plan = planSkillFolder({
         skill: name,
         dir,
-        files: folder.files,
-        folderProblems: folder.problems,
         rows: rows.filter((row) => row.skill === name),
-        checksumOf: (file) => cachedChecksum(file.path, settings.maxFileBytes, name),
+        maxFileBytes: settings.maxFileBytes,
         allowMissing: settings.allowMissing,
         allowOutOfOrder: settings.allowOutOfOrder,
         toVersion: skill.toVersion,

@@ -1,12 +1,12 @@
 import { resolve } from 'node:path'
 import type { DatabaseOptions } from '../database.js'
 import { GloriousMigrateError, InvalidOptionError, UnexpectedError } from '../errors.js'
-import { cachedChecksum } from '../files/checksum-cache.js'
 import { listMigrationFolder } from '../files/migration-folder.js'
 import { assertSkillName } from '../files/skill-name.js'
 import { SessionHolder } from '../session-holder.js'
 import { readLedger } from './ledger.js'
-import { type MigrationInfo, planSkill } from './plan.js'
+import type { MigrationInfo } from './plan.js'
+import { planSkillFolder } from './plan-folder.js'
 import { type RollbackOptions, type RollbackResult, rollbackSkill } from './rollback.js'
 import { type ApplyOptions, runOptions } from './run-options.js'
 import { type AppliedMigration, type RunReport, runMigrations } from './run-migrations.js'
@@ -92,22 +92,10 @@ export function createMigrator(options: MigratorOptions): Migrator {
     migrateToLatest: () => migrate(undefined),
     migrateTo: (version: number) => migrate(version),
     async getMigrations() {
-      const folder = listMigrationFolder(dir, skill)
       const session = await sessions.readable()
       const rows = session ? await readLedger(session.db, session.dialect, [skill]) : []
-      const maxFileBytes = runOptions(options).maxFileBytes
-      const plan = planSkill({
-        skill,
-        dir,
-        files: folder.files,
-        folderProblems: folder.problems,
-        rows,
-        checksumOf: (file) => cachedChecksum(file.path, maxFileBytes, skill),
-        checksumPending: true,
-        allowMissing: options.allowMissing ?? false,
-        allowOutOfOrder: options.allowOutOfOrder ?? false,
-      })
-      return plan.migrations
+      const { maxFileBytes, allowMissing, allowOutOfOrder } = runOptions(options)
+      return planSkillFolder({ skill, dir, rows, maxFileBytes, allowMissing, allowOutOfOrder, checksumPending: true }).migrations
     },
     async rollback(rollbackOptions: RollbackOptions = {}) {
       return rollbackSkill(await sessions.writable(), skill, rollbackOptions, options.lockTimeoutMs)
