@@ -53,14 +53,20 @@ export function runCommand(ctx: CliContext): CommandModule<GlobalArgs, RunArgs> 
       if (args.dryRun || args.strict) {
         const plan = await planDryRun(targets, options)
         const warnings = plan.migrations.flatMap((m) => m.warnings)
-        if (args.dryRun || plan.problems.length > 0 || warnings.length > 0) {
+        if (args.dryRun) {
           if (args.json) writeJson(ctx.process.stdout, dryRunJson(plan, database))
           else printDryRun(ctx, plan, database, Boolean(args.verbose))
           if (args.json) for (const problem of plan.problems) ctx.error(problem, args)
-          if (!args.dryRun && warnings.length > 0) {
-            for (const warning of warnings) ctx.error(new InvalidOptionError(`--strict: ${warning}`))
-          }
-          ctx.exitCode = plan.problems.length > 0 || (!args.dryRun && warnings.length > 0) ? 1 : 0
+          ctx.exitCode = plan.problems.length > 0 ? 1 : 0
+          return
+        }
+        if (plan.problems.length > 0 || warnings.length > 0) {
+          // --strict refuses: one error line per problem or warning, and nothing was applied.
+          if (args.json) writeJson(ctx.process.stdout, { ...dryRunJson(plan, database), dryRun: false, strict: true })
+          for (const problem of plan.problems) ctx.error(problem, args)
+          for (const warning of warnings) ctx.error(new InvalidOptionError(`--strict: ${warning}`))
+          if (!args.json) ctx.print(`Nothing was applied (--strict) (${database})`)
+          ctx.exitCode = 1
           return
         }
       }

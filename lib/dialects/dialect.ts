@@ -123,6 +123,12 @@ export interface MigrationDialect {
   readSetting(db: Kysely<any>, name: string): Promise<string | undefined>
   writeSetting(db: Kysely<any>, name: string, value: string): Promise<void>
 
+  /**
+   * Checks the database's own structure before a run writes to it, so a damaged database is
+   * reported instead of being written to. Throws a clear error when it is damaged.
+   */
+  checkIntegrity?(db: Kysely<any>, database: string): Promise<void>
+
   /** Turns a driver error into a clear one (lock timeout, read-only, not a database, …), if it is one of those. */
   describeError(error: unknown, database: string, lockTimeoutMs: number): GloriousMigrateError | undefined
 

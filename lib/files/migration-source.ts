@@ -31,7 +31,7 @@ export function readMigrationSource(path: string, maxBytes: number, skill?: stri
         filename,
         path,
         `is ${formatBytes(size)}, above the ${formatBytes(maxBytes)} limit for one migration`,
-        'split it into several migrations, or raise maxFileBytes (--max-file-size)',
+        'split it into several migrations, or raise the limit (maxFileBytes / --max-file-size <bytes>)',
         skill,
       )
     }

@@ -67,6 +67,7 @@ export interface PlanInput {
 export function planSkill(input: PlanInput): SkillPlan {
   const problems: GloriousMigrateError[] = [...input.folderProblems]
   const byVersion = new Map(input.files.map((file) => [file.version, file]))
+  const byFilename = new Map(input.files.map((file) => [file.filename, file]))
   const rowsByVersion = new Map(input.rows.map((row) => [row.version, row]))
   const highestApplied = input.rows.reduce((max, row) => Math.max(max, row.version), 0)
   const migrations: MigrationInfo[] = []
@@ -81,7 +82,10 @@ export function planSkill(input: PlanInput): SkillPlan {
   }
 
   for (const row of input.rows) {
-    const file = byVersion.get(row.version)
+    // With two files of one version (a duplicate, reported above), compare the row with the file
+    // it recorded, not with whichever of the two sorts last.
+    const recorded = byFilename.get(row.filename)
+    const file = recorded?.version === row.version ? recorded : byVersion.get(row.version)
     if (!file) {
       const expectedPath = join(input.dir, row.filename)
       if (!input.allowMissing) problems.push(new MissingMigrationFileError(input.skill, row.version, row.filename, expectedPath))

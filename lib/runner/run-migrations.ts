@@ -174,6 +174,7 @@ export async function runMigrations(
   let fatal: GloriousMigrateError | undefined
   try {
     restoreConnection = await dialect.prepareConnection(db, options.lockTimeoutMs)
+    await dialect.checkIntegrity?.(db, session.label)
     let done = 0
     let total = totalPending()
     let lastHead: string | undefined

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { Kysely, SqliteDialect } from 'kysely'
 import { DatabaseError } from '../../errors.js'
@@ -41,6 +41,21 @@ export async function openSqlite(options: SqliteOpenOptions): Promise<OpenedSqli
   const exists = existsSync(path)
   if (exists && statSync(path).isDirectory()) {
     throw new DatabaseError(path, 'is a folder, not a database file', 'give the path of the database file (--db)')
+  }
+  if (exists && !options.readonly) {
+    // Opening a file this process cannot write makes SQLite fall back to read-only and, for a WAL
+    // database, create -wal/-shm files with the file's own (read-only) mode: they would keep the
+    // database read-only even after the user makes the file writable. Refuse before opening.
+    try {
+      accessSync(path, constants.W_OK)
+    } catch (error) {
+      throw new DatabaseError(
+        path,
+        'is read-only for this process',
+        'make the file and its folder writable by this user, or choose another database (--db)',
+        error,
+      )
+    }
   }
   if (!exists) {
     if (options.readonly) {
