@@ -1,11 +1,19 @@
 import { existsSync } from 'node:fs'
 import { type DatabaseOptions, type DatabaseSession, openDatabase, resolveDatabasePath } from './database.js'
 
+/** Where a run gets its database from: it creates the database only when it must write. */
+export interface SessionSource {
+  /** A session on the database if it exists (never creates it), else `undefined`. */
+  existing(): Promise<DatabaseSession | undefined>
+  /** A writable session (creates the database when needed). */
+  writable(): Promise<DatabaseSession>
+}
+
 /**
  * Opens the database lazily, at most once, and upgrades a read-only session to a writable one
  * when a write is needed. Read-only use of a database that does not exist opens nothing.
  */
-export class SessionHolder {
+export class SessionHolder implements SessionSource {
   readonly #options: DatabaseOptions
   #session: DatabaseSession | undefined
   #writable = false
@@ -21,6 +29,16 @@ export class SessionHolder {
     this.#session = await openDatabase(this.#options, { readonly: false })
     this.#writable = true
     return this.#session
+  }
+
+  /**
+   * A writable session when the database exists, else `undefined`: what a run uses to look before
+   * it writes. (A writable connection, unlike a read-only one, removes its WAL side files on close.)
+   */
+  async existing(): Promise<DatabaseSession | undefined> {
+    if (this.#session) return this.#session
+    if (typeof this.#options.database !== 'object' && !existsSync(resolveDatabasePath(this.#options).path)) return undefined
+    return this.writable()
   }
 
   /** A session for reading, or `undefined` when the database file does not exist yet. */

@@ -48,9 +48,8 @@ export async function migrateSkills(
       const toVersion = 'toVersion' in skill ? skill.toVersion : undefined
       return { skill: name, dir, folder: listMigrationFolder(dir, name), toVersion }
     })
-    const session = await sessions.writable()
-    const report = await runMigrations(session, targets, runOptions(options))
-    return skillsResult(report, await afterRun(session, report, targets, options))
+    const report = await runMigrations(sessions, targets, runOptions(options))
+    return skillsResult(report, await afterRun(sessions, report, targets, options))
   } catch (error) {
     return skillsResult(failedReport(skills[0]?.name ?? '(none)', error))
   } finally {
@@ -109,10 +108,9 @@ export async function initSkillSchema(
     const skill = assertSkillName(skillName)
     const path = resolve(schemaPath)
     if (!existsSync(path)) return skillsResult({ skills: [], error: undefined })
-    const session = await sessions.writable()
-    const { changedTables } = await runLegacySchema(session, skill, path, runOptions(options))
+    const { changedTables } = await runLegacySchema(await sessions.writable(), skill, path, runOptions(options))
     const report: RunReport = { skills: [], error: undefined }
-    return skillsResult(report, await afterRun(session, report, [{ skill, dir: migrationsDir }], options, changedTables))
+    return skillsResult(report, await afterRun(sessions, report, [{ skill, dir: migrationsDir }], options, changedTables))
   } catch (error) {
     return skillsResult(failedReport(skillName, asMigrateError(error)))
   } finally {

@@ -1,4 +1,4 @@
-import type { DatabaseSession } from '../database.js'
+import type { SessionSource } from '../session-holder.js'
 import type { RunReport } from './run-migrations.js'
 
 /** Options of the type generation that follows a run (see `glorious migrate codegen`). */
@@ -39,7 +39,7 @@ export interface AfterRunResult {
  * nothing returns at once: the codegen module and ts-morph are never loaded on that path.
  */
 export async function afterRun(
-  session: DatabaseSession,
+  sessions: SessionSource,
   report: RunReport,
   skills: readonly { readonly skill: string; readonly dir: string }[],
   options: AfterRunOptions,
@@ -48,6 +48,8 @@ export async function afterRun(
   if (!changed || options.codegen === false || skills.length === 0) return { types: [], warnings: [] }
   const settings = typeof options.codegen === 'object' ? options.codegen : {}
   try {
+    const session = await sessions.existing()
+    if (!session) return { types: [], warnings: [] }
     const { generateTypes } = await import('../../codegen/index.js')
     const results = await generateTypes(
       session,

@@ -79,9 +79,8 @@ export function createMigrator(options: MigratorOptions): Migrator {
     try {
       const folder = listMigrationFolder(dir, skill)
       if (toVersion !== undefined) checkTarget(toVersion, folder.files.map((file) => file.version))
-      const session = await sessions.writable()
-      const report = await runMigrations(session, [{ skill, dir, folder, toVersion }], runOptions(options))
-      const after = await afterRun(session, report, [{ skill, dir }], options)
+      const report = await runMigrations(sessions, [{ skill, dir, folder, toVersion }], runOptions(options))
+      const after = await afterRun(sessions, report, [{ skill, dir }], options)
       return resultSet(report, after)
     } catch (error) {
       return resultSet(failedReport(skill, error))

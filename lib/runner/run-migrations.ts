@@ -1,10 +1,11 @@
 import { performance } from 'node:perf_hooks'
-import type { TransactionMode } from '../dialects/dialect.js'
+import type { MigrationDialect, TransactionMode } from '../dialects/dialect.js'
 import { GloriousMigrateError, UnexpectedError } from '../errors.js'
 import { checkForeignKeys, runStatements } from './execute-statements.js'
 import { cachedChecksum, rememberChecksum } from '../files/checksum-cache.js'
 import type { MigrationFileRef, MigrationFolder } from '../files/migration-folder.js'
 import type { DatabaseSession } from '../database.js'
+import type { SessionSource } from '../session-holder.js'
 import { type LedgerRow, RESERVED_TABLES, ensureLedger, insertLedgerRow, readLedger, recordOwnership } from './ledger.js'
 import { type KnownObjects, declaredOwnershipChanges, diffSchemaObjects, hasOwnershipChanges, knownObjects } from './ownership.js'
 import { type SkillPlan, planSkill } from './plan.js'
@@ -98,11 +99,10 @@ interface Step {
  * Never throws for migration problems: they are in the report.
  */
 export async function runMigrations(
-  session: DatabaseSession,
+  sessions: SessionSource,
   targets: readonly RunTarget[],
   options: RunOptions,
 ): Promise<RunReport> {
-  const { db, dialect } = session
   const states: SkillState[] = targets.map((target) => ({
     target,
     plan: undefined,
@@ -114,12 +114,15 @@ export async function runMigrations(
     failed: undefined,
     done: false,
   }))
+  let session: DatabaseSession | undefined
   const describe = (error: unknown): GloriousMigrateError =>
-    error instanceof GloriousMigrateError ? error : (dialect.describeError(error, session.label, options.lockTimeoutMs) ?? UnexpectedError.from(error))
+    error instanceof GloriousMigrateError
+      ? error
+      : (session?.dialect.describeError(error, session.label, options.lockTimeoutMs) ?? UnexpectedError.from(error))
 
   const replan = async (): Promise<void> => {
     const active = states.filter((state) => !state.done)
-    const rows = await readLedger(db, dialect, active.map((state) => state.target.skill))
+    const rows = session ? await readLedger(session.db, session.dialect, active.map((state) => state.target.skill)) : []
     const bySkill = groupBySkill(rows)
     for (const state of active) {
       const { target } = state
@@ -150,7 +153,7 @@ export async function runMigrations(
     states.reduce((sum, state) => sum + (state.done ? 0 : (state.plan?.pending.length ?? 0) - state.cursor), 0)
 
   const prepared = new Map<string, PreparedMigration>()
-  const prepare = (step: Step): PreparedMigration | undefined => {
+  const prepare = (dialect: MigrationDialect, step: Step): PreparedMigration | undefined => {
     const cached = prepared.get(step.file.path)
     if (cached) return cached
     try {
@@ -164,6 +167,9 @@ export async function runMigrations(
   }
 
   try {
+    // First look without creating the database or taking any lock: nothing pending means nothing
+    // is written (a database that does not exist yet has an empty ledger).
+    session = await sessions.existing()
     await replan()
   } catch (error) {
     return finish(states, describe(error))
@@ -173,6 +179,8 @@ export async function runMigrations(
   let restoreConnection: (() => Promise<void>) | undefined
   let fatal: GloriousMigrateError | undefined
   try {
+    session = await sessions.writable()
+    const { db, dialect } = session
     restoreConnection = await dialect.prepareConnection(db, options.lockTimeoutMs)
     await dialect.checkIntegrity?.(db, session.label)
     let done = 0
@@ -181,7 +189,7 @@ export async function runMigrations(
     for (;;) {
       const head = firstPending()
       if (!head) break
-      const first = prepare(head)
+      const first = prepare(dialect, head)
       if (!first) continue
       const mode = first.analysis.mode
       // Guard against spinning when the locked re-read keeps disagreeing with the optimistic one.
@@ -211,7 +219,7 @@ export async function runMigrations(
         for (;;) {
           const step = firstPending()
           if (!step) break
-          const migration = prepare(step)
+          const migration = prepare(dialect, step)
           if (!migration) continue
           if (migration.analysis.mode !== mode) break
           step.state.warnings.push(...migration.warnings)

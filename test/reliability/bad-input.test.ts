@@ -198,16 +198,15 @@ async function expectRefusal(refusal: Refusal): Promise<{ result: CliResult; bef
   return { result, before, line }
 }
 
-/** For a new database path, the CLI refuses a folder with a bad file in it, but creates the (empty) database first. */
-async function assertFreshDatabaseCreatedEmpty(migrations: string, dir: string): Promise<void> {
+/** For a new database path, the CLI refuses a folder with a bad file in it without creating the database. */
+async function assertFreshDatabaseNotCreated(migrations: string, dir: string): Promise<void> {
   const fresh = join(dir, 'fresh.db')
   const result = await glorious(['migrate', 'run', SKILL, '--dir', migrations, '--db', fresh, '--no-codegen'])
   assert.equal(result.code, 1)
   assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr)
   const snapshot = snapshotDatabase(fresh)
-  assert.equal(snapshot.exists, true, 'run opens (and so creates) the database before it checks the files')
-  assert.equal(snapshot.dump, '', 'the database it created is empty: no ledger, no tables')
-  assert.deepEqual(snapshot.files, ['fresh.db (4096 bytes)'], 'one empty page, no side files left')
+  assert.equal(snapshot.exists, false, 'run checks the files before it would create the database')
+  assert.deepEqual(snapshot.files, [], 'no database and no side files')
 }
 
 /** Overwrites `length` bytes from `offset` with garbage (always the same bytes). */
@@ -238,12 +237,12 @@ describe('bad-input catalogue', () => {
           /rename it to \{version\}_\{description\}\.sql/,
         ],
       })
-      await assertFreshDatabaseCreatedEmpty(migrations, dir)
+      await assertFreshDatabaseNotCreated(migrations, dir)
     })
 
     it('a duplicate version (a merge brings 002_add_tags.sql next to the applied 002_add_labels.sql)', async () => {
       const { db, migrations, dir } = workspace({ '002_add_tags.sql': 'CREATE TABLE tags (id INTEGER PRIMARY KEY);\n' })
-      await assertFreshDatabaseCreatedEmpty(migrations, dir)
+      await assertFreshDatabaseNotCreated(migrations, dir)
       await expectRefusal({
         args: ['migrate', 'run', SKILL, '--dir', migrations, '--db', db, '--no-codegen'],
         db,
@@ -266,7 +265,7 @@ describe('bad-input catalogue', () => {
           /migration file name "000_bootstrap\.sql" is invalid \(version 0 is not allowed, versions start at 1\)/,
         ],
       })
-      await assertFreshDatabaseCreatedEmpty(migrations, dir)
+      await assertFreshDatabaseNotCreated(migrations, dir)
     })
 
     it('bytes that are not UTF-8 (Latin-1 text)', async () => {
