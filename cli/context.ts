@@ -78,7 +78,8 @@ export class CliContext {
     this.process.stderr.write(`${this.err.red('error:')} ${error.message}\n`)
     if (args?.verbose) {
       this.process.stderr.write(`${error.stack ?? ''}\n`)
-      if (error.cause instanceof Error) this.process.stderr.write(`caused by: ${error.cause.stack ?? error.cause.message}\n`)
+      if (error.cause instanceof Error)
+        this.process.stderr.write(`caused by: ${error.cause.stack ?? error.cause.message}\n`)
     }
     this.exitCode = Math.max(this.exitCode, 1)
   }

@@ -56,13 +56,30 @@ export async function runCli(argv: readonly string[], cliProcess: CliProcess): P
 
 function withGlobalOptions(migrate: Argv): Argv<GlobalArgs> {
   return migrate
-    .option('db', { type: 'string', describe: 'Database file (env GLORIOUS_DB; default ~/.glorious/agents/<agent>/agent.db)' })
-    .option('agent', { type: 'string', describe: 'Agent whose default database to use (env GLORIOUS_AGENT; default "default")' })
-    .option('skills', { type: 'string', array: true, describe: 'Skills folder, repeatable (env GLORIOUS_SKILLS; default ./skills and ~/.glorious/skills)' })
+    .option('db', {
+      type: 'string',
+      describe: 'Database file (env GLORIOUS_DB; default ~/.glorious/agents/<agent>/agent.db)',
+    })
+    .option('agent', {
+      type: 'string',
+      describe: 'Agent whose default database to use (env GLORIOUS_AGENT; default "default")',
+    })
+    .option('skills', {
+      type: 'string',
+      array: true,
+      describe: 'Skills folder, repeatable (env GLORIOUS_SKILLS; default ./skills and ~/.glorious/skills)',
+    })
     .option('lock-timeout', { type: 'number', describe: 'Milliseconds to wait for another migrator (default 60000)' })
-    .option('load-extension', { type: 'string', array: true, describe: 'SQLite extension to load into the connection, repeatable' })
+    .option('load-extension', {
+      type: 'string',
+      array: true,
+      describe: 'SQLite extension to load into the connection, repeatable',
+    })
     .option('max-file-size', { type: 'number', describe: 'Largest migration file in bytes (default 16 MiB)' })
-    .option('journal-mode', { choices: ['wal', 'delete'] as const, describe: 'Journal mode for a database this command creates (default wal)' })
+    .option('journal-mode', {
+      choices: ['wal', 'delete'] as const,
+      describe: 'Journal mode for a database this command creates (default wal)',
+    })
     .option('verbose', { type: 'boolean', describe: 'Print stack traces with errors' }) as Argv<GlobalArgs>
 }
 
@@ -78,9 +95,14 @@ function report(ctx: CliContext, error: unknown, argv: readonly string[]): numbe
     return Math.max(ctx.exitCode, 1)
   }
   const unexpected = error instanceof Error ? error : new Error(String(error))
-  ctx.error(new Error(`unexpected error: ${unexpected.message}${verbose ? '' : ' (run with --verbose for details)'}`, { cause: unexpected }), {
-    verbose,
-  })
+  ctx.error(
+    new Error(`unexpected error: ${unexpected.message}${verbose ? '' : ' (run with --verbose for details)'}`, {
+      cause: unexpected,
+    }),
+    {
+      verbose,
+    },
+  )
   return 1
 }
 

@@ -10,7 +10,8 @@ export function selectSkills(
   args: GlobalArgs & { readonly skill?: string | undefined; readonly dir?: string | undefined },
 ): readonly (Skill | SkillMigrations)[] {
   if (args.dir !== undefined) {
-    if (args.skill === undefined) throw new InvalidOptionError('--dir needs the skill name too: glorious migrate <command> <skill> --dir <folder>')
+    if (args.skill === undefined)
+      throw new InvalidOptionError('--dir needs the skill name too: glorious migrate <command> <skill> --dir <folder>')
     return [{ name: args.skill, migrationsDir: args.dir }]
   }
   const roots = ctx.skillsRoots(args)

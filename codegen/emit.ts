@@ -45,7 +45,7 @@ const HELPERS: readonly { readonly name: string; readonly needs: readonly string
     name: 'Generated',
     needs: ['ColumnType'],
     text: [
-      '/** Filled in by the database when an insert leaves it out. Unlike Kysely\'s own, it can wrap a `ColumnType`. */',
+      "/** Filled in by the database when an insert leaves it out. Unlike Kysely's own, it can wrap a `ColumnType`. */",
       'export type Generated<T> =',
       '  T extends ColumnType<infer S, infer I, infer U>',
       '    ? ColumnType<S, I | undefined, U>',
@@ -56,7 +56,7 @@ const HELPERS: readonly { readonly name: string; readonly needs: readonly string
     name: 'GeneratedAlways',
     needs: ['ColumnType'],
     text: [
-      '/** Computed by the database: never inserted or updated. Unlike Kysely\'s own, it can wrap a `ColumnType`. */',
+      "/** Computed by the database: never inserted or updated. Unlike Kysely's own, it can wrap a `ColumnType`. */",
       'export type GeneratedAlways<T> =',
       '  T extends ColumnType<infer S, unknown, unknown>',
       '    ? ColumnType<S, never, never>',
@@ -152,15 +152,26 @@ export async function emitTypes(
   for (const table of model.tables) {
     const { key, docs } = keyFor(table.name, 'table', dbKeys, `table "${table.name}"`)
     if (key === undefined) continue
-    const layout = layoutMember(propertyKey(key, isIdentifier), { kind: 'name', name: (names.get(table.name) as TableNames).interfaceName })
-    dbProperties.push({ ...memberStructure(layout), ...(docs.length > 0 ? { docs: [docs.map(safeDoc).join('\n')] } : {}) })
+    const layout = layoutMember(propertyKey(key, isIdentifier), {
+      kind: 'name',
+      name: (names.get(table.name) as TableNames).interfaceName,
+    })
+    dbProperties.push({
+      ...memberStructure(layout),
+      ...(docs.length > 0 ? { docs: [docs.map(safeDoc).join('\n')] } : {}),
+    })
   }
 
   const helperStatements = helpersFor(used)
   const imports = KYSELY_TYPES.filter((name) => used.has(name))
   const statements: (StatementStructures | string)[] = []
   if (imports.length > 0) {
-    statements.push({ kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: 'kysely', namedImports: [...imports] })
+    statements.push({
+      kind: StructureKind.ImportDeclaration,
+      isTypeOnly: true,
+      moduleSpecifier: 'kysely',
+      namedImports: [...imports],
+    })
   }
   for (const helper of helperStatements) statements.push(statements.length > 0 ? BLANK_LINE + helper : helper)
   statements.push(...relationStatements)
@@ -195,7 +206,10 @@ export async function emitTypes(
       const mapped = mapper.mapColumn(column, table, options)
       for (const name of referencedNames(mapped.type)) used.add(name)
       const lines = [...mapped.docs, ...keyDocs].map(safeDoc)
-      properties.push({ ...memberStructure(layoutMember(propertyKey(key, isIdentifier), mapped.type)), ...(lines.length > 0 ? { docs: [lines.join('\n')] } : {}) })
+      properties.push({
+        ...memberStructure(layoutMember(propertyKey(key, isIdentifier), mapped.type)),
+        ...(lines.length > 0 ? { docs: [lines.join('\n')] } : {}),
+      })
     }
     // A relation's interface always follows the kysely import.
     return interfaceStatement(interfaceName, docs.map(safeDoc), properties, true)
@@ -238,7 +252,10 @@ export async function emitTypes(
     return { key: camel.key, docs: [`Warning: ${camel.problem}.`] }
   }
 
-  function memberStructure(layout: { name: string; type: string | undefined }): OptionalKind<PropertySignatureStructure> {
+  function memberStructure(layout: {
+    name: string
+    type: string | undefined
+  }): OptionalKind<PropertySignatureStructure> {
     return layout.type === undefined ? { name: layout.name } : { name: layout.name, type: layout.type }
   }
 
@@ -278,7 +295,12 @@ function headerFirstLine(model: SchemaModel, scope: EmitScope, options: EmitOpti
  * hashes to the content hash in the header (so a hand edit is noticed). This lets regeneration
  * skip ts-morph when nothing changed; `--check` compares every byte regardless.
  */
-export function isCurrentTypesFile(existing: string, model: SchemaModel, scope: EmitScope, options: EmitOptions): boolean {
+export function isCurrentTypesFile(
+  existing: string,
+  model: SchemaModel,
+  scope: EmitScope,
+  options: EmitOptions,
+): boolean {
   const newline = existing.indexOf('\n')
   const blank = existing.indexOf('\n\n')
   if (newline < 0 || blank < 0) return false
@@ -294,14 +316,21 @@ function contentHash(body: string): string {
 /** The first lines of the file: what made it, from what, and how to regenerate or check it. */
 function header(model: SchemaModel, scope: EmitScope, options: EmitOptions, content: string): string {
   const flags = options.camelCase ? ' --camel-case' : ''
-  const regenerate = 'skill' in scope ? `glorious migrate codegen ${scope.skill}${flags}` : `glorious migrate codegen --all${flags} --out <this file>`
-  const check = 'skill' in scope ? `glorious migrate codegen --check${flags}` : `glorious migrate codegen --all --check${flags} --out <this file>`
+  const regenerate =
+    'skill' in scope
+      ? `glorious migrate codegen ${scope.skill}${flags}`
+      : `glorious migrate codegen --all${flags} --out <this file>`
+  const check =
+    'skill' in scope
+      ? `glorious migrate codegen --check${flags}`
+      : `glorious migrate codegen --all --check${flags} --out <this file>`
   const lines = [headerFirstLine(model, scope, options, content), `// Regenerate: ${regenerate}   Check: ${check}`]
   const apiOptions = [
     options.booleans === 'boolean' ? "booleans: 'boolean'" : undefined,
     options.json === 'json' ? "json: 'json'" : undefined,
   ].filter((option) => option !== undefined)
-  if (apiOptions.length > 0) lines.push(`// Generated with { ${apiOptions.join(', ')} }: pass the same options to regenerate.`)
+  if (apiOptions.length > 0)
+    lines.push(`// Generated with { ${apiOptions.join(', ')} }: pass the same options to regenerate.`)
   return lines.join('\n')
 }
 

@@ -36,10 +36,13 @@ export class TypesFileError extends GloriousMigrateError {
     skill?: string,
     cause?: unknown,
   ) {
-    super(`${skill === undefined ? '' : `skill "${skill}": `}type file ${file} ${reason}: check the path and its permissions, or choose another --out`, {
-      skill,
-      file,
-      cause,
-    })
+    super(
+      `${skill === undefined ? '' : `skill "${skill}": `}type file ${file} ${reason}: check the path and its permissions, or choose another --out`,
+      {
+        skill,
+        file,
+        cause,
+      },
+    )
   }
 }

@@ -22,7 +22,9 @@ export interface MemberLayout {
 }
 
 /** A statement as ts-morph should print it: a type alias structure, or (when laid out here) raw text. */
-export type AliasLayout = { readonly kind: 'alias'; readonly name: string; readonly type: string } | { readonly kind: 'text'; readonly text: string }
+export type AliasLayout =
+  | { readonly kind: 'alias'; readonly name: string; readonly type: string }
+  | { readonly kind: 'text'; readonly text: string }
 
 /**
  * Lays out `key: type;` as a member of a top-level interface. Continuation lines are indented
@@ -56,7 +58,10 @@ export function layoutAlias(name: string, type: string): AliasLayout {
 function hugsUnion(type: Extract<TypeExpr, { kind: 'union' }>): boolean {
   const references = type.members.filter((member) => !isKeyword(member))
   const rest = type.members.filter((member) => isKeyword(member))
-  return references.length === 1 && rest.every((member) => member.kind === 'name' && (member.name === 'null' || member.name === 'void'))
+  return (
+    references.length === 1 &&
+    rest.every((member) => member.kind === 'name' && (member.name === 'null' || member.name === 'void'))
+  )
 }
 
 /** A lone type argument Prettier never breaks out of its `<…>`: a keyword, a plain reference, a hugged union. */

@@ -89,7 +89,8 @@ export function columnModel(column: Pick<ColumnModel, 'name'> & Partial<ColumnMo
     primaryKey: column.primaryKey ?? false,
     defaultExpression: column.defaultExpression,
     autoIncrement: column.autoIncrement,
-    generation: column.generation ?? (column.defaultExpression !== undefined || column.autoIncrement ? 'default' : 'none'),
+    generation:
+      column.generation ?? (column.defaultExpression !== undefined || column.autoIncrement ? 'default' : 'none'),
     computed: column.computed === undefined ? undefined : Object.freeze({ ...column.computed }),
     enumValues: column.enumValues === undefined ? undefined : Object.freeze([...column.enumValues]),
     comment: column.comment,

@@ -33,7 +33,12 @@ export async function writeIfChanged(path: string, text: string, skill?: string)
     await rename(temporary, path)
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => {})
-    throw new TypesFileError(path, `cannot be written (${(error as NodeJS.ErrnoException).code ?? String(error)})`, skill, error)
+    throw new TypesFileError(
+      path,
+      `cannot be written (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      skill,
+      error,
+    )
   }
   return 'written'
 }
@@ -56,10 +61,18 @@ export async function checkFile(path: string, expected: string, label: string, s
  */
 export async function unifiedDiff(before: string | undefined, after: string, label: string): Promise<string> {
   const { createTwoFilesPatch, FILE_HEADERS_ONLY } = await import('diff')
-  return createTwoFilesPatch(before === undefined ? '/dev/null' : `a/${label}`, `b/${label}`, before ?? '', after, undefined, undefined, {
-    context: 3,
-    headerOptions: FILE_HEADERS_ONLY,
-  })
+  return createTwoFilesPatch(
+    before === undefined ? '/dev/null' : `a/${label}`,
+    `b/${label}`,
+    before ?? '',
+    after,
+    undefined,
+    undefined,
+    {
+      context: 3,
+      headerOptions: FILE_HEADERS_ONLY,
+    },
+  )
 }
 
 async function readIfExists(path: string, skill: string | undefined): Promise<Buffer | undefined> {
@@ -68,6 +81,11 @@ async function readIfExists(path: string, skill: string | undefined): Promise<Bu
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return undefined
-    throw new TypesFileError(path, code === 'EISDIR' ? 'is a folder' : `cannot be read (${code ?? String(error)})`, skill, error)
+    throw new TypesFileError(
+      path,
+      code === 'EISDIR' ? 'is a folder' : `cannot be read (${code ?? String(error)})`,
+      skill,
+      error,
+    )
   }
 }

@@ -70,7 +70,10 @@ export function resolveDatabasePath(options: DatabaseOptions): { readonly path: 
  *
  * @throws {DatabaseError | InvalidOptionError}
  */
-export async function openDatabase(options: DatabaseOptions, mode: { readonly readonly: boolean }): Promise<DatabaseSession> {
+export async function openDatabase(
+  options: DatabaseOptions,
+  mode: { readonly readonly: boolean },
+): Promise<DatabaseSession> {
   const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS
   if (!Number.isFinite(lockTimeoutMs) || lockTimeoutMs < 0) {
     throw new InvalidOptionError(`lockTimeoutMs must be a number of milliseconds ≥ 0, got ${lockTimeoutMs}`)

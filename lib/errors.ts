@@ -25,7 +25,8 @@ export abstract class GloriousMigrateError extends Error {
   }
 }
 
-const MIGRATION_NAME_PATTERN = '{version}_{description}.sql (version: digits, not 0; description: letters, digits, _ and -)'
+const MIGRATION_NAME_PATTERN =
+  '{version}_{description}.sql (version: digits, not 0; description: letters, digits, _ and -)'
 
 /** A `.sql` file in a migrations folder whose name does not follow the convention. */
 export class InvalidMigrationNameError extends GloriousMigrateError {

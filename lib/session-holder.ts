@@ -37,14 +37,16 @@ export class SessionHolder implements SessionSource {
    */
   async existing(): Promise<DatabaseSession | undefined> {
     if (this.#session) return this.#session
-    if (typeof this.#options.database !== 'object' && !existsSync(resolveDatabasePath(this.#options).path)) return undefined
+    if (typeof this.#options.database !== 'object' && !existsSync(resolveDatabasePath(this.#options).path))
+      return undefined
     return this.writable()
   }
 
   /** A session for reading, or `undefined` when the database file does not exist yet. */
   async readable(): Promise<DatabaseSession | undefined> {
     if (this.#session) return this.#session
-    if (typeof this.#options.database !== 'object' && !existsSync(resolveDatabasePath(this.#options).path)) return undefined
+    if (typeof this.#options.database !== 'object' && !existsSync(resolveDatabasePath(this.#options).path))
+      return undefined
     this.#session = await openDatabase(this.#options, { readonly: true })
     this.#writable = typeof this.#options.database === 'object'
     return this.#session

@@ -110,7 +110,10 @@ export async function initSkillSchema(
     if (!existsSync(path)) return skillsResult({ skills: [], error: undefined })
     const { changedTables } = await runLegacySchema(await sessions.writable(), skill, path, runOptions(options))
     const report: RunReport = { skills: [], error: undefined }
-    return skillsResult(report, await afterRun(sessions, report, [{ skill, dir: migrationsDir }], options, changedTables))
+    return skillsResult(
+      report,
+      await afterRun(sessions, report, [{ skill, dir: migrationsDir }], options, changedTables),
+    )
   } catch (error) {
     return skillsResult(failedReport(skillName, asMigrateError(error)))
   } finally {

@@ -9,13 +9,7 @@ import type { SkillMigrations } from './skills.js'
 
 /** Where a skill stands, worst first. */
 export type SkillState =
-  | 'checksum-mismatch'
-  | 'missing-file'
-  | 'out-of-order'
-  | 'invalid-files'
-  | 'not-found'
-  | 'pending'
-  | 'ok'
+  'checksum-mismatch' | 'missing-file' | 'out-of-order' | 'invalid-files' | 'not-found' | 'pending' | 'ok'
 
 /** One line of `status`. */
 export interface SkillStatus {
@@ -83,7 +77,9 @@ export function statusFromRows(rows: readonly LedgerRow[], options: StatusOption
       allowMissing: options.allowMissing,
       allowOutOfOrder: options.allowOutOfOrder,
     })
-    const applied = plan.migrations.filter((m) => m.status === 'applied' || m.status === 'checksum-mismatch' || m.status === 'missing-file')
+    const applied = plan.migrations.filter(
+      (m) => m.status === 'applied' || m.status === 'checksum-mismatch' || m.status === 'missing-file',
+    )
     const pending = plan.migrations.filter((m) => m.status === 'pending' || m.status === 'out-of-order')
     result.push(
       Object.freeze({
@@ -124,4 +120,3 @@ function stateOf(problems: readonly GloriousMigrateError[], pending: number): Sk
   if (codes.size > 0) return 'invalid-files'
   return pending > 0 ? 'pending' : 'ok'
 }
-

@@ -28,7 +28,10 @@ export interface GenerateTypesOptions extends DatabaseOptions, TypesOptions {
  * @throws {DatabaseError | InvalidOptionError | TypesFileError}
  */
 export async function generateSkillTypes(options: GenerateTypesOptions): Promise<readonly CodegenFileResult[]> {
-  const targets = options.skills.map((skill) => ({ skill: assertSkillName(skill.name), migrationsDir: skill.migrationsDir }))
+  const targets = options.skills.map((skill) => ({
+    skill: assertSkillName(skill.name),
+    migrationsDir: skill.migrationsDir,
+  }))
   const sessions = new SessionHolder(options)
   try {
     const session = await sessions.readable()

@@ -71,7 +71,13 @@ export async function verifyMigrations(options: VerifyOptions): Promise<VerifyRe
     const warnings = session
       ? []
       : [`database ${resolveDatabasePath(options).path} does not exist: only the files were checked`]
-    return Object.freeze({ problems, skills: options.skills.length, migrations, databaseChecked: session !== undefined, warnings })
+    return Object.freeze({
+      problems,
+      skills: options.skills.length,
+      migrations,
+      databaseChecked: session !== undefined,
+      warnings,
+    })
   } finally {
     await sessions.close()
   }

@@ -15,7 +15,9 @@ await build({
   format: 'esm',
   target: 'node20',
   external: ['better-sqlite3', 'ts-morph', 'prettier'],
-  banner: { js: "import { createRequire as __glorious_createRequire } from 'node:module'; const require = __glorious_createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __glorious_createRequire } from 'node:module'; const require = __glorious_createRequire(import.meta.url);",
+  },
   sourcemap: 'linked',
   logLevel: 'warning',
   plugins: [

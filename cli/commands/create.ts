@@ -15,9 +15,16 @@ export function createCommand(ctx: CliContext): CommandModule<GlobalArgs, Create
     builder: (yargs: Argv<GlobalArgs>) =>
       yargs
         .positional('skill', { type: 'string', demandOption: true, describe: 'The skill the migration belongs to' })
-        .positional('description', { type: 'string', demandOption: true, describe: 'What it does, in words ("add user preferences")' })
+        .positional('description', {
+          type: 'string',
+          demandOption: true,
+          describe: 'What it does, in words ("add user preferences")',
+        })
         .option('dir', { type: 'string', describe: "The skill's migrations folder (default: found by skill name)" })
-        .example('$0 migrate create notes "add user preferences"', 'Writes e.g. src/notes/migrations/002_add_user_preferences.sql') as Argv<CreateArgs>,
+        .example(
+          '$0 migrate create notes "add user preferences"',
+          'Writes e.g. src/notes/migrations/002_add_user_preferences.sql',
+        ) as Argv<CreateArgs>,
     handler: (args) => {
       const migrationsDir = args.dir ?? findSkill(ctx.skillsRoots(args), args.skill).migrationsDir
       const created = createMigrationFile({ skill: args.skill, description: String(args.description), migrationsDir })

@@ -19,7 +19,10 @@ export function historyCommand(ctx: CliContext): CommandModule<GlobalArgs, Histo
         .option('skill', { type: 'string', describe: 'Only this skill' })
         .option('limit', { type: 'number', describe: 'At most this many rows' })
         .option('json', { type: 'boolean', describe: 'Print one JSON document instead of a table' })
-        .example('$0 migrate history --skill issues --limit 10', 'The ten latest migrations of "issues"') as Argv<HistoryArgs>,
+        .example(
+          '$0 migrate history --skill issues --limit 10',
+          'The ten latest migrations of "issues"',
+        ) as Argv<HistoryArgs>,
     handler: async (args) => {
       const rows = await getHistory({ ...ctx.databaseOptions(args), skill: args.skill, limit: args.limit })
       const database = ctx.databasePath(args)

@@ -10,11 +10,15 @@ interface ReloadArgs extends GlobalArgs {
 export function reloadCommand(ctx: CliContext): CommandModule<GlobalArgs, ReloadArgs> {
   return {
     command: 'reload <skill>',
-    describe: "Load a skill again as the agent does: apply its pending migrations (or legacy schema.sql), then generate its types",
+    describe:
+      'Load a skill again as the agent does: apply its pending migrations (or legacy schema.sql), then generate its types',
     builder: (yargs: Argv<GlobalArgs>) =>
       yargs
         .positional('skill', { type: 'string', demandOption: true })
-        .example('$0 migrate reload my_skill', 'After adding a migration, apply it as the next agent start would') as Argv<ReloadArgs>,
+        .example(
+          '$0 migrate reload my_skill',
+          'After adding a migration, apply it as the next agent start would',
+        ) as Argv<ReloadArgs>,
     handler: async (args) => {
       const skill = findSkill(ctx.skillsRoots(args), args.skill)
       const started = performance.now()

@@ -19,12 +19,18 @@ export function rollbackCommand(ctx: CliContext): CommandModule<GlobalArgs, Roll
     builder: (yargs: Argv<GlobalArgs>) =>
       yargs
         .positional('skill', { type: 'string', demandOption: true })
-        .option('to', { type: 'number', describe: 'Keep this version and below; remove the rows above (0 removes all)' })
+        .option('to', {
+          type: 'number',
+          describe: 'Keep this version and below; remove the rows above (0 removes all)',
+        })
         .option('steps', { type: 'number', describe: 'Remove the newest N rows (default 1)' })
         .conflicts('to', 'steps')
         .option('yes', { type: 'boolean', alias: 'y', describe: 'Do not ask for confirmation' })
         .example('$0 migrate rollback notes --to 3 --yes', 'Forget versions above 3; they run again on the next load')
-        .example('$0 migrate rollback notes --steps 1', 'Forget the newest migration (asks first)') as Argv<RollbackArgs>,
+        .example(
+          '$0 migrate rollback notes --steps 1',
+          'Forget the newest migration (asks first)',
+        ) as Argv<RollbackArgs>,
     handler: async (args) => {
       const options = { ...ctx.databaseOptions(args), skill: args.skill, to: args.to, steps: args.steps }
       const rows = await previewRollback(options)
@@ -33,13 +39,16 @@ export function rollbackCommand(ctx: CliContext): CommandModule<GlobalArgs, Roll
         return
       }
       ctx.warn(ROLLBACK_WARNING)
-      for (const row of rows) ctx.print(`  ${args.skill} ${row.filename} (version ${row.version}, applied ${row.appliedAt})`)
+      for (const row of rows)
+        ctx.print(`  ${args.skill} ${row.filename} (version ${row.version}, applied ${row.appliedAt})`)
       if (!args.yes) {
         if (!ctx.process.stdin.isTTY) {
           throw new UsageError('rollback needs confirmation and there is no terminal to ask: pass --yes')
         }
         const prompt = createInterface({ input: ctx.process.stdin, output: ctx.process.stderr })
-        const answer = await prompt.question(`Remove ${plural(rows.length, 'ledger row')} of skill "${args.skill}"? [y/N] `)
+        const answer = await prompt.question(
+          `Remove ${plural(rows.length, 'ledger row')} of skill "${args.skill}"? [y/N] `,
+        )
         prompt.close()
         if (!/^y(es)?$/i.test(answer.trim())) {
           ctx.print('Rollback cancelled; nothing was changed')
@@ -47,7 +56,9 @@ export function rollbackCommand(ctx: CliContext): CommandModule<GlobalArgs, Roll
         }
       }
       const result = await rollbackMigrations(options)
-      ctx.print(`Removed ${plural(result.removed.length, 'ledger row')} of skill "${args.skill}": ${result.removed.map((r) => r.filename).join(', ')}`)
+      ctx.print(
+        `Removed ${plural(result.removed.length, 'ledger row')} of skill "${args.skill}": ${result.removed.map((r) => r.filename).join(', ')}`,
+      )
     },
   }
 }

@@ -27,13 +27,26 @@ export function runCommand(ctx: CliContext): CommandModule<GlobalArgs, RunArgs> 
     builder: (yargs: Argv<GlobalArgs>) =>
       yargs
         .positional('skill', { type: 'string', describe: 'Only this skill' })
-        .option('dir', { type: 'string', describe: "The skill's migrations folder (instead of finding the skill by name)" })
+        .option('dir', {
+          type: 'string',
+          describe: "The skill's migrations folder (instead of finding the skill by name)",
+        })
         .option('to', { type: 'number', describe: 'Apply up to and including this version (one skill only)' })
         .option('dry-run', { type: 'boolean', describe: 'Print the plan (files, statement counts) and change nothing' })
-        .option('allow-out-of-order', { type: 'boolean', describe: 'Apply pending files numbered below the highest applied version' })
+        .option('allow-out-of-order', {
+          type: 'boolean',
+          describe: 'Apply pending files numbered below the highest applied version',
+        })
         .option('allow-missing', { type: 'boolean', describe: 'Proceed although an applied file is gone' })
-        .option('codegen', { type: 'boolean', default: true, describe: 'Generate db-types.ts after applying (--no-codegen to skip)' })
-        .option('strict', { type: 'boolean', describe: 'Treat warnings (e.g. an empty migration) as errors; change nothing' })
+        .option('codegen', {
+          type: 'boolean',
+          default: true,
+          describe: 'Generate db-types.ts after applying (--no-codegen to skip)',
+        })
+        .option('strict', {
+          type: 'boolean',
+          describe: 'Treat warnings (e.g. an empty migration) as errors; change nothing',
+        })
         .option('json', { type: 'boolean', describe: 'Print one JSON document instead of text' })
         .example('$0 migrate run', 'Apply everything pending for every skill')
         .example('$0 migrate run notes --dir ./src/notes/migrations', 'Apply one skill from a folder')
@@ -43,7 +56,11 @@ export function runCommand(ctx: CliContext): CommandModule<GlobalArgs, RunArgs> 
       if (args.to !== undefined && skills.length !== 1) {
         throw new InvalidOptionError('--to needs exactly one skill: glorious migrate run <skill> --to <version>')
       }
-      const targets = skills.map((skill) => ({ name: skill.name, migrationsDir: skill.migrationsDir, toVersion: args.to }))
+      const targets = skills.map((skill) => ({
+        name: skill.name,
+        migrationsDir: skill.migrationsDir,
+        toVersion: args.to,
+      }))
       const database = ctx.databasePath(args)
       const options = {
         ...ctx.databaseOptions(args),

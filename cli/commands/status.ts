@@ -56,7 +56,8 @@ export function statusCommand(ctx: CliContext): CommandModule<GlobalArgs, Status
         ])
         const header = ['Skill', 'Version', 'Migrations', 'Pending', 'State']
         ctx.print(ctx.process.stdout.isTTY ? boxTable(header, rows) : plainTable(header, rows))
-        for (const status of statuses) for (const problem of status.problems) ctx.print(`  ${status.skill}: ${problem.message}`)
+        for (const status of statuses)
+          for (const problem of status.problems) ctx.print(`  ${status.skill}: ${problem.message}`)
       }
       if (statuses.some((s) => s.problems.length > 0)) ctx.exitCode = 1
     },

@@ -20,10 +20,16 @@ export function verifyCommand(ctx: CliContext): CommandModule<GlobalArgs, Verify
       yargs
         .positional('skill', { type: 'string', describe: 'Only this skill' })
         .option('dir', { type: 'string', describe: "The skill's migrations folder" })
-        .option('allow-out-of-order', { type: 'boolean', describe: 'Do not report pending files below the highest applied version' })
+        .option('allow-out-of-order', {
+          type: 'boolean',
+          describe: 'Do not report pending files below the highest applied version',
+        })
         .option('allow-missing', { type: 'boolean', describe: 'Do not report applied files that are gone' })
         .option('json', { type: 'boolean', describe: 'Print one JSON document instead of text' })
-        .example('$0 migrate verify', 'Names, duplicates, checksums, missing and out-of-order files, SQL that would be refused') as Argv<VerifyArgs>,
+        .example(
+          '$0 migrate verify',
+          'Names, duplicates, checksums, missing and out-of-order files, SQL that would be refused',
+        ) as Argv<VerifyArgs>,
     handler: async (args) => {
       const skills = selectSkills(ctx, args)
       const report = await verifyMigrations({

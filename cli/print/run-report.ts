@@ -56,7 +56,13 @@ export function runJson(result: SkillsRunResult, database: string): RunJson {
 }
 
 /** Prints what a run did: a line per applied migration, warnings, errors, a summary. */
-export function printRun(ctx: CliContext, result: SkillsRunResult, database: string, elapsedMs: number, verbose: boolean): void {
+export function printRun(
+  ctx: CliContext,
+  result: SkillsRunResult,
+  database: string,
+  elapsedMs: number,
+  verbose: boolean,
+): void {
   const lines = result.applied.map((m) => [
     ctx.out.green('applied'),
     m.skill,
@@ -81,7 +87,9 @@ export function printRun(ctx: CliContext, result: SkillsRunResult, database: str
   const summary =
     applied === 0 && failed === 0
       ? `Nothing to migrate: ${plural(skills, 'skill')} up to date`
-      : (applied === 0 ? 'No migrations applied' : `Applied ${plural(applied, 'migration')} in ${duration(elapsedMs)}`) +
+      : (applied === 0
+          ? 'No migrations applied'
+          : `Applied ${plural(applied, 'migration')} in ${duration(elapsedMs)}`) +
         (failed > 0 ? `; ${plural(failed, 'skill')} stopped with errors` : '')
   ctx.print(`${summary} (${ctx.shown(database)})`)
 }
@@ -98,7 +106,9 @@ export function printDryRun(ctx: CliContext, plan: DryRunPlan, database: string,
   }
   for (const warning of plan.migrations.flatMap((m) => m.warnings)) ctx.warn(warning)
   for (const problem of plan.problems) ctx.error(problem, { verbose })
-  ctx.print(`Dry run: ${plural(plan.migrations.length, 'migration')} would be applied; nothing was changed (${ctx.shown(database)})`)
+  ctx.print(
+    `Dry run: ${plural(plan.migrations.length, 'migration')} would be applied; nothing was changed (${ctx.shown(database)})`,
+  )
 }
 
 export function dryRunJson(plan: DryRunPlan, database: string) {

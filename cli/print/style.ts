@@ -10,7 +10,8 @@ export interface Style {
 
 export function createStyle(isTTY: boolean, env: Readonly<Record<string, string | undefined>>): Style {
   const enabled = isTTY && env.NO_COLOR === undefined && env.TERM !== 'dumb'
-  const wrap = (open: number, close: number) => (text: string) => (enabled ? `\u001b[${open}m${text}\u001b[${close}m` : text)
+  const wrap = (open: number, close: number) => (text: string) =>
+    enabled ? `\u001b[${open}m${text}\u001b[${close}m` : text
   return Object.freeze({
     enabled,
     red: wrap(31, 39),

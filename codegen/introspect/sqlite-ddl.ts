@@ -84,7 +84,9 @@ function clausesOf(tokens: readonly Token[]): ColumnClauses {
       if (depth === 0) break
       if (index > as + 1) parts.push(token)
     }
-    generatedExpression = parts.map((token, index) => (index > 0 && token.spaced ? ` ${token.text}` : token.text)).join('')
+    generatedExpression = parts
+      .map((token, index) => (index > 0 && token.spaced ? ` ${token.text}` : token.text))
+      .join('')
   }
   const primary = upper.findIndex((word, index) => word === 'PRIMARY' && upper[index + 1] === 'KEY')
   return {
@@ -99,7 +101,7 @@ function tokenize(sql: string): Token[] {
   const tokens: Token[] = []
   const out = { kind: TokenKind.Space }
   let spaced = false
-  for (let pos = 0; pos < sql.length; ) {
+  for (let pos = 0; pos < sql.length;) {
     const end = scanToken(sql, pos, out)
     if (out.kind === TokenKind.Space) spaced = true
     else {

@@ -55,13 +55,19 @@ const GENERATED_STORAGE: Readonly<Record<number, 'virtual' | 'stored' | undefine
  * Introspects the `main` schema: every table, view and virtual table, except `sqlite_*`,
  * shadow tables (FTS internals) and the names in `exclude` (the toolkit's own tables).
  */
-export async function introspectSqlite(db: Kysely<any>, owners: Owners, exclude: readonly string[]): Promise<SchemaModel> {
+export async function introspectSqlite(
+  db: Kysely<any>,
+  owners: Owners,
+  exclude: readonly string[],
+): Promise<SchemaModel> {
   const excluded = new Set(exclude.map((name) => name.toLowerCase()))
   const { rows: relations } = await sql<RelationRow>`
     SELECT name, type, wr, strict FROM pragma_table_list WHERE schema = 'main'`.execute(db)
   const wanted = relations.filter(
     (relation) =>
-      RELATION_KINDS[relation.type] !== undefined && !/^sqlite_/i.test(relation.name) && !excluded.has(relation.name.toLowerCase()),
+      RELATION_KINDS[relation.type] !== undefined &&
+      !/^sqlite_/i.test(relation.name) &&
+      !excluded.has(relation.name.toLowerCase()),
   )
   const { rows: texts } = await sql<{ name: string; sql: string | null }>`
     SELECT name, sql FROM sqlite_schema WHERE type IN ('table', 'view')`.execute(db)
@@ -121,14 +127,23 @@ async function readColumns(
         const reason = /no such function/.test(message)
           ? `${message} (an application-defined function: open the database with it registered, by passing your own Kysely instance, to include it)`
           : message
-        problems.push({ relation: relation.name, owner: owners.get(relation.name)?.skill, reason: `${relation.type} "${relation.name}" is left out: ${reason}` })
+        problems.push({
+          relation: relation.name,
+          owner: owners.get(relation.name)?.skill,
+          reason: `${relation.type} "${relation.name}" is left out: ${reason}`,
+        })
       }
     }
   }
   return { columns, problems }
 }
 
-function toColumns(rows: readonly ColumnRow[], kind: RelationKind, withoutRowid: boolean, clauses: TableClauses | undefined): ColumnModel[] {
+function toColumns(
+  rows: readonly ColumnRow[],
+  kind: RelationKind,
+  withoutRowid: boolean,
+  clauses: TableClauses | undefined,
+): ColumnModel[] {
   const visible = rows.filter((row) => row.hidden !== HIDDEN_VIRTUAL_TABLE_COLUMN)
   const primaryKeys = visible.filter((row) => row.pk > 0)
   return visible.map((row) => {

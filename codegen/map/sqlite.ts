@@ -123,13 +123,18 @@ export function sqliteBaseType(
           ])
         : plain('number', ['stored as 0/1 (better-sqlite3 cannot bind true/false)'])
     case 'datetime':
-      return plain('string', [`text such as ${DATETIME_FORMATS[name] ?? DATETIME_FORMATS.DATETIME} (better-sqlite3 cannot bind a Date)`])
+      return plain('string', [
+        `text such as ${DATETIME_FORMATS[name] ?? DATETIME_FORMATS.DATETIME} (better-sqlite3 cannot bind a Date)`,
+      ])
     case 'json':
       return options.json === 'json'
         ? {
             type: named('Json'),
             select: named('JsonValue'),
-            notes: ['parsed on select by a JSON plugin (such as ParseJSONResultsPlugin), JSON text on insert and update', JSON_NOTE],
+            notes: [
+              'parsed on select by a JSON plugin (such as ParseJSONResultsPlugin), JSON text on insert and update',
+              JSON_NOTE,
+            ],
           }
         : plain('string', ['JSON text', JSON_NOTE])
     case undefined:
@@ -137,8 +142,16 @@ export function sqliteBaseType(
   }
   const notes: string[] = []
   if (affinity === 'NUMERIC' && !NUMERIC_NAMES.has(name)) {
-    notes.push("NUMERIC affinity, so text that looks like a number (such as '007') is read back as a number: declare TEXT to keep text")
-  } else if (affinity === 'INTEGER' && !declared.toUpperCase().split(/[^A-Z0-9_]+/).some((word) => INTEGER_WORD.test(word))) {
+    notes.push(
+      "NUMERIC affinity, so text that looks like a number (such as '007') is read back as a number: declare TEXT to keep text",
+    )
+  } else if (
+    affinity === 'INTEGER' &&
+    !declared
+      .toUpperCase()
+      .split(/[^A-Z0-9_]+/)
+      .some((word) => INTEGER_WORD.test(word))
+  ) {
     notes.push('INTEGER affinity, because "INT" occurs in it')
   }
   return plain(AFFINITY_TYPES[affinity], notes)
@@ -148,7 +161,8 @@ export function sqliteBaseType(
 function describeColumn(column: ColumnModel): string | undefined {
   const declared = column.declaredType.trim()
   const parts: string[] = []
-  if (declared !== '' && (!PLAIN_TYPES.has(declared.toUpperCase()) || column.autoIncrement !== undefined)) parts.push(declared)
+  if (declared !== '' && (!PLAIN_TYPES.has(declared.toUpperCase()) || column.autoIncrement !== undefined))
+    parts.push(declared)
   if (column.autoIncrement === 'rowid-alias') parts.push('PRIMARY KEY (rowid alias)')
   if (column.autoIncrement === 'autoincrement') parts.push('PRIMARY KEY AUTOINCREMENT (rowid alias)')
   if (column.defaultExpression !== undefined) {

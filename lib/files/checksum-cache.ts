@@ -47,7 +47,11 @@ export function rememberChecksum(path: string, checksum: string): void {
   else cache.delete(path)
 }
 
-function remember(path: string, stat: { size: number; mtimeMs: number; ctimeMs: number; ino: number }, checksum: string): void {
+function remember(
+  path: string,
+  stat: { size: number; mtimeMs: number; ctimeMs: number; ino: number },
+  checksum: string,
+): void {
   if (Date.now() - Math.max(stat.mtimeMs, stat.ctimeMs) < RACY_MS) {
     cache.delete(path)
     return

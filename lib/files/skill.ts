@@ -37,14 +37,17 @@ export function readSkill(folder: string): Skill {
   try {
     name = (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown } | null)?.name
   } catch (error) {
-    throw new SkillError(`${manifest} is not valid JSON (${(error as Error).message}): fix the file`, { file: manifest })
+    throw new SkillError(`${manifest} is not valid JSON (${(error as Error).message}): fix the file`, {
+      file: manifest,
+    })
   }
   if (name === undefined) {
     throw new SkillError(`${manifest} has no "name": add "name": "<skill name>"`, { file: manifest })
   }
   const skillName = assertSkillName(name, manifest)
   const candidates = unique([join(root, 'src', skillName), dirname(manifest), root])
-  const sourceDir = candidates.find((dir) => isDirectory(join(dir, 'migrations'))) ??
+  const sourceDir =
+    candidates.find((dir) => isDirectory(join(dir, 'migrations'))) ??
     candidates.find((dir) => existsSync(join(dir, 'schema.sql'))) ??
     candidates.find(isDirectory) ??
     root
@@ -72,7 +75,9 @@ export function discoverSkills(roots: readonly string[]): readonly Skill[] {
       entries = readdirSync(absolute, { withFileTypes: true })
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
-      throw new SkillError(`skills folder ${absolute} cannot be read (${(error as NodeJS.ErrnoException).code}): check its permissions`)
+      throw new SkillError(
+        `skills folder ${absolute} cannot be read (${(error as NodeJS.ErrnoException).code}): check its permissions`,
+      )
     }
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (!entry.isDirectory() || entry.name.startsWith('.') || entry.name === 'node_modules') continue

@@ -65,6 +65,9 @@ export async function afterRun(
       warnings: results.flatMap((result) => result.warnings ?? []),
     }
   } catch (error) {
-    return { types: [], warnings: [`types were not generated: ${error instanceof Error ? error.message : String(error)}`] }
+    return {
+      types: [],
+      warnings: [`types were not generated: ${error instanceof Error ? error.message : String(error)}`],
+    }
   }
 }

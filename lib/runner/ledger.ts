@@ -171,7 +171,8 @@ export async function readOwnership(
   const owners = new Map<string, { skill: string; type: string; version: number }>()
   if (!(await dialect.tableExists(db, OWNERSHIP_TABLE))) return owners
   const rows = await (db as Kysely<Tables>).selectFrom(OWNERSHIP_TABLE).selectAll().execute()
-  for (const row of rows) owners.set(row.object_name, { skill: row.skill_name, type: row.object_type, version: Number(row.version) })
+  for (const row of rows)
+    owners.set(row.object_name, { skill: row.skill_name, type: row.object_type, version: Number(row.version) })
   return owners
 }
 
@@ -194,7 +195,11 @@ export async function recordOwnership(
   ]
   if (removed.length > 0) await owned.deleteFrom(OWNERSHIP_TABLE).where('object_name', 'in', removed).execute()
   for (const rename of changes.renamed) {
-    await owned.updateTable(OWNERSHIP_TABLE).set({ object_name: rename.to, object_type: rename.type }).where('object_name', '=', rename.from).execute()
+    await owned
+      .updateTable(OWNERSHIP_TABLE)
+      .set({ object_name: rename.to, object_type: rename.type })
+      .where('object_name', '=', rename.from)
+      .execute()
   }
   if (changes.created.length > 0) {
     await owned

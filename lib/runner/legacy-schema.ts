@@ -21,7 +21,8 @@ export async function runLegacySchema(
   options: RunOptions,
 ): Promise<{ readonly statements: number; readonly durationMs: number; readonly changedTables: boolean }> {
   const { db, dialect } = session
-  const describe = (error: unknown): unknown => dialect.describeError(error, session.label, options.lockTimeoutMs) ?? error
+  const describe = (error: unknown): unknown =>
+    dialect.describeError(error, session.label, options.lockTimeoutMs) ?? error
   const source = readMigrationSource(schemaPath, options.maxFileBytes, skill)
   const file = { version: 0, description: 'schema', filename: basename(schemaPath), path: schemaPath }
   const migration = prepareSource(dialect, skill, file, source.text, source.checksum)

@@ -78,7 +78,11 @@ export function createMigrator(options: MigratorOptions): Migrator {
   const migrate = async (toVersion: number | undefined): Promise<MigrationResultSet> => {
     try {
       const folder = listMigrationFolder(dir, skill)
-      if (toVersion !== undefined) checkTarget(toVersion, folder.files.map((file) => file.version))
+      if (toVersion !== undefined)
+        checkTarget(
+          toVersion,
+          folder.files.map((file) => file.version),
+        )
       const report = await runMigrations(sessions, [{ skill, dir, folder, toVersion }], runOptions(options))
       const after = await afterRun(sessions, report, [{ skill, dir }], options)
       return resultSet(report, after)
@@ -94,7 +98,8 @@ export function createMigrator(options: MigratorOptions): Migrator {
       const session = await sessions.readable()
       const rows = session ? await readLedger(session.db, session.dialect, [skill]) : []
       const { maxFileBytes, allowMissing, allowOutOfOrder } = runOptions(options)
-      return planSkillFolder({ skill, dir, rows, maxFileBytes, allowMissing, allowOutOfOrder, checksumPending: true }).migrations
+      return planSkillFolder({ skill, dir, rows, maxFileBytes, allowMissing, allowOutOfOrder, checksumPending: true })
+        .migrations
     },
     async rollback(rollbackOptions: RollbackOptions = {}) {
       return rollbackSkill(await sessions.writable(), skill, rollbackOptions, options.lockTimeoutMs)
@@ -108,7 +113,9 @@ function checkTarget(version: number, versions: readonly number[]): void {
     throw new InvalidOptionError(`migrateTo needs a version number ≥ 1, got ${version}`)
   }
   if (!versions.includes(version)) {
-    throw new InvalidOptionError(`there is no migration with version ${version}: pick one of ${versions.join(', ') || '(none)'}`)
+    throw new InvalidOptionError(
+      `there is no migration with version ${version}: pick one of ${versions.join(', ') || '(none)'}`,
+    )
   }
 }
 
@@ -123,7 +130,8 @@ export function resultSet(report: RunReport, after: AfterRunResult = NOTHING_AFT
       results.push(result(skill.skill, migration.version, migration.filename, 'Success', migration.durationMs))
     }
     if (skill.failed) results.push(result(skill.skill, skill.failed.version, skill.failed.filename, 'Error', undefined))
-    for (const file of skill.notExecuted) results.push(result(skill.skill, file.version, file.filename, 'NotExecuted', undefined))
+    for (const file of skill.notExecuted)
+      results.push(result(skill.skill, file.version, file.filename, 'NotExecuted', undefined))
     warnings.push(...skill.warnings)
   }
   warnings.push(...after.warnings)
@@ -143,7 +151,15 @@ function result(
   status: MigrationResult['status'],
   durationMs: number | undefined,
 ): MigrationResult {
-  return Object.freeze({ migrationName: filename.replace(/\.sql$/i, ''), direction: 'Up', status, skill, version, filename, durationMs })
+  return Object.freeze({
+    migrationName: filename.replace(/\.sql$/i, ''),
+    direction: 'Up',
+    status,
+    skill,
+    version,
+    filename,
+    durationMs,
+  })
 }
 
 /** A report for a run that could not start (bad option, database that cannot be opened). */
@@ -151,7 +167,9 @@ export function failedReport(skill: string, error: unknown): RunReport {
   const problem = asMigrateError(error)
   return {
     error: problem,
-    skills: [{ skill, applied: [], failed: undefined, notExecuted: [], error: problem, problems: [problem], warnings: [] }],
+    skills: [
+      { skill, applied: [], failed: undefined, notExecuted: [], error: problem, problems: [problem], warnings: [] },
+    ],
   }
 }
 

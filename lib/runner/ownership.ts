@@ -49,7 +49,9 @@ export type KnownObjects = ReadonlyMap<string, { readonly name: string; readonly
 export function knownObjects(objects: readonly SchemaObject[], ignored: readonly string[]): KnownObjects {
   const skip = new Set(ignored.map((name) => name.toLowerCase()))
   return new Map(
-    objects.filter((o) => !skip.has(o.name.toLowerCase())).map((o) => [o.name.toLowerCase(), { name: o.name, type: o.type }]),
+    objects
+      .filter((o) => !skip.has(o.name.toLowerCase()))
+      .map((o) => [o.name.toLowerCase(), { name: o.name, type: o.type }]),
   )
 }
 

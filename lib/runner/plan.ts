@@ -88,7 +88,8 @@ export function planSkill(input: PlanInput): SkillPlan {
     const file = recorded?.version === row.version ? recorded : byVersion.get(row.version)
     if (!file) {
       const expectedPath = join(input.dir, row.filename)
-      if (!input.allowMissing) problems.push(new MissingMigrationFileError(input.skill, row.version, row.filename, expectedPath))
+      if (!input.allowMissing)
+        problems.push(new MissingMigrationFileError(input.skill, row.version, row.filename, expectedPath))
       migrations.push(info(input.skill, row, undefined, undefined, 'missing-file'))
       continue
     }

@@ -58,12 +58,21 @@ export function prepareSource(
   }
   const warnings: string[] = []
   if (split.statements.length === 0) {
-    warnings.push(`skill "${skill}": migration "${file.filename}" has no SQL statements (empty or only comments); it is recorded as applied`)
+    warnings.push(
+      `skill "${skill}": migration "${file.filename}" has no SQL statements (empty or only comments); it is recorded as applied`,
+    )
   }
   if (noTransaction) {
     warnings.push(
       `skill "${skill}": migration "${file.filename}" runs outside a transaction (-- glorious:no-transaction); if it fails, the statements before the failure stay applied`,
     )
   }
-  return Object.freeze({ skill, file, checksum, statements: split.statements, analysis, warnings: Object.freeze(warnings) })
+  return Object.freeze({
+    skill,
+    file,
+    checksum,
+    statements: split.statements,
+    analysis,
+    warnings: Object.freeze(warnings),
+  })
 }

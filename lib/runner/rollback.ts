@@ -33,7 +33,9 @@ export const ROLLBACK_WARNING =
 export function rowsToRemove(rows: readonly LedgerRow[], options: RollbackOptions): readonly LedgerRow[] {
   const keepUpTo = checkRollbackOptions(options)
   const newestFirst = [...rows].sort((a, b) => b.version - a.version)
-  return keepUpTo !== undefined ? newestFirst.filter((row) => row.version > keepUpTo) : newestFirst.slice(0, options.steps ?? 1)
+  return keepUpTo !== undefined
+    ? newestFirst.filter((row) => row.version > keepUpTo)
+    : newestFirst.slice(0, options.steps ?? 1)
 }
 
 function checkRollbackOptions(options: RollbackOptions): number | undefined {

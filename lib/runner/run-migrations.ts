@@ -6,8 +6,22 @@ import { cachedChecksum, rememberChecksum } from '../files/checksum-cache.js'
 import type { MigrationFileRef, MigrationFolder } from '../files/migration-folder.js'
 import type { DatabaseSession } from '../database.js'
 import type { SessionSource } from '../session-holder.js'
-import { type LedgerRow, RESERVED_TABLES, ensureLedger, insertLedgerRow, readLedger, recordOwnership } from './ledger.js'
-import { type KnownObjects, declaredOwnershipChanges, diffSchemaObjects, hasOwnershipChanges, knownObjects } from './ownership.js'
+import {
+  type LedgerRow,
+  RESERVED_TABLES,
+  ensureLedger,
+  insertLedgerRow,
+  readLedger,
+  recordOwnership,
+} from './ledger.js'
+import {
+  type KnownObjects,
+  type OwnershipChanges,
+  declaredOwnershipChanges,
+  diffSchemaObjects,
+  hasOwnershipChanges,
+  knownObjects,
+} from './ownership.js'
 import { type SkillPlan, planSkill } from './plan.js'
 import { type PreparedMigration, prepareMigration } from './prepared-migration.js'
 
@@ -27,7 +41,9 @@ export interface RunOptions {
   readonly lockTimeoutMs: number
   readonly maxFileBytes: number
   /** Called as each migration finishes inside its transaction (before the commit), for progress display. */
-  readonly onProgress?: ((event: { readonly done: number; readonly total: number; readonly migration: AppliedMigration }) => void) | undefined
+  readonly onProgress?:
+    | ((event: { readonly done: number; readonly total: number; readonly migration: AppliedMigration }) => void)
+    | undefined
 }
 
 /** A migration that ran and was committed. */
@@ -122,7 +138,13 @@ export async function runMigrations(
 
   const replan = async (): Promise<void> => {
     const active = states.filter((state) => !state.done)
-    const rows = session ? await readLedger(session.db, session.dialect, active.map((state) => state.target.skill)) : []
+    const rows = session
+      ? await readLedger(
+          session.db,
+          session.dialect,
+          active.map((state) => state.target.skill),
+        )
+      : []
     const bySkill = groupBySkill(rows)
     for (const state of active) {
       const { target } = state
@@ -240,54 +262,25 @@ export async function runMigrations(
             break
           }
 
-          const declared = migration.analysis.objectChanges
-          const before = declared === undefined ? await dialect.listSchemaObjects(db) : undefined
-          if (declared?.some((change) => change.kind === 'create' && change.ifNotExists) && !known) {
-            known = knownObjects(await dialect.listSchemaObjects(db), RESERVED_TABLES)
-          }
-          const savepoint = `glorious_migration_${++savepoints}`
-          await dialect.savepoint(db, savepoint)
           try {
-            const baseline = mode === 'foreign-keys-off' ? await dialect.foreignKeyViolations(db) : []
-            const started = performance.now()
-            await runStatements(session, migration, options.lockTimeoutMs, false)
-            if (mode === 'foreign-keys-off') await checkForeignKeys(session, migration, baseline)
-            const durationMs = Math.round(performance.now() - started)
-            if (!ledgerReady) await ensureLedger(db, dialect)
-            const applied = appliedMigration(migration, durationMs)
-            await insertLedgerRow(db, ledgerRow(applied))
-            // Ownership: which tables and views this migration created, dropped or renamed. Read
-            // from its statements (no catalog scan); compared listings only when they are unreadable.
-            let changes
-            let knownAfter = known
-            if (before) {
-              const after = await dialect.listSchemaObjects(db)
-              changes = diffSchemaObjects(before, after, RESERVED_TABLES)
-              knownAfter = knownObjects(after, RESERVED_TABLES)
-            } else if (declared && declared.length > 0) {
-              ;({ changes, known: knownAfter } = declaredOwnershipChanges(declared, known, RESERVED_TABLES))
-            }
-            if (changes && hasOwnershipChanges(changes)) {
-              await recordOwnership(db, { skill: migration.skill, version: migration.file.version, ...changes })
-            }
-            await dialect.releaseSavepoint(db, savepoint)
-            known = knownAfter
+            const result = await applyInSavepoint(session, migration, {
+              savepoint: `glorious_migration_${++savepoints}`,
+              known,
+              ledgerReady,
+              lockTimeoutMs: options.lockTimeoutMs,
+            })
+            known = result.known
             ledgerReady = true
             step.state.cursor++
             batch.push(step)
-            batchApplied.push(applied)
-            options.onProgress?.({ done: ++done, total, migration: applied })
+            batchApplied.push(result.applied)
+            options.onProgress?.({ done: ++done, total, migration: result.applied })
           } catch (error) {
-            const problem = describe(error)
-            try {
-              await dialect.rollbackToSavepoint(db, savepoint)
-            } catch {
-              // The database abandoned the whole transaction (I/O error, disk full): nothing of
-              // this batch survives, so report the database error for the run.
+            if (error instanceof TransactionLost) {
               inTransaction = false
-              throw problem
+              throw describe(error.cause)
             }
-            stop(step.state, problem, step.file)
+            stop(step.state, describe(error), step.file)
           } finally {
             prepared.delete(step.file.path)
           }
@@ -320,6 +313,67 @@ export async function runMigrations(
     await restoreConnection?.().catch(() => undefined)
   }
   return finish(states, fatal)
+}
+
+/** The database abandoned the whole transaction (I/O error, disk full): nothing of the batch survives. */
+class TransactionLost extends Error {}
+
+/**
+ * Runs one migration inside a savepoint of the open transaction, together with its ledger row and
+ * its ownership changes. On failure the savepoint is rolled back (nothing of the migration stays)
+ * and the error is rethrown; if even that fails, {@link TransactionLost} is thrown.
+ */
+async function applyInSavepoint(
+  session: DatabaseSession,
+  migration: PreparedMigration,
+  context: {
+    readonly savepoint: string
+    /** Tables and views known in this transaction (read once, when first needed). */
+    readonly known: KnownObjects | undefined
+    /** Whether the ledger tables are known to exist in this transaction. */
+    readonly ledgerReady: boolean
+    readonly lockTimeoutMs: number
+  },
+): Promise<{ readonly applied: AppliedMigration; readonly known: KnownObjects | undefined }> {
+  const { db, dialect } = session
+  const { mode, objectChanges: declared } = migration.analysis
+  const before = declared === undefined ? await dialect.listSchemaObjects(db) : undefined
+  let known = context.known
+  if (!known && declared?.some((change) => change.kind === 'create' && change.ifNotExists)) {
+    known = knownObjects(await dialect.listSchemaObjects(db), RESERVED_TABLES)
+  }
+  await dialect.savepoint(db, context.savepoint)
+  try {
+    const baseline = mode === 'foreign-keys-off' ? await dialect.foreignKeyViolations(db) : []
+    const started = performance.now()
+    await runStatements(session, migration, context.lockTimeoutMs, false)
+    if (mode === 'foreign-keys-off') await checkForeignKeys(session, migration, baseline)
+    const applied = appliedMigration(migration, Math.round(performance.now() - started))
+    if (!context.ledgerReady) await ensureLedger(db, dialect)
+    await insertLedgerRow(db, ledgerRow(applied))
+    // Ownership: which tables and views this migration created, dropped or renamed, read from its
+    // statements (no catalog scan), or from listings before and after when they are unreadable.
+    let changes: OwnershipChanges | undefined
+    if (before) {
+      const after = await dialect.listSchemaObjects(db)
+      changes = diffSchemaObjects(before, after, RESERVED_TABLES)
+      known = knownObjects(after, RESERVED_TABLES)
+    } else if (declared && declared.length > 0) {
+      ;({ changes, known } = declaredOwnershipChanges(declared, known, RESERVED_TABLES))
+    }
+    if (changes && hasOwnershipChanges(changes)) {
+      await recordOwnership(db, { skill: migration.skill, version: migration.file.version, ...changes })
+    }
+    await dialect.releaseSavepoint(db, context.savepoint)
+    return { applied, known }
+  } catch (error) {
+    try {
+      await dialect.rollbackToSavepoint(db, context.savepoint)
+    } catch {
+      throw new TransactionLost('transaction lost', { cause: error })
+    }
+    throw error
+  }
 }
 
 async function runOutsideTransaction(
@@ -428,4 +482,3 @@ function finish(states: readonly SkillState[], fatal: GloriousMigrateError | und
   const error = fatal ?? skills.find((skill) => skill.error)?.error
   return Object.freeze({ skills: Object.freeze(skills), error })
 }
-

@@ -59,7 +59,9 @@ function run(command: string, args: readonly string[], input?: string): Measured
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = sorted.length >> 1
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
 }
 
 /**
@@ -140,8 +142,24 @@ async function main(): Promise<void> {
   const oneTransaction = sqliteScript(files1k, true)
   const db = join(root, 'w1.db')
   const oursW1 = () =>
-    run(process.execPath, [GLORIOUS, 'migrate', 'run', 'bench', '--dir', set1k, '--db', db, '--journal-mode', 'delete', '--no-codegen'])
-  const w1 = compare(oursW1, () => run('sqlite3', [db], perMigration), () => removeDatabase(db))
+    run(process.execPath, [
+      GLORIOUS,
+      'migrate',
+      'run',
+      'bench',
+      '--dir',
+      set1k,
+      '--db',
+      db,
+      '--journal-mode',
+      'delete',
+      '--no-codegen',
+    ])
+  const w1 = compare(
+    oursW1,
+    () => run('sqlite3', [db], perMigration),
+    () => removeDatabase(db),
+  )
   rows.push({
     workload: 'W1 fresh apply, 1000 migrations (vs sqlite3, one transaction per file)',
     ours: seconds(w1.ours.ms),
@@ -150,7 +168,11 @@ async function main(): Promise<void> {
     goal: '≤ 0.50×',
     peak: mib(w1.ours.peakMiB),
   })
-  const absolute = compare(oursW1, () => run('sqlite3', [db], oneTransaction), () => removeDatabase(db))
+  const absolute = compare(
+    oursW1,
+    () => run('sqlite3', [db], oneTransaction),
+    () => removeDatabase(db),
+  )
   rows.push({
     workload: 'W1 vs the absolute floor (sqlite3, all files in one transaction)',
     ours: seconds(absolute.ours.ms),
@@ -160,7 +182,20 @@ async function main(): Promise<void> {
     peak: mib(absolute.ours.peakMiB),
   })
   const walW1 = compare(
-    () => run(process.execPath, [GLORIOUS, 'migrate', 'run', 'bench', '--dir', set1k, '--db', db, '--journal-mode', 'wal', '--no-codegen']),
+    () =>
+      run(process.execPath, [
+        GLORIOUS,
+        'migrate',
+        'run',
+        'bench',
+        '--dir',
+        set1k,
+        '--db',
+        db,
+        '--journal-mode',
+        'wal',
+        '--no-codegen',
+      ]),
     () => run('sqlite3', [db], perMigration),
     () => removeDatabase(db),
   )
@@ -243,7 +278,19 @@ async function main(): Promise<void> {
   const perMigration3 = sqliteScript(files3, false)
   const w3db = join(root, 'w3.db')
   const w3 = compare(
-    () => run(process.execPath, [GLORIOUS, 'migrate', 'run', '--skills', tree3, '--db', w3db, '--journal-mode', 'delete', '--no-codegen']),
+    () =>
+      run(process.execPath, [
+        GLORIOUS,
+        'migrate',
+        'run',
+        '--skills',
+        tree3,
+        '--db',
+        w3db,
+        '--journal-mode',
+        'delete',
+        '--no-codegen',
+      ]),
     () => run('sqlite3', [w3db], perMigration3),
     () => removeDatabase(w3db),
   )
@@ -260,8 +307,15 @@ async function main(): Promise<void> {
   const w4dir = join(root, 'w4', 'migrations')
   mkdirSync(w4dir, { recursive: true })
   for (let t = 1; t <= 300; t++) {
-    const columns = Array.from({ length: 10 }, (_, c) => `  c${c} ${['TEXT', 'INTEGER', 'REAL', 'BOOLEAN', 'DATETIME', 'JSON', 'BLOB', 'NUMERIC(10,2)', 'VARCHAR(40)', 'TEXT NOT NULL DEFAULT \'\''][c]}`)
-    writeFileSync(join(w4dir, `${String(t).padStart(3, '0')}_table_${t}.sql`), `CREATE TABLE table_${t} (\n  id INTEGER PRIMARY KEY,\n${columns.join(',\n')}\n);\n`)
+    const columns = Array.from(
+      { length: 10 },
+      (_, c) =>
+        `  c${c} ${['TEXT', 'INTEGER', 'REAL', 'BOOLEAN', 'DATETIME', 'JSON', 'BLOB', 'NUMERIC(10,2)', 'VARCHAR(40)', "TEXT NOT NULL DEFAULT ''"][c]}`,
+    )
+    writeFileSync(
+      join(w4dir, `${String(t).padStart(3, '0')}_table_${t}.sql`),
+      `CREATE TABLE table_${t} (\n  id INTEGER PRIMARY KEY,\n${columns.join(',\n')}\n);\n`,
+    )
   }
   const w4db = join(root, 'w4.db')
   run(process.execPath, [GLORIOUS, 'migrate', 'run', 'types', '--dir', w4dir, '--db', w4db, '--no-codegen'])
@@ -300,7 +354,19 @@ async function main(): Promise<void> {
   const memory = (count: number) => {
     const dir = generateMigrations(join(root, `m${count}`, 'migrations'), count, DATA_ONLY)
     const path = join(root, `m${count}.db`)
-    const measured = run(process.execPath, [GLORIOUS, 'migrate', 'run', 'bench', '--dir', dir, '--db', path, '--journal-mode', 'delete', '--no-codegen'])
+    const measured = run(process.execPath, [
+      GLORIOUS,
+      'migrate',
+      'run',
+      'bench',
+      '--dir',
+      dir,
+      '--db',
+      path,
+      '--journal-mode',
+      'delete',
+      '--no-codegen',
+    ])
     const sqlMiB = filesOf([dir]).reduce((sum, file) => sum + statSync(file).size, 0) / 1024 / 1024
     return { ...measured, sqlMiB }
   }

@@ -125,7 +125,10 @@ export function createSqliteDialect(exec?: SqliteExec): MigrationDialect {
       const { rows } = await sql.raw<{ quick_check: string }>('PRAGMA quick_check(1)').execute(db)
       const result = rows[0]?.quick_check ?? 'ok'
       if (result !== 'ok') {
-        const damage = result.replace(/\*\*\* in database \w+ \*\*\*/g, '').replace(/\s+/g, ' ').trim()
+        const damage = result
+          .replace(/\*\*\* in database \w+ \*\*\*/g, '')
+          .replace(/\s+/g, ' ')
+          .trim()
         throw new DatabaseError(
           database,
           `is corrupt (${damage})`,

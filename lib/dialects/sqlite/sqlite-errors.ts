@@ -52,7 +52,12 @@ export function describeSqliteError(
     return new DatabaseError(database, 'cannot grow: the disk is full', 'free some space and run again', error)
   }
   if (code.startsWith('SQLITE_IOERR')) {
-    return new DatabaseError(database, `hit an I/O error (${code})`, 'check the disk and the file, then run again', error)
+    return new DatabaseError(
+      database,
+      `hit an I/O error (${code})`,
+      'check the disk and the file, then run again',
+      error,
+    )
   }
   return undefined
 }

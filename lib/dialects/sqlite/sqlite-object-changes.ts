@@ -66,7 +66,11 @@ function isName(token: string): boolean {
 
 function unquote(token: string): string {
   const quote = token[0]
-  if (quote === '"' || quote === "'" || quote === '`') return token.slice(1, -1).split(quote + quote).join(quote)
+  if (quote === '"' || quote === "'" || quote === '`')
+    return token
+      .slice(1, -1)
+      .split(quote + quote)
+      .join(quote)
   if (quote === '[') return token.slice(1, -1)
   return token
 }

@@ -64,7 +64,11 @@ export async function openSqlite(options: SqliteOpenOptions): Promise<OpenedSqli
     const folder = dirname(path)
     if (!existsSync(folder)) {
       if (!options.createFolders) {
-        throw new DatabaseError(path, `cannot be created: folder ${folder} does not exist`, 'create the folder first, or choose another --db')
+        throw new DatabaseError(
+          path,
+          `cannot be created: folder ${folder} does not exist`,
+          'create the folder first, or choose another --db',
+        )
       }
       try {
         mkdirSync(folder, { recursive: true })
@@ -101,7 +105,12 @@ export async function openSqlite(options: SqliteOpenOptions): Promise<OpenedSqli
     const described = describeSqliteError(error, path, options.lockTimeoutMs)
     if (described) throw described
     if (sqliteCode(error) === undefined && error instanceof Error && /extension/i.test(error.message)) {
-      throw new DatabaseError(path, `cannot load an extension (${error.message})`, 'check the --load-extension path', error)
+      throw new DatabaseError(
+        path,
+        `cannot load an extension (${error.message})`,
+        'check the --load-extension path',
+        error,
+      )
     }
     throw error
   }

@@ -73,12 +73,14 @@ export function splitSqliteStatements(text: string): SplitResult {
     return line
   }
   const finish = (end: number): void => {
-    statements.push(Object.freeze({ index: statements.length + 1, line: stmtLine, sql: text.slice(stmtStart, end), head }))
+    statements.push(
+      Object.freeze({ index: statements.length + 1, line: stmtLine, sql: text.slice(stmtStart, end), head }),
+    )
     stmtStart = -1
     head = []
   }
 
-  for (let pos = 0; pos < text.length; ) {
+  for (let pos = 0; pos < text.length;) {
     const end = scanToken(text, pos, token)
     let klass: Token
     switch (token.kind) {

@@ -77,7 +77,11 @@ export function analyzeSqliteMigration(
         (pragma.value !== undefined && PRAGMAS_SET_OUTSIDE_TRANSACTION.has(pragma.name))
       ) {
         if (!options.noTransaction) {
-          problems.push({ statement, reason: `(PRAGMA ${pragma.name}) cannot run inside a transaction`, hint: NO_TRANSACTION_HINT })
+          problems.push({
+            statement,
+            reason: `(PRAGMA ${pragma.name}) cannot run inside a transaction`,
+            hint: NO_TRANSACTION_HINT,
+          })
         }
       } else if (pragma.value !== undefined && CONNECTION_SETTINGS.has(pragma.name)) {
         settings.add(pragma.name)
@@ -134,7 +138,11 @@ function parsePragma(words: readonly string[]): { name: string; value: string | 
 
 function unquote(token: string): string {
   const first = token[0]
-  if (first === '"' || first === "'" || first === '`') return token.slice(1, -1).split(first + first).join(first)
+  if (first === '"' || first === "'" || first === '`')
+    return token
+      .slice(1, -1)
+      .split(first + first)
+      .join(first)
   if (first === '[') return token.slice(1, -1)
   return token
 }
@@ -145,7 +153,7 @@ function reservedTableIn(sql: string, reserved: readonly string[]): string | und
   if (candidates.length === 0) return undefined
   const wanted = new Set(candidates.map((name) => name.toLowerCase()))
   const token = { kind: TokenKind.Space }
-  for (let pos = 0; pos < sql.length; ) {
+  for (let pos = 0; pos < sql.length;) {
     const end = scanToken(sql, pos, token)
     if (token.kind === TokenKind.Word || (token.kind === TokenKind.Quoted && sql[pos] !== "'")) {
       const name = unquote(sql.slice(pos, end)).toLowerCase()
