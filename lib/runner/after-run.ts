@@ -1,4 +1,5 @@
 import type { SessionSource } from '../session-holder.js'
+import { clearTypesPending } from './ledger.js'
 import type { RunReport } from './run-migrations.js'
 
 /** Options of the type generation that follows a run (see `glorious migrate codegen`). */
@@ -35,15 +36,17 @@ export interface AfterRunResult {
 }
 
 /**
- * Generates the types of the run's skills when the run changed something. A run that applied
- * nothing returns at once: the codegen module and ts-morph are never loaded on that path.
+ * Generates the types of the run's skills when the run changed something, or when an earlier run
+ * applied migrations but ended before it wrote their types (the ledger's `types_pending`). A run
+ * that applied nothing and owes no types returns at once: the codegen module and ts-morph are
+ * never loaded on that path.
  */
 export async function afterRun(
   sessions: SessionSource,
   report: RunReport,
   skills: readonly { readonly skill: string; readonly dir: string }[],
   options: AfterRunOptions,
-  changed = report.skills.some((skill) => skill.applied.length > 0),
+  changed = report.skills.some((skill) => skill.typesPending),
 ): Promise<AfterRunResult> {
   if (!changed || options.codegen === false || skills.length === 0) return { types: [], warnings: [] }
   const settings = typeof options.codegen === 'object' ? options.codegen : {}
@@ -56,6 +59,11 @@ export async function afterRun(
       skills.map((skill) => ({ skill: skill.skill, migrationsDir: skill.dir })),
       settings,
     )
+    // Only now, with every file written, may the ledger say the types have caught up.
+    await clearTypesPending(
+      session.db,
+      skills.map((skill) => skill.skill),
+    ).catch(() => undefined)
     return {
       types: results.map((result) => ({
         skill: result.skill,

@@ -18,6 +18,12 @@ export interface LedgerRow {
   /** ISO-8601 UTC. */
   readonly appliedAt: string
   readonly durationMs: number | null
+  /**
+   * The skill's generated types have not caught up with this migration yet (set when it is
+   * applied, cleared once `db-types.ts` is written), so a run killed between its commit and the
+   * type generation is completed by the next run.
+   */
+  readonly typesPending: boolean
 }
 
 interface LedgerTable {
@@ -27,6 +33,7 @@ interface LedgerTable {
   checksum: string
   applied_at: string
   duration_ms: number | null
+  types_pending: number
 }
 
 interface OwnershipTable {
@@ -56,10 +63,12 @@ export async function readLedger(
   if (columns.length === 0) return []
   const ledger = db as Kysely<Tables>
   const hasDuration = columns.includes('duration_ms')
+  const hasTypesPending = columns.includes('types_pending')
   let query = ledger
     .selectFrom(LEDGER_TABLE)
     .select(['skill_name', 'version', 'filename', 'checksum', 'applied_at'])
     .$if(hasDuration, (q) => q.select('duration_ms'))
+    .$if(hasTypesPending, (q) => q.select('types_pending'))
   // One skill: filter in SQL. Several: read all rows once and filter here, which keeps the query
   // text constant (a cached statement) and is as fast for the few thousand rows a ledger holds.
   if (skills !== undefined && skills.length === 1) query = query.where('skill_name', '=', skills[0] as string)
@@ -76,6 +85,7 @@ export async function readLedger(
         checksum: row.checksum,
         appliedAt: String(row.applied_at),
         durationMs: (row as { duration_ms?: number | null }).duration_ms ?? null,
+        typesPending: Number((row as { types_pending?: number }).types_pending ?? 0) === 1,
       }),
     )
   }
@@ -83,8 +93,8 @@ export async function readLedger(
 }
 
 /**
- * Creates the ledger and ownership tables when missing, and adds `duration_ms` to a ledger made
- * by an older tool. Runs inside the migration's transaction, so a failed first migration leaves
+ * Creates the ledger and ownership tables when missing, and adds `duration_ms` and
+ * `types_pending` to a ledger made by an older tool. Runs inside the migration's transaction, so a failed first migration leaves
  * no trace of them either.
  */
 export async function ensureLedger(db: Kysely<any>, dialect: MigrationDialect): Promise<void> {
@@ -101,6 +111,12 @@ export async function ensureLedger(db: Kysely<any>, dialect: MigrationDialect): 
     if (!columns.includes('duration_ms')) {
       await db.schema.alterTable(LEDGER_TABLE).addColumn('duration_ms', 'integer').execute()
     }
+    if (!columns.includes('types_pending')) {
+      await db.schema
+        .alterTable(LEDGER_TABLE)
+        .addColumn('types_pending', 'integer', (column) => column.notNull().defaultTo(0))
+        .execute()
+    }
   } else {
     await db.schema
       .createTable(LEDGER_TABLE)
@@ -110,6 +126,7 @@ export async function ensureLedger(db: Kysely<any>, dialect: MigrationDialect): 
       .addColumn('checksum', 'varchar(64)', (column) => column.notNull())
       .addColumn('applied_at', 'varchar(32)', (column) => column.notNull())
       .addColumn('duration_ms', 'integer')
+      .addColumn('types_pending', 'integer', (column) => column.notNull().defaultTo(0))
       .addPrimaryKeyConstraint(`${LEDGER_TABLE}_pk`, ['skill_name', 'version'])
       .execute()
   }
@@ -134,7 +151,19 @@ export async function insertLedgerRow(db: Kysely<any>, row: LedgerRow): Promise<
       checksum: row.checksum,
       applied_at: row.appliedAt,
       duration_ms: row.durationMs,
+      types_pending: row.typesPending ? 1 : 0,
     })
+    .execute()
+}
+
+/** Records that the skills' generated types have caught up with every migration applied so far. */
+export async function clearTypesPending(db: Kysely<any>, skills: readonly string[]): Promise<void> {
+  if (skills.length === 0) return
+  await (db as Kysely<Tables>)
+    .updateTable(LEDGER_TABLE)
+    .set({ types_pending: 0 })
+    .where('skill_name', 'in', skills)
+    .where('types_pending', '=', 1)
     .execute()
 }
 

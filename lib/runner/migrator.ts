@@ -168,7 +168,16 @@ export function failedReport(skill: string, error: unknown): RunReport {
   return {
     error: problem,
     skills: [
-      { skill, applied: [], failed: undefined, notExecuted: [], error: problem, problems: [problem], warnings: [] },
+      {
+        skill,
+        applied: [],
+        failed: undefined,
+        notExecuted: [],
+        error: problem,
+        problems: [problem],
+        warnings: [],
+        typesPending: false,
+      },
     ],
   }
 }

@@ -72,6 +72,8 @@ export interface SkillRunResult {
   /** Every problem found for the skill (checksum mismatches, missing files, …). */
   readonly problems: readonly GloriousMigrateError[]
   readonly warnings: readonly string[]
+  /** Applied migrations whose generated types are not written yet (a run ended before it wrote them). */
+  readonly typesPending: boolean
 }
 
 export interface RunReport {
@@ -90,6 +92,7 @@ interface SkillState {
   error: GloriousMigrateError | undefined
   failed: MigrationFileRef | undefined
   done: boolean
+  typesPending: boolean
 }
 
 interface Step {
@@ -129,6 +132,7 @@ export async function runMigrations(
     error: undefined,
     failed: undefined,
     done: false,
+    typesPending: false,
   }))
   let session: DatabaseSession | undefined
   const describe = (error: unknown): GloriousMigrateError =>
@@ -148,6 +152,7 @@ export async function runMigrations(
     const bySkill = groupBySkill(rows)
     for (const state of active) {
       const { target } = state
+      state.typesPending = (bySkill.get(target.skill) ?? []).some((row) => row.typesPending)
       state.plan = planSkill({
         skill: target.skill,
         dir: target.dir,
@@ -444,6 +449,7 @@ function ledgerRow(applied: AppliedMigration): LedgerRow {
     checksum: applied.checksum,
     appliedAt: applied.appliedAt,
     durationMs: applied.durationMs,
+    typesPending: true,
   }
 }
 
@@ -477,6 +483,7 @@ function finish(states: readonly SkillState[], fatal: GloriousMigrateError | und
       error,
       problems: Object.freeze(state.problems.length > 0 ? [...state.problems] : error ? [error] : []),
       warnings: Object.freeze([...state.warnings]),
+      typesPending: state.typesPending || state.applied.length > 0,
     })
   })
   const error = fatal ?? skills.find((skill) => skill.error)?.error

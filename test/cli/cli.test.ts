@@ -375,7 +375,7 @@ describe('conventions', () => {
 
   it('status and a no-op run never load ts-morph', async () => {
     const { skills, db, root, run } = workspace()
-    await run('migrate', 'run', '--no-codegen')
+    await run('migrate', 'run')
     const { fileURLToPath } = await import('node:url')
     const hook = fileURLToPath(new URL('../../../test/helpers/module-log-hook.mjs', import.meta.url))
     for (const command of [['status'], ['history'], ['run']]) {

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
 import { GLORIOUS, glorious } from '../helpers/cli.js'
+import { rows } from '../helpers/sqlite.js'
 import { skillFolder, tempDir } from '../helpers/temp.js'
 
 function workspace() {
@@ -47,6 +48,21 @@ describe('glorious migrate codegen', () => {
     const fresh = await run('migrate', 'codegen', '--check')
     assert.equal(fresh.code, 0, fresh.stderr)
     assert.match(fresh.stdout, /^unchanged {2}notes/m)
+  })
+
+  it('types owed by an earlier run (--no-codegen, or killed before it wrote them) are written by the next run, once', async () => {
+    const { types, db, run } = workspace()
+    assert.equal((await run('migrate', 'run', '--no-codegen')).code, 0)
+    assert.equal(existsSync(types), false)
+    assert.deepEqual(rows(db, 'SELECT types_pending FROM _migrations'), [{ types_pending: 1 }])
+    const catchUp = await run('migrate', 'run')
+    assert.equal(catchUp.code, 0, catchUp.stderr)
+    assert.match(catchUp.stdout, /^types {2}notes {2}.*db-types.ts {2}written$/m)
+    assert.match(catchUp.stdout, /Nothing to migrate/)
+    assert.ok(existsSync(types))
+    assert.deepEqual(rows(db, 'SELECT types_pending FROM _migrations'), [{ types_pending: 0 }])
+    const after = await run('migrate', 'run')
+    assert.doesNotMatch(after.stdout, /types/)
   })
 
   it('--check shows a correct unified diff (on disk → expected) for a stale file', async () => {

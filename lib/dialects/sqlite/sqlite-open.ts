@@ -99,7 +99,9 @@ export async function openSqlite(options: SqliteOpenOptions): Promise<OpenedSqli
     database.prepare('SELECT count(*) FROM sqlite_schema').get()
     for (const extension of options.extensions) database.loadExtension(extension)
     if (!options.readonly) database.pragma(`foreign_keys = ${options.foreignKeys ? 'ON' : 'OFF'}`)
-    if (!exists && !options.readonly && options.journalModeForNew === 'wal') setWal(database, options.lockTimeoutMs)
+    // "New" is an empty database, not only a missing file: a creator killed before it switched the
+    // journal mode leaves an empty file behind, and the next run must still make it WAL.
+    if (!options.readonly && options.journalModeForNew === 'wal' && isEmpty(database)) setWal(database, options.lockTimeoutMs)
   } catch (error) {
     database.close()
     const described = describeSqliteError(error, path, options.lockTimeoutMs)
@@ -119,6 +121,10 @@ export async function openSqlite(options: SqliteOpenOptions): Promise<OpenedSqli
     exec: (sql: string) => void database.exec(sql),
     created: !exists,
   }
+}
+
+function isEmpty(database: { pragma(source: string, options: { simple: true }): unknown }): boolean {
+  return Number(database.pragma('page_count', { simple: true })) === 0
 }
 
 // Several processes may create the same new database at once; switching the journal mode needs a
