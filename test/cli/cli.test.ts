@@ -33,7 +33,10 @@ describe('glorious migrate run', () => {
     assert.match(lines[1] ?? '', /^applied {2}notes {2}002_seed.sql +2 statements, /)
     assert.match(lines[2] ?? '', /^applied {2}tasks {2}001_init.sql +1 statement, /)
     assert.match(lines[3] ?? '', /^types {4}notes {2}.*notes\/db-types.ts +written$/)
-    assert.match(lines[5] ?? '', new RegExp(`^Applied 3 migrations in [\\d.<]+ m?s \\(${db.replaceAll('/', '\\/')}\\)$`))
+    assert.match(
+      lines[5] ?? '',
+      new RegExp(`^Applied 3 migrations in [\\d.<]+ m?s \\(${db.replaceAll('/', '\\/')}\\)$`),
+    )
     assert.doesNotMatch(first.stdout, ANSI)
     const second = await run('migrate', 'run')
     assert.equal(second.code, 0)
@@ -51,14 +54,20 @@ describe('glorious migrate run', () => {
     assert.deepEqual(rows(db, "SELECT version FROM _migrations WHERE skill_name = 'other'"), [{ version: 1 }])
     const noName = await glorious(['migrate', 'run', '--dir', migrations('tasks'), '--db', db])
     assert.equal(noName.code, 2)
-    assert.equal(noName.stderr, 'error: --dir needs the skill name too: glorious migrate <command> <skill> --dir <folder>\n')
+    assert.equal(
+      noName.stderr,
+      'error: --dir needs the skill name too: glorious migrate <command> <skill> --dir <folder>\n',
+    )
   })
 
   it('--dry-run prints the plan and changes nothing; --json gives one document', async () => {
     const { db, run } = workspace()
     const plan = await run('migrate', 'run', '--dry-run')
     assert.equal(plan.code, 0, plan.stderr)
-    assert.match(plan.stdout, /^skill {2}migration {5}statements {2}transaction\nnotes {2}001_init.sql {11}1 {2}transaction\n/)
+    assert.match(
+      plan.stdout,
+      /^skill {2}migration {5}statements {2}transaction\nnotes {2}001_init.sql {11}1 {2}transaction\n/,
+    )
     assert.match(plan.stdout, /Dry run: 3 migrations would be applied; nothing was changed/)
     assert.equal(existsSync(db), false, 'a dry run does not create the database')
     const json = await run('migrate', 'run', '--dry-run', '--json')
@@ -66,7 +75,12 @@ describe('glorious migrate run', () => {
     assert.equal(document.dryRun, true)
     assert.equal(document.ok, true)
     assert.deepEqual(
-      document.migrations.map((m: { skill: string; filename: string; statements: number; mode: string }) => [m.skill, m.filename, m.statements, m.mode]),
+      document.migrations.map((m: { skill: string; filename: string; statements: number; mode: string }) => [
+        m.skill,
+        m.filename,
+        m.statements,
+        m.mode,
+      ]),
       [
         ['notes', '001_init.sql', 1, 'transaction'],
         ['notes', '002_seed.sql', 2, 'transaction'],
@@ -80,9 +94,25 @@ describe('glorious migrate run', () => {
     const result = await run('migrate', 'run', '--json')
     assert.equal(result.code, 0, result.stderr)
     const document = JSON.parse(result.stdout)
-    assert.deepEqual(Object.keys(document), ['ok', 'dryRun', 'database', 'applied', 'skills', 'types', 'warnings', 'error'])
+    assert.deepEqual(Object.keys(document), [
+      'ok',
+      'dryRun',
+      'database',
+      'applied',
+      'skills',
+      'types',
+      'warnings',
+      'error',
+    ])
     assert.equal(document.database, db)
-    assert.deepEqual(Object.keys(document.applied[0]), ['skill', 'version', 'filename', 'statements', 'durationMs', 'mode'])
+    assert.deepEqual(Object.keys(document.applied[0]), [
+      'skill',
+      'version',
+      'filename',
+      'statements',
+      'durationMs',
+      'mode',
+    ])
     assert.deepEqual(document.skills[0], { skill: 'notes', applied: 2, failed: null, notExecuted: [], error: null })
     assert.equal(document.error, null)
   })
@@ -125,39 +155,61 @@ describe('error lines', () => {
     const { run, migrations } = workspace()
     const unknown = await run('migrate', 'run', 'nope')
     assert.equal(unknown.code, 1)
-    assert.match(unknown.stderr, /^error: skill "nope" was not found in .*skills: check the name, pass --skills <folder>, or give its migrations folder with --dir\n$/)
+    assert.match(
+      unknown.stderr,
+      /^error: skill "nope" was not found in .*skills: check the name, pass --skills <folder>, or give its migrations folder with --dir\n$/,
+    )
 
     writeFileSync(join(migrations('tasks'), 'add things.sql'), 'SELECT 1;')
     const badName = await run('migrate', 'run', 'tasks')
     assert.equal(badName.code, 1)
-    assert.match(badName.stderr, /^error: skill "tasks": migration file name "add things.sql" is invalid \(the name must start with a version number\): rename it to \{version\}_\{description\}\.sql/)
+    assert.match(
+      badName.stderr,
+      /^error: skill "tasks": migration file name "add things.sql" is invalid \(the name must start with a version number\): rename it to \{version\}_\{description\}\.sql/,
+    )
     rmSync(join(migrations('tasks'), 'add things.sql'))
 
     await run('migrate', 'run')
     writeFileSync(join(migrations('notes'), '001_init.sql'), 'CREATE TABLE notes (id INTEGER PRIMARY KEY);')
     const mismatch = await run('migrate', 'run', 'notes')
     assert.equal(mismatch.code, 1)
-    assert.match(mismatch.stderr, /^error: Migration checksum mismatch! Do not modify applied migrations\. Skill "notes", file "001_init.sql": recorded [0-9a-f]{64}, file now [0-9a-f]{64}\. Revert the file/)
+    assert.match(
+      mismatch.stderr,
+      /^error: Migration checksum mismatch! Do not modify applied migrations\. Skill "notes", file "001_init.sql": recorded [0-9a-f]{64}, file now [0-9a-f]{64}\. Revert the file/,
+    )
     assert.equal(mismatch.stderr.trim().split('\n').length, 1)
 
     rmSync(join(migrations('tasks'), '001_init.sql'))
     const missing = await run('migrate', 'run', 'tasks')
     assert.equal(missing.code, 1)
-    assert.match(missing.stderr, /^error: skill "tasks": applied migration "001_init.sql" \(version 1\) is missing from .*--allow-missing/)
+    assert.match(
+      missing.stderr,
+      /^error: skill "tasks": applied migration "001_init.sql" \(version 1\) is missing from .*--allow-missing/,
+    )
   })
 
   it('a database locked by another process beyond --lock-timeout', async () => {
     const { db, run } = workspace()
     await run('migrate', 'run', 'notes', '--to', '1')
     const { spawn } = await import('node:child_process')
-    const holder = spawn(process.execPath, ['-e', `const D=require('better-sqlite3');const d=new D(${JSON.stringify(db)});d.exec('BEGIN IMMEDIATE');console.log('locked');setTimeout(()=>{},5000)`], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const D=require('better-sqlite3');const d=new D(${JSON.stringify(db)});d.exec('BEGIN IMMEDIATE');console.log('locked');setTimeout(()=>{},5000)`,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
     await new Promise((resolve) => holder.stdout.once('data', resolve))
     const result = await run('migrate', 'run', '--lock-timeout', '300')
     holder.kill()
     assert.equal(result.code, 1)
-    assert.match(result.stderr, /^error: database .*agent.db stayed locked by another process for 300 ms: wait for it to finish and run again, or raise the lock timeout/)
+    assert.match(
+      result.stderr,
+      /^error: database .*agent.db stayed locked by another process for 300 ms: wait for it to finish and run again, or raise the lock timeout/,
+    )
   })
 
   it('an unwritable folder, a file that is not a database, a missing folder', async () => {
@@ -166,9 +218,12 @@ describe('error lines', () => {
     writeTree(locked, { '.keep': '' })
     chmodSync(root, 0o755)
     chmodSync(locked, 0o555)
-    const unwritable = await glorious(['migrate', 'run', '--skills', join(root, 'skills'), '--db', join(locked, 'agent.db')], {
-      asOtherUser: true,
-    })
+    const unwritable = await glorious(
+      ['migrate', 'run', '--skills', join(root, 'skills'), '--db', join(locked, 'agent.db')],
+      {
+        asOtherUser: true,
+      },
+    )
     chmodSync(locked, 0o755)
     assert.equal(unwritable.code, 1)
     assert.equal(
@@ -180,14 +235,17 @@ describe('error lines', () => {
     writeFileSync(text, 'this is not a database, just some text that is long enough to have a header '.repeat(20))
     const notDb = await glorious(['migrate', 'run', '--skills', join(root, 'skills'), '--db', text])
     assert.equal(notDb.code, 1)
-    assert.equal(notDb.stderr, `error: database ${text} is not a SQLite database: check the path (--db); nothing was changed\n`)
+    assert.equal(
+      notDb.stderr,
+      `error: database ${text} is not a SQLite database: check the path (--db); nothing was changed\n`,
+    )
     const missingFolder = await run('migrate', 'status', '--db', join(root, 'no', 'such', 'agent.db'))
     assert.equal(missingFolder.code, 1)
   })
 })
 
 describe('glorious migrate status / history', () => {
-  it('status prints the guide\'s columns plus Pending and State, as plain text without a terminal', async () => {
+  it("status prints the guide's columns plus Pending and State, as plain text without a terminal", async () => {
     const { run, migrations } = workspace()
     await run('migrate', 'run', 'notes', '--to', '1')
     writeFileSync(join(migrations('tasks'), '002_more.sql'), 'SELECT 1;')
@@ -195,16 +253,25 @@ describe('glorious migrate status / history', () => {
     assert.equal(status.code, 0, status.stderr)
     assert.equal(
       status.stdout,
-      ['Skill  Version  Migrations  Pending  State', 'notes  1        1           1        pending', 'tasks  0        0           2        pending', ''].join('\n'),
+      [
+        'Skill  Version  Migrations  Pending  State',
+        'notes  1        1           1        pending',
+        'tasks  0        0           2        pending',
+        '',
+      ].join('\n'),
     )
     const json = JSON.parse((await run('migrate', 'status', '--json', '--skill', 'notes')).stdout)
-    assert.deepEqual(json.skills, [{ skill: 'notes', version: 1, migrations: 1, pending: 1, state: 'pending', problems: [] }])
+    assert.deepEqual(json.skills, [
+      { skill: 'notes', version: 1, migrations: 1, pending: 1, state: 'pending', problems: [] },
+    ])
   })
 
-  it('status draws the guide\'s box table on a terminal, without colour under NO_COLOR', async () => {
+  it("status draws the guide's box table on a terminal, without colour under NO_COLOR", async () => {
     const { skills, db, run } = workspace()
     await run('migrate', 'run')
-    const result = await gloriousInTerminal(['migrate', 'status', '--skills', skills, '--db', db], { env: { NO_COLOR: '1' } })
+    const result = await gloriousInTerminal(['migrate', 'status', '--skills', skills, '--db', db], {
+      env: { NO_COLOR: '1' },
+    })
     const lines = result.stdout.replace(/\r/g, '').trim().split('\n')
     assert.deepEqual(lines, [
       '┏━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━┳━━━━━━━┓',
@@ -244,14 +311,21 @@ describe('glorious migrate status / history', () => {
     const limited = await run('migrate', 'history', '--skill', 'notes', '--limit', '1', '--json')
     const document = JSON.parse(limited.stdout)
     assert.equal(document.migrations.length, 1)
-    assert.deepEqual(Object.keys(document.migrations[0]), ['appliedAt', 'skill', 'version', 'filename', 'checksum', 'durationMs'])
+    assert.deepEqual(Object.keys(document.migrations[0]), [
+      'appliedAt',
+      'skill',
+      'version',
+      'filename',
+      'checksum',
+      'durationMs',
+    ])
     assert.equal(document.migrations[0].filename, '002_seed.sql')
     assert.equal((await run('migrate', 'history', '--limit', '0')).code, 2)
   })
 })
 
 describe('glorious migrate rollback / verify / create / reload', () => {
-  it('rollback removes ledger rows only, with the guide\'s warning; refuses without --yes and without a terminal', async () => {
+  it("rollback removes ledger rows only, with the guide's warning; refuses without --yes and without a terminal", async () => {
     const { db, run } = workspace()
     await run('migrate', 'run')
     const before = fullDump(db)
@@ -273,11 +347,16 @@ describe('glorious migrate rollback / verify / create / reload', () => {
   it('rollback asks on a terminal and does nothing unless told yes', async () => {
     const { skills, db, run } = workspace()
     await run('migrate', 'run')
-    const no = await gloriousInTerminal(['migrate', 'rollback', 'tasks', '--to', '0', '--skills', skills, '--db', db], { input: 'n\n' })
+    const no = await gloriousInTerminal(['migrate', 'rollback', 'tasks', '--to', '0', '--skills', skills, '--db', db], {
+      input: 'n\n',
+    })
     assert.match(no.stdout, /Remove 1 ledger row of skill "tasks"\? \[y\/N\]/)
     assert.match(no.stdout, /Rollback cancelled; nothing was changed/)
     assert.equal(rows(db, "SELECT count(*) AS n FROM _migrations WHERE skill_name = 'tasks'")[0]?.n, 1)
-    const yes = await gloriousInTerminal(['migrate', 'rollback', 'tasks', '--to', '0', '--skills', skills, '--db', db], { input: 'y\n' })
+    const yes = await gloriousInTerminal(
+      ['migrate', 'rollback', 'tasks', '--to', '0', '--skills', skills, '--db', db],
+      { input: 'y\n' },
+    )
     assert.match(yes.stdout, /Removed 1 ledger row of skill "tasks"/)
     assert.equal(rows(db, "SELECT count(*) AS n FROM _migrations WHERE skill_name = 'tasks'")[0]?.n, 0)
   })
@@ -297,11 +376,17 @@ describe('glorious migrate rollback / verify / create / reload', () => {
     assert.equal(lines.length, 4)
     assert.match(lines[0] ?? '', /^✗ Migration checksum mismatch! .*"002_seed.sql"/)
     assert.match(lines[1] ?? '', /^✗ skill "tasks": migration file name "bad.sql" is invalid/)
-    assert.match(lines[2] ?? '', /^✗ skill "tasks": migration "003_vacuum.sql" statement 1 \(line 1\) \(VACUUM\) cannot run inside a transaction/)
+    assert.match(
+      lines[2] ?? '',
+      /^✗ skill "tasks": migration "003_vacuum.sql" statement 1 \(line 1\) \(VACUUM\) cannot run inside a transaction/,
+    )
     assert.equal(lines[3], '3 problems in 4 migrations of 2 skills')
     const json = JSON.parse((await run('migrate', 'verify', '--json')).stdout)
     assert.equal(json.ok, false)
-    assert.deepEqual(json.problems.map((p: { code: string }) => p.code), ['checksum-mismatch', 'invalid-migration-name', 'forbidden-statement'])
+    assert.deepEqual(
+      json.problems.map((p: { code: string }) => p.code),
+      ['checksum-mismatch', 'invalid-migration-name', 'forbidden-statement'],
+    )
   })
 
   it('create writes the next file: 001 in a new folder, keeps 3- or 4-digit widths, makes unsafe input safe or refuses it', async () => {
@@ -310,7 +395,10 @@ describe('glorious migrate rollback / verify / create / reload', () => {
     assert.equal(created.code, 0, created.stderr)
     assert.equal(created.stdout, `${join(migrations('notes'), '003_add_user_preferences.sql')}\n`)
     const text = readFileSync(created.stdout.trim(), 'utf8')
-    assert.match(text, /^-- Migration: Add user preferences\n-- Skill: notes\n-- Version: 3\n-- Created: \d{4}-\d\d-\d\dT[\d:.]+Z\n/)
+    assert.match(
+      text,
+      /^-- Migration: Add user preferences\n-- Skill: notes\n-- Version: 3\n-- Created: \d{4}-\d\d-\d\dT[\d:.]+Z\n/,
+    )
     const fresh = join(skills, '..', 'fresh', 'migrations')
     const first = await glorious(['migrate', 'create', 'fresh', 'init', '--dir', fresh])
     assert.equal(first.stdout.trim(), join(fresh, '001_init.sql'))
@@ -323,14 +411,20 @@ describe('glorious migrate rollback / verify / create / reload', () => {
     assert.deepEqual(readdirSync(fresh).sort(), ['0009_wide.sql', '0010_a_b_c.sql', '001_init.sql'])
   })
 
-  it('reload runs the skill\'s load again', async () => {
+  it("reload runs the skill's load again", async () => {
     const { db, run, migrations } = workspace()
     await run('migrate', 'run')
-    writeFileSync(join(migrations('tasks'), '002_done.sql'), 'ALTER TABLE tasks ADD COLUMN done INTEGER NOT NULL DEFAULT 0;')
+    writeFileSync(
+      join(migrations('tasks'), '002_done.sql'),
+      'ALTER TABLE tasks ADD COLUMN done INTEGER NOT NULL DEFAULT 0;',
+    )
     const result = await run('migrate', 'reload', 'tasks')
     assert.equal(result.code, 0, result.stderr)
     assert.match(result.stdout, /^applied {2}tasks {2}002_done.sql/)
-    assert.deepEqual(rows(db, "SELECT version FROM _migrations WHERE skill_name = 'tasks' ORDER BY 1"), [{ version: 1 }, { version: 2 }])
+    assert.deepEqual(rows(db, "SELECT version FROM _migrations WHERE skill_name = 'tasks' ORDER BY 1"), [
+      { version: 1 },
+      { version: 2 },
+    ])
   })
 })
 
@@ -366,10 +460,14 @@ describe('conventions', () => {
     const byFlag = await glorious(['migrate', 'run', '--db', db, '--skills', skills], { env: { GLORIOUS_DB: envDb } })
     assert.match(byFlag.stdout, new RegExp(`\\(${db.replaceAll('/', '\\/')}\\)`))
     const home = join(root, 'home')
-    const byDefault = await glorious(['migrate', 'run', '--skills', skills], { env: { GLORIOUS_HOME: home, GLORIOUS_AGENT: 'ops' } })
+    const byDefault = await glorious(['migrate', 'run', '--skills', skills], {
+      env: { GLORIOUS_HOME: home, GLORIOUS_AGENT: 'ops' },
+    })
     assert.equal(byDefault.code, 0, byDefault.stderr)
-    assert.ok(existsSync(join(home, 'agents', 'ops', 'agent.db')), 'the default location\'s folders are created')
-    const byAgentFlag = await glorious(['migrate', 'status', '--skills', skills, '--agent', 'ops'], { env: { GLORIOUS_HOME: home } })
+    assert.ok(existsSync(join(home, 'agents', 'ops', 'agent.db')), "the default location's folders are created")
+    const byAgentFlag = await glorious(['migrate', 'status', '--skills', skills, '--agent', 'ops'], {
+      env: { GLORIOUS_HOME: home },
+    })
     assert.equal(byAgentFlag.code, 0, byAgentFlag.stderr)
   })
 
@@ -382,9 +480,13 @@ describe('conventions', () => {
       const log = join(root, `modules-${command[0]}.log`)
       const { execFileSync } = await import('node:child_process')
       const { GLORIOUS } = await import('../helpers/cli.js')
-      execFileSync(process.execPath, ['--import', hook, GLORIOUS, 'migrate', ...command, '--skills', skills, '--db', db], {
-        env: { ...process.env, GLORIOUS_TEST_MODULE_LOG: log },
-      })
+      execFileSync(
+        process.execPath,
+        ['--import', hook, GLORIOUS, 'migrate', ...command, '--skills', skills, '--db', db],
+        {
+          env: { ...process.env, GLORIOUS_TEST_MODULE_LOG: log },
+        },
+      )
       const loaded = readFileSync(log, 'utf8')
       assert.match(loaded, /better-sqlite3/)
       assert.doesNotMatch(loaded, /ts-morph/, command.join(' '))

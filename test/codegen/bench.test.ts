@@ -77,9 +77,18 @@ describe(`codegen timing for ${TABLES} tables`, () => {
     assert.equal(figures.first.status, 'written')
     assert.equal(figures.first.tables, TABLES)
     assert.equal(figures.second.status, 'unchanged')
-    assert.equal((readFileSync(figures.first.path, 'utf8').match(/^export interface Table\d+Table \{$/gm) ?? []).length, TABLES)
-    assert.ok((figures.importCodegen ?? Infinity) < 300, `importing codegen/index.js must not load ts-morph (${figures.importCodegen} ms)`)
-    assert.ok(figures.importTsMorphAgain !== undefined && figures.importTsMorphAgain < 50, 'ts-morph was already loaded by the first call')
+    assert.equal(
+      (readFileSync(figures.first.path, 'utf8').match(/^export interface Table\d+Table \{$/gm) ?? []).length,
+      TABLES,
+    )
+    assert.ok(
+      (figures.importCodegen ?? Infinity) < 300,
+      `importing codegen/index.js must not load ts-morph (${figures.importCodegen} ms)`,
+    )
+    assert.ok(
+      figures.importTsMorphAgain !== undefined && figures.importTsMorphAgain < 50,
+      'ts-morph was already loaded by the first call',
+    )
     assert.ok((figures.firstCall ?? Infinity) < 10_000, `first call took ${figures.firstCall} ms`)
     assert.ok(importTsMorph > 0)
   })

@@ -26,7 +26,8 @@ const histories = existsSync(CORPUS)
 
 describe('corpus: every SQLite history generates types that compile', () => {
   it('finds the SQLite histories', () => {
-    for (const history of ['atuin-sqlite', 'grocy-sqlite', 'pingvinshare-sqlite']) assert.ok(histories.includes(history), history)
+    for (const history of ['atuin-sqlite', 'grocy-sqlite', 'pingvinshare-sqlite'])
+      assert.ok(histories.includes(history), history)
   })
 
   it('applies each history, generates its types (skill and whole database), and tsc accepts them', async () => {
@@ -46,13 +47,22 @@ describe('corpus: every SQLite history generates types that compile', () => {
       }
       const session = await openSession(database)
       try {
-        const [own] = await generateTypes(session, [{ skill: history, migrationsDir }], { out: join(root, `${history}.skill.ts`) })
-        const [all] = await generateTypes(session, [], { all: true, out: join(root, `${history}.all.ts`), json: 'json' })
+        const [own] = await generateTypes(session, [{ skill: history, migrationsDir }], {
+          out: join(root, `${history}.skill.ts`),
+        })
+        const [all] = await generateTypes(session, [], {
+          all: true,
+          out: join(root, `${history}.all.ts`),
+          json: 'json',
+        })
         assert.ok((all?.tables ?? 0) > 0, `${history}: no tables`)
         assert.equal(own?.tables, all?.tables, `${history}: the only skill owns every table and view`)
         // The only expected warnings: grocy's views call a function grocy registers on its own connection.
         for (const warning of all?.warnings ?? []) {
-          assert.match(warning, /^view "\w+" is left out: no such function: grocy_user_setting \(an application-defined function/)
+          assert.match(
+            warning,
+            /^view "\w+" is left out: no such function: grocy_user_setting \(an application-defined function/,
+          )
         }
         assert.deepEqual(own?.warnings, all?.warnings)
       } finally {
@@ -75,6 +85,9 @@ describe('corpus: every SQLite history generates types that compile', () => {
     assert.equal(result.output, '', result.output)
     assert.equal(result.status, 0)
     const grocy = readFileSync(join(root, 'grocy-sqlite.skill.ts'), 'utf8')
-    assert.ok((grocy.match(/^export interface \w+(Table|View) \{$/gm) ?? []).length > 70, 'grocy has 77 relations (4 views left out)')
+    assert.ok(
+      (grocy.match(/^export interface \w+(Table|View) \{$/gm) ?? []).length > 70,
+      'grocy has 77 relations (4 views left out)',
+    )
   })
 })

@@ -36,7 +36,7 @@ async function twoSkills(): Promise<{ root: string; database: string; core: Code
 }
 
 describe('generateTypes', () => {
-  it("gives each skill the tables and views its own migrations created, beside its migrations folder", async () => {
+  it('gives each skill the tables and views its own migrations created, beside its migrations folder', async () => {
     const { root, database, core, billing } = await twoSkills()
     const session = await openSession(database)
     try {
@@ -112,7 +112,10 @@ describe('generateTypes', () => {
         { skill: 'billing', path: billingPath, status: 'missing', diff: missingDiff },
       ])
       assert.equal(error.code, 'stale-types')
-      assert.match(error.message, /^2 generated type file\(s\) out of date \(first: .*core\/db-types\.ts, stale\): run "glorious migrate codegen"/)
+      assert.match(
+        error.message,
+        /^2 generated type file\(s\) out of date \(first: .*core\/db-types\.ts, stale\): run "glorious migrate codegen"/,
+      )
 
       await generateTypes(session, [core], {})
       assert.equal(readFileSync(corePath, 'utf8'), fresh, 'regenerating restores the file')
@@ -130,7 +133,10 @@ describe('generateTypes', () => {
       assert.deepEqual([result?.skill, result?.path, result?.status, result?.tables], ['*', out, 'written', 4])
       const text = readFileSync(out, 'utf8')
       assert.match(text, /\(sqlite, whole database, schema [0-9a-f]{8}, content [0-9a-f]{8}\)/)
-      assert.match(text, /export interface DB \{\n {2}invoices: InvoicesTable;\n {2}kept: KeptTable;\n {2}unpaid: UnpaidView;\n {2}users: UsersTable;\n\}/)
+      assert.match(
+        text,
+        /export interface DB \{\n {2}invoices: InvoicesTable;\n {2}kept: KeptTable;\n {2}unpaid: UnpaidView;\n {2}users: UsersTable;\n\}/,
+      )
       assert.doesNotMatch(text, /_migration|sqlite_/)
 
       const single = join(root, 'core-types.ts')
@@ -153,7 +159,10 @@ describe('generateTypes', () => {
       })
       await assert.rejects(generateTypes(session, [core, billing], { all: true }), InvalidOptionError)
       await assert.rejects(generateTypes(session, [], { all: true }), /needs out/)
-      await assert.rejects(generateTypes(session, [core], { booleans: 'yes' as never }), /booleans must be 'number' or 'boolean'/)
+      await assert.rejects(
+        generateTypes(session, [core], { booleans: 'yes' as never }),
+        /booleans must be 'number' or 'boolean'/,
+      )
       assert.deepEqual(await generateTypes(session, [], {}), [], 'no target, nothing to do')
     } finally {
       await session.close()
@@ -178,11 +187,17 @@ describe('generateTypes', () => {
     try {
       const [result] = await generateTypes(session, [search], {})
       const text = readFileSync(join(root, 'search', 'db-types.ts'), 'utf8')
-      assert.match(text, /export interface DocsTable \{\n {2}\/\*\* fts5 column: text \*\/\n {2}title: string \| null;\n/)
+      assert.match(
+        text,
+        /export interface DocsTable \{\n {2}\/\*\* fts5 column: text \*\/\n {2}title: string \| null;\n/,
+      )
       assert.doesNotMatch(text, /docs_(config|content|data|docsize|idx)|rank/)
       assert.doesNotMatch(text, /over_base/)
       assert.equal(result?.tables, 1)
-      assert.ok(result?.warnings?.some((warning) => warning.includes('"over_base" is left out')), String(result?.warnings))
+      assert.ok(
+        result?.warnings?.some((warning) => warning.includes('"over_base" is left out')),
+        String(result?.warnings),
+      )
     } finally {
       await session.close()
     }

@@ -33,7 +33,13 @@ describe('golden files (rich schema, two skills)', () => {
       ]
       const results = [
         ...(await generateTypes(session, [core, billing], {})),
-        ...(await generateTypes(session, [], { all: true, out: join(root, 'whole.ts'), camelCase: true, json: 'json', booleans: 'boolean' })),
+        ...(await generateTypes(session, [], {
+          all: true,
+          out: join(root, 'whole.ts'),
+          camelCase: true,
+          json: 'json',
+          booleans: 'boolean',
+        })),
       ]
       assert.deepEqual(
         results.map((result) => [result.skill, result.tables]),

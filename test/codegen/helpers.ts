@@ -20,7 +20,10 @@ function findRoot(from: string): string {
 }
 
 /** Applies the skills' migrations through the real library (so ownership rows are recorded); fails the test on error. */
-export async function applySkills(database: string, skills: readonly { name: string; migrationsDir: string }[]): Promise<void> {
+export async function applySkills(
+  database: string,
+  skills: readonly { name: string; migrationsDir: string }[],
+): Promise<void> {
   const result = await migrateSkills(skills, { database, codegen: false })
   assert.equal(result.error, undefined, result.error?.message)
 }

@@ -79,8 +79,18 @@ describe('sqliteTypeMapper.mapColumn', () => {
       TABLE,
       'Generated<number>',
     ],
-    ['AUTOINCREMENT', { declaredType: 'INTEGER', nullable: false, autoIncrement: 'autoincrement' }, TABLE, 'Generated<number>'],
-    ['DEFAULT, NOT NULL', { declaredType: 'TEXT', nullable: false, defaultExpression: "'x'" }, TABLE, 'Generated<string>'],
+    [
+      'AUTOINCREMENT',
+      { declaredType: 'INTEGER', nullable: false, autoIncrement: 'autoincrement' },
+      TABLE,
+      'Generated<number>',
+    ],
+    [
+      'DEFAULT, NOT NULL',
+      { declaredType: 'TEXT', nullable: false, defaultExpression: "'x'" },
+      TABLE,
+      'Generated<string>',
+    ],
     ['DEFAULT, nullable', { declaredType: 'TEXT', defaultExpression: 'NULL' }, TABLE, 'Generated<string | null>'],
     [
       'generated column',
@@ -97,7 +107,10 @@ describe('sqliteTypeMapper.mapColumn', () => {
   }
 
   it('types booleans as boolean on request, and says a plugin must convert', () => {
-    const { type, doc } = map({ declaredType: 'BOOLEAN', nullable: false, defaultExpression: '0' }, TABLE, { ...DEFAULT_MAP_OPTIONS, booleans: 'boolean' })
+    const { type, doc } = map({ declaredType: 'BOOLEAN', nullable: false, defaultExpression: '0' }, TABLE, {
+      ...DEFAULT_MAP_OPTIONS,
+      booleans: 'boolean',
+    })
     assert.equal(type, 'Generated<boolean>')
     assert.match(doc, /plugin/)
   })
@@ -110,8 +123,14 @@ describe('sqliteTypeMapper.mapColumn', () => {
   })
 
   it('documents notable facts: declared type, default, generated expression, rowid alias, affinity surprises', () => {
-    assert.equal(map({ declaredType: 'INTEGER', nullable: false, autoIncrement: 'rowid-alias' }).doc, 'INTEGER PRIMARY KEY (rowid alias)')
-    assert.equal(map({ declaredType: 'TEXT', nullable: false, defaultExpression: 'CURRENT_TIMESTAMP' }).doc, "DEFAULT CURRENT_TIMESTAMP ('YYYY-MM-DD HH:MM:SS', UTC)")
+    assert.equal(
+      map({ declaredType: 'INTEGER', nullable: false, autoIncrement: 'rowid-alias' }).doc,
+      'INTEGER PRIMARY KEY (rowid alias)',
+    )
+    assert.equal(
+      map({ declaredType: 'TEXT', nullable: false, defaultExpression: 'CURRENT_TIMESTAMP' }).doc,
+      "DEFAULT CURRENT_TIMESTAMP ('YYYY-MM-DD HH:MM:SS', UTC)",
+    )
     assert.equal(
       map({ declaredType: 'TEXT', generation: 'always', computed: { expression: "a || 'x'", storage: 'virtual' } }).doc,
       "GENERATED ALWAYS AS (a || 'x') VIRTUAL",

@@ -17,7 +17,8 @@ describe('pascalCase', () => {
     ['', 'Unnamed'],
     ['__x__', 'X'],
   ]
-  for (const [name, pascal] of examples) it(`${JSON.stringify(name)} → ${pascal}`, () => assert.equal(pascalCase(name), pascal))
+  for (const [name, pascal] of examples)
+    it(`${JSON.stringify(name)} → ${pascal}`, () => assert.equal(pascalCase(name), pascal))
 })
 
 describe('uniquePascalNames', () => {
@@ -49,7 +50,17 @@ describe('quoteString', () => {
 
 describe('camelCaseName: the exact transformation of CamelCasePlugin', () => {
   it('matches the keys CamelCasePlugin gives result rows, and the names it sends back', async () => {
-    const names = ['created_at', 'checklist_item_1', 'item1', 'a__b', 'userID', '_private', 'x_1_y', 'html_5_video', 'already_camelCase']
+    const names = [
+      'created_at',
+      'checklist_item_1',
+      'item1',
+      'a__b',
+      'userID',
+      '_private',
+      'x_1_y',
+      'html_5_video',
+      'already_camelCase',
+    ]
     const sqlite = new Database(':memory:')
     sqlite.exec(`CREATE TABLE t (${names.map((name) => `"${name}" INTEGER`).join(', ')})`)
     sqlite.prepare(`INSERT INTO t VALUES (${names.map((_, index) => index).join(', ')})`).run()
@@ -60,7 +71,10 @@ describe('camelCaseName: the exact transformation of CamelCasePlugin', () => {
         const { key, roundTrips } = camelCaseName(name)
         assert.equal(row[key], index, `result rows carry ${name} as ${key}`)
         // The plugin sends the key back as a column name: it must reach the same column exactly when roundTrips says so.
-        const compiled = db.selectFrom('t').select(key as any).compile().sql
+        const compiled = db
+          .selectFrom('t')
+          .select(key as any)
+          .compile().sql
         assert.equal(compiled.includes(`"${name}"`), roundTrips, `${key} → ${compiled}`)
       }
     } finally {

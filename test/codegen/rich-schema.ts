@@ -86,7 +86,9 @@ CREATE VIEW unpaid AS SELECT id, user_id, total FROM invoices WHERE NOT paid;
 }
 
 /** Creates the two skills in `root`, applies them to `root/agent.db`, and returns the targets. */
-export async function richSchema(root: string): Promise<{ database: string; core: CodegenTarget; billing: CodegenTarget }> {
+export async function richSchema(
+  root: string,
+): Promise<{ database: string; core: CodegenTarget; billing: CodegenTarget }> {
   const database = join(root, 'agent.db')
   const core = { skill: 'core', migrationsDir: migrationsDir(join(root, 'core'), CORE_MIGRATIONS) }
   const billing = { skill: 'billing', migrationsDir: migrationsDir(join(root, 'billing'), BILLING_MIGRATIONS) }

@@ -92,7 +92,13 @@ describe('generated types compile and reject mistakes (tsc --noEmit)', () => {
     const session = await openSession(database)
     try {
       await generateTypes(session, [core, billing], {})
-      await generateTypes(session, [], { all: true, out: join(root, 'whole.db-types.ts'), camelCase: true, json: 'json', booleans: 'boolean' })
+      await generateTypes(session, [], {
+        all: true,
+        out: join(root, 'whole.db-types.ts'),
+        camelCase: true,
+        json: 'json',
+        booleans: 'boolean',
+      })
     } finally {
       await session.close()
     }
@@ -105,7 +111,10 @@ describe('generated types compile and reject mistakes (tsc --noEmit)', () => {
     assert.equal(result.status, 0)
 
     // The check itself can fail: a module with one real mistake and no directive is rejected.
-    writeFileSync(join(root, 'broken.ts'), `import type { UsersInsert } from './core.db-types.js';\nexport const u: UsersInsert = { display_name: 'x' };\n`)
+    writeFileSync(
+      join(root, 'broken.ts'),
+      `import type { UsersInsert } from './core.db-types.js';\nexport const u: UsersInsert = { display_name: 'x' };\n`,
+    )
     const broken = typecheck(root, ['broken.ts'])
     assert.notEqual(broken.status, 0)
     assert.match(broken.output, /broken\.ts\(2,14\): error TS2322: .*email: string/)

@@ -25,7 +25,8 @@ export function glorious(
   options: { env?: Record<string, string>; cwd?: string; input?: string; asOtherUser?: boolean } = {},
 ): Promise<CliResult> {
   const env: Record<string, string> = {}
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('GLORIOUS_')) env[key] = value
+  for (const [key, value] of Object.entries(process.env))
+    if (value !== undefined && !key.startsWith('GLORIOUS_')) env[key] = value
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
@@ -47,7 +48,10 @@ export function glorious(
 }
 
 /** Runs `glorious <args>` inside a pseudo-terminal (util-linux `script`), feeding `input`. */
-export function gloriousInTerminal(args: readonly string[], options: { env?: Record<string, string>; cwd?: string; input?: string } = {}): Promise<CliResult> {
+export function gloriousInTerminal(
+  args: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string; input?: string } = {},
+): Promise<CliResult> {
   const quoted = [process.execPath, GLORIOUS, ...args].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ')
   return new Promise((resolve) => {
     const child = spawn('script', ['-qec', quoted, '/dev/null'], {

@@ -3,7 +3,8 @@
 import { createMigrator } from '../../lib/index.js'
 
 const [database, migrationsDir, skill, journalMode, lockTimeoutMs] = process.argv.slice(2)
-if (!database || !migrationsDir || !skill) throw new Error('usage: migrate-worker <database> <dir> <skill> [wal|delete] [lockTimeoutMs]')
+if (!database || !migrationsDir || !skill)
+  throw new Error('usage: migrate-worker <database> <dir> <skill> [wal|delete] [lockTimeoutMs]')
 
 process.stdout.write('ready\n')
 process.stdin.once('data', async () => {

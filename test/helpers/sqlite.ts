@@ -41,7 +41,10 @@ export function fullDump(path: string): string {
       .all() as { type: string; name: string; sql: string }[]
     const lines = objects.map((o) => o.sql)
     for (const table of objects.filter((o) => o.type === 'table')) {
-      const data = db.prepare(`SELECT * FROM "${table.name.replaceAll('"', '""')}"`).raw().all()
+      const data = db
+        .prepare(`SELECT * FROM "${table.name.replaceAll('"', '""')}"`)
+        .raw()
+        .all()
       lines.push(`${table.name}: ${JSON.stringify(data, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`)
     }
     return lines.join('\n')

@@ -16,7 +16,10 @@ function history(): Record<string, string> {
   for (let n = 2; n <= MIGRATIONS; n++) {
     const name = `${String(n).padStart(3, '0')}_step.sql`
     // Non-idempotent on purpose: a second application would fail or add a visible duplicate row.
-    files[name] = n % 2 === 0 ? `INSERT INTO applied_log VALUES (${n});` : `CREATE TABLE t${n} (x);\nINSERT INTO applied_log VALUES (${n});`
+    files[name] =
+      n % 2 === 0
+        ? `INSERT INTO applied_log VALUES (${n});`
+        : `CREATE TABLE t${n} (x);\nINSERT INTO applied_log VALUES (${n});`
   }
   return files
 }
@@ -32,9 +35,16 @@ describe('concurrent migrators on one database file', () => {
         const failures = results.filter((r) => r.code !== 0)
         assert.deepEqual(failures, [], `round ${round}: ${failures.map((f) => f.stdout + f.stderr).join('\n')}`)
         const applied = results.flatMap((r) => (JSON.parse(r.stdout.trim()) as { applied: number[] }).applied)
-        assert.deepEqual([...applied].sort((a, b) => a - b), Array.from({ length: MIGRATIONS }, (_, i) => i + 1))
-        assert.deepEqual(rows(database, 'SELECT count(*) AS n, count(DISTINCT version) AS d FROM _migrations'), [{ n: MIGRATIONS, d: MIGRATIONS }])
-        assert.deepEqual(rows(database, 'SELECT count(*) AS n, count(DISTINCT n) AS d FROM applied_log'), [{ n: MIGRATIONS - 1, d: MIGRATIONS - 1 }])
+        assert.deepEqual(
+          [...applied].sort((a, b) => a - b),
+          Array.from({ length: MIGRATIONS }, (_, i) => i + 1),
+        )
+        assert.deepEqual(rows(database, 'SELECT count(*) AS n, count(DISTINCT version) AS d FROM _migrations'), [
+          { n: MIGRATIONS, d: MIGRATIONS },
+        ])
+        assert.deepEqual(rows(database, 'SELECT count(*) AS n, count(DISTINCT n) AS d FROM applied_log'), [
+          { n: MIGRATIONS - 1, d: MIGRATIONS - 1 },
+        ])
       }
     })
   }

@@ -18,7 +18,13 @@ describe('real histories from the corpus apply exactly as the sqlite3 client app
       const root = tempDir()
       const database = join(root, 'agent.db')
       const extensions = NEEDS_DQS.has(history) ? [buildDqsExtension(root)] : []
-      const migrator = createMigrator({ database, skill: 'corpus', migrationsDir: join(CORPUS, history, 'migrations'), extensions, codegen: false })
+      const migrator = createMigrator({
+        database,
+        skill: 'corpus',
+        migrationsDir: join(CORPUS, history, 'migrations'),
+        extensions,
+        codegen: false,
+      })
       const { error, applied } = await migrator.migrateToLatest()
       await migrator.destroy()
       assert.equal(error, undefined)
@@ -27,15 +33,23 @@ describe('real histories from the corpus apply exactly as the sqlite3 client app
     })
   }
 
-  it('pingvinshare-sqlite without double-quoted strings stops at 009 with SQLite\'s own hint, keeping 001-008', async () => {
+  it("pingvinshare-sqlite without double-quoted strings stops at 009 with SQLite's own hint, keeping 001-008", async () => {
     const root = tempDir()
     const database = join(root, 'agent.db')
-    const migrator = createMigrator({ database, skill: 'corpus', migrationsDir: join(CORPUS, 'pingvinshare-sqlite', 'migrations'), codegen: false })
+    const migrator = createMigrator({
+      database,
+      skill: 'corpus',
+      migrationsDir: join(CORPUS, 'pingvinshare-sqlite', 'migrations'),
+      codegen: false,
+    })
     const { error, applied } = await migrator.migrateToLatest()
     await migrator.destroy()
     assert.ok(error instanceof MigrationFailedError)
     assert.equal(error.filename, '009_category_attribute_config.sql')
-    assert.match(error.message, /statement \d+ \(line \d+\): no such column: "internal" - should this be a string literal in single-quotes\?/)
+    assert.match(
+      error.message,
+      /statement \d+ \(line \d+\): no such column: "internal" - should this be a string literal in single-quotes\?/,
+    )
     assert.equal(applied.length, 8)
   })
 })

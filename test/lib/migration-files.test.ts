@@ -53,8 +53,14 @@ describe('migration file names', () => {
   it('reports a folder named like a migration when it is read', () => {
     const dir = migrationsDir(tempDir(), { '002_nested.sql/001_inner.sql': 'SELECT 1;' })
     const folder = listMigrationFolder(dir)
-    assert.deepEqual(folder.files.map((file) => file.filename), ['002_nested.sql'])
-    assert.throws(() => readMigrationSource(join(dir, '002_nested.sql'), 1 << 20), /"002_nested.sql" is a folder, not a file: rename it so that it does not end in ".sql"/)
+    assert.deepEqual(
+      folder.files.map((file) => file.filename),
+      ['002_nested.sql'],
+    )
+    assert.throws(
+      () => readMigrationSource(join(dir, '002_nested.sql'), 1 << 20),
+      /"002_nested.sql" is a folder, not a file: rename it so that it does not end in ".sql"/,
+    )
   })
 
   it('reports a bad name with the file and the expected pattern, never skipping it', () => {
@@ -65,7 +71,10 @@ describe('migration file names', () => {
     assert.ok(problem instanceof InvalidMigrationNameError)
     assert.equal(problem.file, join(dir, 'add_users.sql'))
     assert.equal(problem.skill, 'notes')
-    assert.match(problem.message, /^skill "notes": migration file name "add_users.sql" is invalid .*\{version\}_\{description\}\.sql/)
+    assert.match(
+      problem.message,
+      /^skill "notes": migration file name "add_users.sql" is invalid .*\{version\}_\{description\}\.sql/,
+    )
   })
 
   it('reports two files with the same version (001 and 1 are the same) naming both', () => {
@@ -112,12 +121,21 @@ describe('checksums', () => {
       '002_latin1.sql': Buffer.from([0x53, 0x45, 0x4c, 0xe9, 0x3b]),
       '003_big.sql': Buffer.alloc(2048, 0x20),
     })
-    assert.throws(() => readMigrationSource(join(dir, '001_binary.sql'), 1 << 20), (error: unknown) => {
-      assert.ok(error instanceof MigrationFileError)
-      assert.match(error.message, /NUL byte at offset 2, so it is binary/)
-      return true
-    })
-    assert.throws(() => readMigrationSource(join(dir, '002_latin1.sql'), 1 << 20), /is not valid UTF-8 \(first bad byte near offset 3\): re-save it as UTF-8/)
-    assert.throws(() => readMigrationSource(join(dir, '003_big.sql'), 1024), /is 2 KiB, above the 1 KiB limit.*--max-file-size/)
+    assert.throws(
+      () => readMigrationSource(join(dir, '001_binary.sql'), 1 << 20),
+      (error: unknown) => {
+        assert.ok(error instanceof MigrationFileError)
+        assert.match(error.message, /NUL byte at offset 2, so it is binary/)
+        return true
+      },
+    )
+    assert.throws(
+      () => readMigrationSource(join(dir, '002_latin1.sql'), 1 << 20),
+      /is not valid UTF-8 \(first bad byte near offset 3\): re-save it as UTF-8/,
+    )
+    assert.throws(
+      () => readMigrationSource(join(dir, '003_big.sql'), 1024),
+      /is 2 KiB, above the 1 KiB limit.*--max-file-size/,
+    )
   })
 })

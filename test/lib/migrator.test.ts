@@ -39,7 +39,10 @@ describe('createMigrator().migrateToLatest()', () => {
         ['10_ten', 'Up', 'Success'],
       ],
     )
-    assert.deepEqual(rows(database, 'SELECT what FROM log ORDER BY id').map((r) => r.what), ['nine', 'ten'])
+    assert.deepEqual(
+      rows(database, 'SELECT what FROM log ORDER BY id').map((r) => r.what),
+      ['nine', 'ten'],
+    )
     const ledger = rows(database, 'SELECT * FROM _migrations ORDER BY version')
     assert.deepEqual(
       ledger.map((r) => [r.skill_name, r.version, r.filename]),
@@ -78,7 +81,7 @@ describe('createMigrator().migrateToLatest()', () => {
         "  INSERT INTO audit VALUES ('inserted; ' || new.[semi;colon]);",
         "  INSERT INTO audit VALUES (CASE WHEN new.[semi;colon] IS NULL THEN 'null;' ELSE 'set;' END);",
         'END;',
-        "INSERT INTO \"odd;name\" ([semi;colon]) VALUES ('second')",
+        'INSERT INTO "odd;name" ([semi;colon]) VALUES (\'second\')',
       ].join('\n'),
     })
     const { error } = await migrator.migrateToLatest()
@@ -88,17 +91,26 @@ describe('createMigrator().migrateToLatest()', () => {
       { 'semi;colon': "it's; fine", 'back;tick': 'x' },
       { 'semi;colon': 'second', 'back;tick': 'a;b' },
     ])
-    assert.deepEqual(rows(database, 'SELECT msg FROM audit').map((r) => r.msg), ['inserted; second', 'set;'])
+    assert.deepEqual(
+      rows(database, 'SELECT msg FROM audit').map((r) => r.msg),
+      ['inserted; second', 'set;'],
+    )
   })
 
   it('records an empty or comment-only file as applied, with a warning', async () => {
-    const { database, migrator } = setup({ '001_empty.sql': '', '002_comments.sql': '-- nothing yet;\n/* still; nothing */\n' })
+    const { database, migrator } = setup({
+      '001_empty.sql': '',
+      '002_comments.sql': '-- nothing yet;\n/* still; nothing */\n',
+    })
     const { error, warnings, results } = await migrator.migrateToLatest()
     await migrator.destroy()
     assert.equal(error, undefined)
     assert.equal(results.length, 2)
     assert.equal(warnings.length, 2)
-    assert.match(warnings[0] ?? '', /"001_empty.sql" has no SQL statements \(empty or only comments\); it is recorded as applied/)
+    assert.match(
+      warnings[0] ?? '',
+      /"001_empty.sql" has no SQL statements \(empty or only comments\); it is recorded as applied/,
+    )
     assert.equal(rows(database, 'SELECT count(*) AS n FROM _migrations')[0]?.n, 2)
   })
 })
@@ -142,8 +154,14 @@ describe('a failing migration', () => {
     const retry = await migrator.migrateToLatest()
     await migrator.destroy()
     assert.equal(retry.error, undefined)
-    assert.deepEqual(retry.results.map((r) => r.status), ['Success', 'Success'])
-    assert.deepEqual(rows(database, 'SELECT name FROM items').map((r) => r.name), ['kept', 'added'])
+    assert.deepEqual(
+      retry.results.map((r) => r.status),
+      ['Success', 'Success'],
+    )
+    assert.deepEqual(
+      rows(database, 'SELECT name FROM items').map((r) => r.name),
+      ['kept', 'added'],
+    )
   })
 
   it('on a fresh database leaves the database without any table, not even the ledger', async () => {
@@ -157,7 +175,7 @@ describe('a failing migration', () => {
 })
 
 describe('edited, missing and out-of-order history', () => {
-  it('refuses an applied file whose checksum changed, with the guide\'s message and both ways out, and runs nothing for the skill', async () => {
+  it("refuses an applied file whose checksum changed, with the guide's message and both ways out, and runs nothing for the skill", async () => {
     const { database, dir, migrator } = setup({ '001_init.sql': 'CREATE TABLE t (a);' })
     await migrator.migrateToLatest()
     writeFileSync(join(dir, '001_init.sql'), 'CREATE TABLE t (a, b);')
@@ -186,7 +204,10 @@ describe('edited, missing and out-of-order history', () => {
   })
 
   it('refuses a missing applied file unless allowMissing', async () => {
-    const { database, dir, migrator } = setup({ '001_a.sql': 'CREATE TABLE a (x);', '002_b.sql': 'CREATE TABLE b (x);' })
+    const { database, dir, migrator } = setup({
+      '001_a.sql': 'CREATE TABLE a (x);',
+      '002_b.sql': 'CREATE TABLE b (x);',
+    })
     await migrator.migrateToLatest()
     await migrator.destroy()
     rmSync(join(dir, '001_a.sql'))
@@ -201,31 +222,46 @@ describe('edited, missing and out-of-order history', () => {
     const listed = await lenient.getMigrations()
     await lenient.destroy()
     assert.equal(result.error, undefined)
-    assert.deepEqual(result.results.map((r) => r.filename), ['003_c.sql'])
-    assert.deepEqual(listed.map((m) => [m.filename, m.status]), [
-      ['001_a.sql', 'missing-file'],
-      ['002_b.sql', 'applied'],
-      ['003_c.sql', 'applied'],
-    ])
+    assert.deepEqual(
+      result.results.map((r) => r.filename),
+      ['003_c.sql'],
+    )
+    assert.deepEqual(
+      listed.map((m) => [m.filename, m.status]),
+      [
+        ['001_a.sql', 'missing-file'],
+        ['002_b.sql', 'applied'],
+        ['003_c.sql', 'applied'],
+      ],
+    )
   })
 
   it('refuses a new file below the highest applied version unless allowOutOfOrder', async () => {
-    const { database, dir, migrator } = setup({ '001_a.sql': 'CREATE TABLE a (x);', '003_c.sql': 'CREATE TABLE c (x);' })
+    const { database, dir, migrator } = setup({
+      '001_a.sql': 'CREATE TABLE a (x);',
+      '003_c.sql': 'CREATE TABLE c (x);',
+    })
     await migrator.migrateToLatest()
     writeFileSync(join(dir, '002_b.sql'), 'CREATE TABLE b (x);')
     const { error } = await migrator.migrateToLatest()
     assert.ok(error instanceof OutOfOrderMigrationError)
-    assert.match(error.message, /"002_b.sql" \(version 2\) is pending but version 3 is already applied: renumber it above 3, or pass allowOutOfOrder/)
+    assert.match(
+      error.message,
+      /"002_b.sql" \(version 2\) is pending but version 3 is already applied: renumber it above 3, or pass allowOutOfOrder/,
+    )
     assert.equal((await migrator.getMigrations()).find((m) => m.version === 2)?.status, 'out-of-order')
     await migrator.destroy()
     const opted = createMigrator({ database, skill: 'notes', migrationsDir: dir, allowOutOfOrder: true })
     const result = await opted.migrateToLatest()
     await opted.destroy()
     assert.equal(result.error, undefined)
-    assert.deepEqual(result.results.map((r) => r.filename), ['002_b.sql'])
+    assert.deepEqual(
+      result.results.map((r) => r.filename),
+      ['002_b.sql'],
+    )
   })
 
-  it('makes migrations pending again after the guide\'s manual DELETE FROM _migrations', async () => {
+  it("makes migrations pending again after the guide's manual DELETE FROM _migrations", async () => {
     const { database, migrator } = setup({ '001_a.sql': 'CREATE TABLE IF NOT EXISTS a (x);' })
     await migrator.migrateToLatest()
     const Database = (await import('better-sqlite3')).default
@@ -235,19 +271,32 @@ describe('edited, missing and out-of-order history', () => {
     assert.equal((await migrator.getMigrations())[0]?.status, 'pending')
     const again = await migrator.migrateToLatest()
     await migrator.destroy()
-    assert.deepEqual(again.results.map((r) => r.status), ['Success'])
+    assert.deepEqual(
+      again.results.map((r) => r.status),
+      ['Success'],
+    )
   })
 })
 
 describe('migrateTo, getMigrations and rollback', () => {
   it('migrateTo applies up to and including a version', async () => {
-    const { database, migrator } = setup({ '001_a.sql': 'CREATE TABLE a (x);', '002_b.sql': 'CREATE TABLE b (x);', '003_c.sql': 'CREATE TABLE c (x);' })
+    const { database, migrator } = setup({
+      '001_a.sql': 'CREATE TABLE a (x);',
+      '002_b.sql': 'CREATE TABLE b (x);',
+      '003_c.sql': 'CREATE TABLE c (x);',
+    })
     const { results } = await migrator.migrateTo(2)
-    assert.deepEqual(results.map((r) => r.filename), ['001_a.sql', '002_b.sql'])
+    assert.deepEqual(
+      results.map((r) => r.filename),
+      ['001_a.sql', '002_b.sql'],
+    )
     const bad = await migrator.migrateTo(7)
     await migrator.destroy()
     assert.match(bad.error?.message ?? '', /there is no migration with version 7: pick one of 1, 2, 3/)
-    assert.deepEqual(rows(database, 'SELECT version FROM _migrations ORDER BY version').map((r) => r.version), [1, 2])
+    assert.deepEqual(
+      rows(database, 'SELECT version FROM _migrations ORDER BY version').map((r) => r.version),
+      [1, 2],
+    )
   })
 
   it('lists every migration with its status and checksum', async () => {
@@ -256,11 +305,14 @@ describe('migrateTo, getMigrations and rollback', () => {
     writeFileSync(join(dir, '003_c.sql'), 'SELECT 1;')
     const listed = await migrator.getMigrations()
     await migrator.destroy()
-    assert.deepEqual(listed.map((m) => [m.version, m.filename, m.status]), [
-      [1, '001_a.sql', 'applied'],
-      [2, '002_b.sql', 'pending'],
-      [3, '003_c.sql', 'pending'],
-    ])
+    assert.deepEqual(
+      listed.map((m) => [m.version, m.filename, m.status]),
+      [
+        [1, '001_a.sql', 'applied'],
+        [2, '002_b.sql', 'pending'],
+        [3, '003_c.sql', 'pending'],
+      ],
+    )
     assert.match(listed[0]?.appliedAt ?? '', /Z$/)
     assert.equal(listed[1]?.appliedAt, undefined)
     assert.match(listed[1]?.checksum ?? '', /^[0-9a-f]{64}$/)
@@ -283,15 +335,33 @@ describe('migrateTo, getMigrations and rollback', () => {
     })
     await migrator.migrateToLatest()
     const steps = await migrator.rollback({ steps: 1 })
-    assert.deepEqual(steps.removed.map((r) => r.version), [4])
+    assert.deepEqual(
+      steps.removed.map((r) => r.version),
+      [4],
+    )
     assert.match(steps.warning, /does NOT undo SQL changes/)
     const to = await migrator.rollback({ to: 1 })
-    assert.deepEqual(to.removed.map((r) => r.version), [3, 2])
-    assert.deepEqual(rows(database, 'SELECT version FROM _migrations').map((r) => r.version), [1])
-    const tables = rows(database, "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB '[a-d]' ORDER BY name")
-    assert.deepEqual(tables.map((r) => r.name), ['a', 'b', 'c', 'd'])
+    assert.deepEqual(
+      to.removed.map((r) => r.version),
+      [3, 2],
+    )
+    assert.deepEqual(
+      rows(database, 'SELECT version FROM _migrations').map((r) => r.version),
+      [1],
+    )
+    const tables = rows(
+      database,
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB '[a-d]' ORDER BY name",
+    )
+    assert.deepEqual(
+      tables.map((r) => r.name),
+      ['a', 'b', 'c', 'd'],
+    )
     const all = await migrator.rollback({ to: 0 })
-    assert.deepEqual(all.removed.map((r) => r.version), [1])
+    assert.deepEqual(
+      all.removed.map((r) => r.version),
+      [1],
+    )
     await assert.rejects(migrator.rollback({ to: 1, steps: 1 }), /"to" or "steps", not both/)
     await assert.rejects(migrator.rollback({ steps: 0 }), /whole number ≥ 1/)
     const again = await migrator.migrateToLatest()
@@ -306,7 +376,10 @@ describe('statements the runner refuses or handles specially', () => {
     const { error } = await migrator.migrateToLatest()
     await migrator.destroy()
     assert.ok(error instanceof ForbiddenStatementError)
-    assert.match(error.message, /"001_vacuum.sql" statement 2 \(line 2\) \(VACUUM\) cannot run inside a transaction: put "-- glorious:no-transaction" on the first line/)
+    assert.match(
+      error.message,
+      /"001_vacuum.sql" statement 2 \(line 2\) \(VACUUM\) cannot run inside a transaction: put "-- glorious:no-transaction" on the first line/,
+    )
     assert.deepEqual(rows(database, "SELECT name FROM sqlite_master WHERE name = 'a'"), [])
   })
 
@@ -315,7 +388,7 @@ describe('statements the runner refuses or handles specially', () => {
     const tx = await first.migrator.migrateToLatest()
     await first.migrator.destroy()
     assert.match(tx.error?.message ?? '', /statement 1 \(line 1\) \(BEGIN\) controls the transaction itself: remove it/)
-    const second = setup({ '001_ledger.sql': "DELETE FROM \"_Migrations\" WHERE skill_name = 'x';" })
+    const second = setup({ '001_ledger.sql': 'DELETE FROM "_Migrations" WHERE skill_name = \'x\';' })
     const ledger = await second.migrator.migrateToLatest()
     await second.migrator.destroy()
     assert.match(ledger.error?.message ?? '', /refers to "_migrations", the toolkit's own bookkeeping table/)
@@ -330,13 +403,18 @@ describe('statements the runner refuses or handles specially', () => {
     const { error, warnings, results } = await migrator.migrateToLatest()
     await migrator.destroy()
     assert.equal(error, undefined)
-    assert.deepEqual(results.map((r) => r.status), ['Success', 'Success', 'Success'])
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['Success', 'Success', 'Success'],
+    )
     assert.match(warnings.join('\n'), /runs outside a transaction .* the statements before the failure stay applied/)
     assert.equal(rows(database, 'PRAGMA journal_mode')[0]?.journal_mode, 'delete')
   })
 
   it('says a failed no-transaction migration may be partly applied', async () => {
-    const { database, migrator } = setup({ '001_nt.sql': '-- glorious:no-transaction\nCREATE TABLE a (x);\nINSERT INTO nope VALUES (1);' })
+    const { database, migrator } = setup({
+      '001_nt.sql': '-- glorious:no-transaction\nCREATE TABLE a (x);\nINSERT INTO nope VALUES (1);',
+    })
     const { error } = await migrator.migrateToLatest()
     await migrator.destroy()
     assert.ok(error instanceof MigrationFailedError)

@@ -7,7 +7,7 @@ import { SqlFileMigrationProvider } from '../../lib/index.js'
 import { rows } from '../helpers/sqlite.js'
 import { migrationsDir, tempDir } from '../helpers/temp.js'
 
-describe('SqlFileMigrationProvider with Kysely\'s own Migrator', () => {
+describe("SqlFileMigrationProvider with Kysely's own Migrator", () => {
   it('runs the SQL files in order, each file atomically', async () => {
     const root = tempDir()
     const database = join(root, 'agent.db')
@@ -30,12 +30,18 @@ describe('SqlFileMigrationProvider with Kysely\'s own Migrator', () => {
       ],
     )
     // 10_ten's first INSERT was rolled back with its failing statement.
-    assert.deepEqual(rows(database, 'SELECT what FROM log').map((r) => r.what), ['nine'])
+    assert.deepEqual(
+      rows(database, 'SELECT what FROM log').map((r) => r.what),
+      ['nine'],
+    )
   })
 
   it('refuses a folder with a bad file name', async () => {
     const dir = migrationsDir(tempDir(), { 'init.sql': 'SELECT 1;' })
-    await assert.rejects(new SqlFileMigrationProvider({ migrationsDir: dir }).getMigrations(), /migration file name "init.sql" is invalid/)
+    await assert.rejects(
+      new SqlFileMigrationProvider({ migrationsDir: dir }).getMigrations(),
+      /migration file name "init.sql" is invalid/,
+    )
   })
 
   it('refuses versions whose string order differs from their numeric order', async () => {

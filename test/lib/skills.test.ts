@@ -15,7 +15,7 @@ import { rows } from '../helpers/sqlite.js'
 import { skillFolder, tempDir, writeTree } from '../helpers/temp.js'
 
 describe('skills', () => {
-  it('reads the guide\'s layout: my-skill/src/my_skill/{skill.json,migrations/}', () => {
+  it("reads the guide's layout: my-skill/src/my_skill/{skill.json,migrations/}", () => {
     const root = tempDir()
     const folder = skillFolder(root, 'my_skill', { '001_init.sql': 'SELECT 1;' }, 'my-skill')
     const skill = readSkill(folder)
@@ -43,11 +43,17 @@ describe('skills', () => {
     assert.throws(() => readSkill(join(root, 'none')), /has no skill.json: add one with \{"name": "<skill name>"\}/)
     assert.throws(() => readSkill(join(root, 'broken')), /skill.json is not valid JSON/)
     assert.throws(() => readSkill(join(root, 'unnamed')), /has no "name"/)
-    assert.throws(() => readSkill(join(root, 'escape')), (error: unknown) => {
-      assert.ok(error instanceof SkillError)
-      assert.match(error.message, /invalid skill name "\.\.\/etc" in .*skill.json: use 1-64 letters, digits, "_" or "-"/)
-      return true
-    })
+    assert.throws(
+      () => readSkill(join(root, 'escape')),
+      (error: unknown) => {
+        assert.ok(error instanceof SkillError)
+        assert.match(
+          error.message,
+          /invalid skill name "\.\.\/etc" in .*skill.json: use 1-64 letters, digits, "_" or "-"/,
+        )
+        return true
+      },
+    )
     assert.throws(() => readSkill(join(root, 'quoted')), /invalid skill name "a\\"b"/)
   })
 
@@ -56,9 +62,15 @@ describe('skills', () => {
     skillFolder(join(root, 'one'), 'zeta', {})
     skillFolder(join(root, 'one'), 'alpha', {})
     mkdirSync(join(root, 'one', 'not-a-skill'))
-    assert.deepEqual(discoverSkills([join(root, 'one'), join(root, 'missing')]).map((s) => s.name), ['alpha', 'zeta'])
+    assert.deepEqual(
+      discoverSkills([join(root, 'one'), join(root, 'missing')]).map((s) => s.name),
+      ['alpha', 'zeta'],
+    )
     assert.equal(findSkill([join(root, 'one')], 'zeta').name, 'zeta')
-    assert.throws(() => findSkill([join(root, 'one')], 'nope'), /skill "nope" was not found in .*: check the name, pass --skills <folder>/)
+    assert.throws(
+      () => findSkill([join(root, 'one')], 'nope'),
+      /skill "nope" was not found in .*: check the name, pass --skills <folder>/,
+    )
     skillFolder(join(root, 'two'), 'alpha', {}, 'alpha-copy')
     assert.throws(() => discoverSkills([join(root, 'one'), join(root, 'two')]), /two skills are named "alpha"/)
   })
@@ -70,10 +82,19 @@ describe('skills', () => {
     const first = await loadSkill(folder, { database })
     assert.equal(first.error, undefined)
     assert.equal(first.kind, 'migrations')
-    assert.deepEqual(first.results.map((r) => r.filename), ['001_init.sql'])
-    writeFileSync(join(folder, 'src', 'notes', 'migrations', '002_more.sql'), 'ALTER TABLE notes ADD COLUMN title TEXT;')
+    assert.deepEqual(
+      first.results.map((r) => r.filename),
+      ['001_init.sql'],
+    )
+    writeFileSync(
+      join(folder, 'src', 'notes', 'migrations', '002_more.sql'),
+      'ALTER TABLE notes ADD COLUMN title TEXT;',
+    )
     const second = await loadSkill(folder, { database })
-    assert.deepEqual(second.results.map((r) => r.filename), ['002_more.sql'])
+    assert.deepEqual(
+      second.results.map((r) => r.filename),
+      ['002_more.sql'],
+    )
     const third = await loadSkill(folder, { database })
     assert.deepEqual(third.results, [])
   })
@@ -90,20 +111,29 @@ describe('skills', () => {
     const database = join(root, 'agent.db')
     writeTree(root, {
       'legacy/src/legacy/skill.json': '{"name":"legacy"}',
-      'legacy/src/legacy/schema.sql': 'CREATE TABLE IF NOT EXISTS things (name TEXT);\nCREATE INDEX IF NOT EXISTS things_name ON things (name);',
+      'legacy/src/legacy/schema.sql':
+        'CREATE TABLE IF NOT EXISTS things (name TEXT);\nCREATE INDEX IF NOT EXISTS things_name ON things (name);',
     })
     const loaded = await loadSkill(join(root, 'legacy'), { database })
     assert.equal(loaded.error, undefined)
     assert.equal(loaded.kind, 'legacy-schema')
     assert.equal((await loadSkill(join(root, 'legacy'), { database })).error, undefined)
-    assert.deepEqual(rows(database, "SELECT name FROM sqlite_master WHERE name LIKE 'things%' ORDER BY name").map((r) => r.name), ['things', 'things_name'])
-    assert.deepEqual(rows(database, 'SELECT object_name, skill_name FROM _migration_objects'), [{ object_name: 'things', skill_name: 'legacy' }])
+    assert.deepEqual(
+      rows(database, "SELECT name FROM sqlite_master WHERE name LIKE 'things%' ORDER BY name").map((r) => r.name),
+      ['things', 'things_name'],
+    )
+    assert.deepEqual(rows(database, 'SELECT object_name, skill_name FROM _migration_objects'), [
+      { object_name: 'things', skill_name: 'legacy' },
+    ])
     assert.equal(rows(database, "SELECT count(*) AS n FROM sqlite_master WHERE name = '_migrations'")[0]?.n, 1)
     assert.equal(rows(database, 'SELECT count(*) AS n FROM _migrations')[0]?.n, 0)
 
     writeTree(root, { 'broken/schema.sql': 'CREATE TABLE half (x);\nCREATE TABLE half (x);' })
     const broken = await initSkillSchema('broken', join(root, 'broken', 'schema.sql'), { database })
-    assert.match(broken.error?.message ?? '', /skill "broken": migration "schema.sql" failed at statement 2 \(line 2\): table half already exists/)
+    assert.match(
+      broken.error?.message ?? '',
+      /skill "broken": migration "schema.sql" failed at statement 2 \(line 2\): table half already exists/,
+    )
     assert.equal(rows(database, "SELECT count(*) AS n FROM sqlite_master WHERE name = 'half'")[0]?.n, 0)
   })
 
@@ -116,22 +146,39 @@ describe('skills', () => {
     })
     const result = await initSkillSchema('skill', join(root, 'skill', 'schema.sql'), { database })
     assert.equal(result.error, undefined)
-    assert.deepEqual(rows(database, "SELECT name FROM sqlite_master WHERE name LIKE 'from_%'").map((r) => r.name), ['from_migrations'])
+    assert.deepEqual(
+      rows(database, "SELECT name FROM sqlite_master WHERE name LIKE 'from_%'").map((r) => r.name),
+      ['from_migrations'],
+    )
   })
 
-  it('createMigrationFile writes the next number with the template, keeping the folder\'s padding', () => {
+  it("createMigrationFile writes the next number with the template, keeping the folder's padding", () => {
     const root = tempDir()
     const dir = join(root, 'migrations')
     const now = new Date('2026-11-16T00:00:00.000Z')
-    const first = createMigrationFile({ skill: 'my_skill', description: 'Add user preferences!', migrationsDir: dir, now })
+    const first = createMigrationFile({
+      skill: 'my_skill',
+      description: 'Add user preferences!',
+      migrationsDir: dir,
+      now,
+    })
     assert.equal(first.filename, '001_add_user_preferences.sql')
     assert.equal(
       readFileSync(first.path, 'utf8').split('\n').slice(0, 4).join('\n'),
       '-- Migration: Add user preferences!\n-- Skill: my_skill\n-- Version: 1\n-- Created: 2026-11-16T00:00:00.000Z',
     )
     writeFileSync(join(dir, '0007_wide.sql'), '')
-    assert.equal(createMigrationFile({ skill: 'my_skill', description: '../../etc/passwd', migrationsDir: dir, now }).filename, '0008_etc_passwd.sql')
-    assert.throws(() => createMigrationFile({ skill: '../x', description: 'a', migrationsDir: dir }), /invalid skill name/)
-    assert.throws(() => createMigrationFile({ skill: 'x', description: '/// ', migrationsDir: dir }), /has no letters or digits/)
+    assert.equal(
+      createMigrationFile({ skill: 'my_skill', description: '../../etc/passwd', migrationsDir: dir, now }).filename,
+      '0008_etc_passwd.sql',
+    )
+    assert.throws(
+      () => createMigrationFile({ skill: '../x', description: 'a', migrationsDir: dir }),
+      /invalid skill name/,
+    )
+    assert.throws(
+      () => createMigrationFile({ skill: 'x', description: '/// ', migrationsDir: dir }),
+      /has no letters or digits/,
+    )
   })
 })

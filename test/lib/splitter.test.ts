@@ -12,7 +12,12 @@ import { fileURLToPath } from 'node:url'
 import type { SplitResult } from '../../lib/dialects/dialect.js'
 import { splitSqliteStatements } from '../../lib/dialects/sqlite/sqlite-splitter.js'
 import { generateCase } from '../reliability/sql-fuzz-generator.js'
-import { CompleteOracle, canonicalText, compareWithOracle, oracleAvailable } from '../reliability/sqlite-complete-oracle.js'
+import {
+  CompleteOracle,
+  canonicalText,
+  compareWithOracle,
+  oracleAvailable,
+} from '../reliability/sqlite-complete-oracle.js'
 
 const split = (text: string): SplitResult => splitSqliteStatements(text)
 const sqls = (text: string): string[] => split(text).statements.map((s) => s.sql)
@@ -36,7 +41,10 @@ after(async () => {
 })
 
 /** Checks each text against sqlite3_complete; fails with every disagreement. */
-async function assertAgreesWithSqlite(texts: readonly string[], names: readonly string[] = texts.map((t) => JSON.stringify(t))): Promise<void> {
+async function assertAgreesWithSqlite(
+  texts: readonly string[],
+  names: readonly string[] = texts.map((t) => JSON.stringify(t)),
+): Promise<void> {
   const results = await getOracle().analyse(texts)
   const failures: string[] = []
   texts.forEach((text, i) => {
@@ -48,7 +56,10 @@ async function assertAgreesWithSqlite(texts: readonly string[], names: readonly 
 
 describe('statements end at ";"', () => {
   test('splits on ";" and keeps each statement with its ";"', () => {
-    assert.deepEqual(sqls('CREATE TABLE a (x);\nINSERT INTO a VALUES (1);\n'), ['CREATE TABLE a (x);', 'INSERT INTO a VALUES (1);'])
+    assert.deepEqual(sqls('CREATE TABLE a (x);\nINSERT INTO a VALUES (1);\n'), [
+      'CREATE TABLE a (x);',
+      'INSERT INTO a VALUES (1);',
+    ])
     assert.deepEqual(sqls('SELECT 1;SELECT 2;'), ['SELECT 1;', 'SELECT 2;'])
   })
 
@@ -63,12 +74,18 @@ describe('statements end at ";"', () => {
 
   test('";" inside "…", […] and `…` identifiers does not end a statement', () => {
     const text = 'CREATE TABLE "a;b" ([c;d] TEXT, `e;f` TEXT, "g"";h" TEXT, `i``;j` TEXT);\nSELECT 1;'
-    assert.deepEqual(sqls(text), ['CREATE TABLE "a;b" ([c;d] TEXT, `e;f` TEXT, "g"";h" TEXT, `i``;j` TEXT);', 'SELECT 1;'])
+    assert.deepEqual(sqls(text), [
+      'CREATE TABLE "a;b" ([c;d] TEXT, `e;f` TEXT, "g"";h" TEXT, `i``;j` TEXT);',
+      'SELECT 1;',
+    ])
   })
 
   test('";" inside -- and /* */ comments does not end a statement', () => {
-    assert.deepEqual(sqls('SELECT 1 -- not here; nor here\n, 2;\nSELECT /* ; */ 3;'), ['SELECT 1 -- not here; nor here\n, 2;', 'SELECT /* ; */ 3;'])
-    assert.deepEqual(sqls("SELECT 1 /* ' \" ` [ END; */;"), ["SELECT 1 /* ' \" ` [ END; */;"])
+    assert.deepEqual(sqls('SELECT 1 -- not here; nor here\n, 2;\nSELECT /* ; */ 3;'), [
+      'SELECT 1 -- not here; nor here\n, 2;',
+      'SELECT /* ; */ 3;',
+    ])
+    assert.deepEqual(sqls('SELECT 1 /* \' " ` [ END; */;'), ['SELECT 1 /* \' " ` [ END; */;'])
   })
 
   test('a -- comment ends at a newline only (as in complete.c)', () => {
@@ -78,7 +95,9 @@ describe('statements end at ";"', () => {
   })
 
   test('empty statements and comment-only text are dropped; indexes count real statements', () => {
-    const result = split(';;\nSELECT 1;; ;\n/* nothing */;\n-- nothing\n;SELECT 2;\n-- trailing; comment\n/* and; another */\n')
+    const result = split(
+      ';;\nSELECT 1;; ;\n/* nothing */;\n-- nothing\n;SELECT 2;\n-- trailing; comment\n/* and; another */\n',
+    )
     assert.deepEqual(
       result.statements.map((s) => [s.index, s.sql]),
       [
@@ -101,14 +120,27 @@ describe('statements end at ";"', () => {
 })
 
 describe('CREATE TRIGGER … BEGIN …; …; END; is one statement', () => {
-  const trigger = ['CREATE TRIGGER log_insert AFTER INSERT ON t', 'BEGIN', "  INSERT INTO trigger_log (msg) VALUES ('inserted; ok');", '  UPDATE t SET n = n + 1;', 'END;'].join('\n')
+  const trigger = [
+    'CREATE TRIGGER log_insert AFTER INSERT ON t',
+    'BEGIN',
+    "  INSERT INTO trigger_log (msg) VALUES ('inserted; ok');",
+    '  UPDATE t SET n = n + 1;',
+    'END;',
+  ].join('\n')
 
   test('a trigger with a multi-statement body', () => {
     assert.deepEqual(sqls(`${trigger}\nSELECT 1;`), [trigger, 'SELECT 1;'])
   })
 
   test('TEMP and TEMPORARY triggers, any letter case, comments between the keywords', () => {
-    for (const head of ['CREATE TEMP TRIGGER', 'CREATE TEMPORARY TRIGGER', 'create temp trigger', 'Create Temporary Trigger', 'CREATE /* c */ TEMP -- c\n TRIGGER', 'CREATE\n\tTRIGGER']) {
+    for (const head of [
+      'CREATE TEMP TRIGGER',
+      'CREATE TEMPORARY TRIGGER',
+      'create temp trigger',
+      'Create Temporary Trigger',
+      'CREATE /* c */ TEMP -- c\n TRIGGER',
+      'CREATE\n\tTRIGGER',
+    ]) {
       const text = `${head} tr AFTER DELETE ON t BEGIN DELETE FROM u; DELETE FROM v; END;\nSELECT 1;`
       assert.deepEqual(sqls(text), [text.slice(0, text.indexOf('\nSELECT')), 'SELECT 1;'], head)
     }
@@ -118,7 +150,7 @@ describe('CREATE TRIGGER … BEGIN …; …; END; is one statement', () => {
     const body = [
       'CREATE TRIGGER tr BEFORE UPDATE ON t FOR EACH ROW WHEN CASE NEW.a WHEN 1 THEN 1 END BEGIN',
       "  UPDATE t SET b = CASE WHEN NEW.a > 0 THEN CASE NEW.c WHEN 'x;' THEN 1 ELSE 2 END ELSE 3 /* ; */ END;",
-      '  SELECT CASE WHEN NEW.a IS NULL THEN RAISE(ABORT, \'a; END;\')',
+      "  SELECT CASE WHEN NEW.a IS NULL THEN RAISE(ABORT, 'a; END;')",
       '  -- END;',
       '  END;',
       '  -- the end; of the body',
@@ -126,19 +158,32 @@ describe('CREATE TRIGGER … BEGIN …; …; END; is one statement', () => {
       'end;',
     ].join('\n')
     assert.deepEqual(sqls(`${body}\nSELECT 2;`), [body, 'SELECT 2;'])
-    assert.deepEqual(sqls('CREATE TRIGGER t2 AFTER INSERT ON t BEGIN SELECT 1;END;SELECT 3;'), ['CREATE TRIGGER t2 AFTER INSERT ON t BEGIN SELECT 1;END;', 'SELECT 3;'])
+    assert.deepEqual(sqls('CREATE TRIGGER t2 AFTER INSERT ON t BEGIN SELECT 1;END;SELECT 3;'), [
+      'CREATE TRIGGER t2 AFTER INSERT ON t BEGIN SELECT 1;END;',
+      'SELECT 3;',
+    ])
   })
 
   test('END as a quoted identifier or inside a longer word does not close the trigger', () => {
-    const text = 'CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; "end"; END_x; [end]; `end`; SELECT 2; END;\nSELECT 3;'
+    const text =
+      'CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; "end"; END_x; [end]; `end`; SELECT 2; END;\nSELECT 3;'
     assert.deepEqual(sqls(text), [text.slice(0, text.indexOf('\nSELECT 3')), 'SELECT 3;'])
   })
 
   test('words that only look like the keywords do not start a trigger', () => {
-    assert.deepEqual(sqls('CREATE TABLE trigger_log (create_at TEXT, "end" TEXT);\nSELECT 1;'), ['CREATE TABLE trigger_log (create_at TEXT, "end" TEXT);', 'SELECT 1;'])
-    assert.deepEqual(sqls('CREATE TEMP TABLE x (a);\nCREATE TEMP VIEW v AS SELECT 1;'), ['CREATE TEMP TABLE x (a);', 'CREATE TEMP VIEW v AS SELECT 1;'])
+    assert.deepEqual(sqls('CREATE TABLE trigger_log (create_at TEXT, "end" TEXT);\nSELECT 1;'), [
+      'CREATE TABLE trigger_log (create_at TEXT, "end" TEXT);',
+      'SELECT 1;',
+    ])
+    assert.deepEqual(sqls('CREATE TEMP TABLE x (a);\nCREATE TEMP VIEW v AS SELECT 1;'), [
+      'CREATE TEMP TABLE x (a);',
+      'CREATE TEMP VIEW v AS SELECT 1;',
+    ])
     assert.deepEqual(sqls('CREATE "TRIGGER" x; SELECT 1;'), ['CREATE "TRIGGER" x;', 'SELECT 1;'])
-    assert.deepEqual(sqls('SELECT 1 FROM t WHERE CREATE TRIGGER; SELECT 2;'), ['SELECT 1 FROM t WHERE CREATE TRIGGER;', 'SELECT 2;'])
+    assert.deepEqual(sqls('SELECT 1 FROM t WHERE CREATE TRIGGER; SELECT 2;'), [
+      'SELECT 1 FROM t WHERE CREATE TRIGGER;',
+      'SELECT 2;',
+    ])
     assert.deepEqual(sqls('END; BEGIN; END TRANSACTION;'), ['END;', 'BEGIN;', 'END TRANSACTION;'])
   })
 
@@ -211,7 +256,22 @@ describe('statement lines', () => {
   })
 
   test('after multi-line comments, strings and triggers', () => {
-    const text = ['/* a', ' * b', ' */ SELECT 1;', '-- x;', '-- y;', '', 'SELECT', "'multi", "line'; SELECT 2;", 'CREATE TRIGGER t AFTER INSERT ON x BEGIN', 'SELECT 1;', 'END; /* c', '*/', 'SELECT 3;'].join('\n')
+    const text = [
+      '/* a',
+      ' * b',
+      ' */ SELECT 1;',
+      '-- x;',
+      '-- y;',
+      '',
+      'SELECT',
+      "'multi",
+      "line'; SELECT 2;",
+      'CREATE TRIGGER t AFTER INSERT ON x BEGIN',
+      'SELECT 1;',
+      'END; /* c',
+      '*/',
+      'SELECT 3;',
+    ].join('\n')
     assert.deepEqual(lines(text), [3, 7, 9, 10, 14])
     assert.deepEqual(lines(text.replaceAll('\n', '\r\n')), [3, 7, 9, 10, 14])
   })
@@ -237,7 +297,19 @@ describe('head tokens', () => {
   })
 
   test('quoted tokens are kept whole, with their quotes', () => {
-    assertHead(`INSERT INTO "a;b" VALUES ('it''s', [c d], \`e\`);`, ['INSERT', 'INTO', '"a;b"', 'VALUES', '(', "'it''s'", ',', '[c d]', ',', '`e`', ')'])
+    assertHead(`INSERT INTO "a;b" VALUES ('it''s', [c d], \`e\`);`, [
+      'INSERT',
+      'INTO',
+      '"a;b"',
+      'VALUES',
+      '(',
+      "'it''s'",
+      ',',
+      '[c d]',
+      ',',
+      '`e`',
+      ')',
+    ])
   })
 
   test('only the first few tokens, across a trigger body', () => {
@@ -253,7 +325,7 @@ describe('statement text is unaltered', () => {
     const statements = split(text).statements
     assert.deepEqual(
       statements.map((s) => s.sql),
-      ["INSERT INTO \"名前\"\t(a)\r\nVALUES ('é😀;\r\n' /* c; */);", "SELECT\t'x'\r\n;"],
+      ['INSERT INTO "名前"\t(a)\r\nVALUES (\'é😀;\r\n\' /* c; */);', "SELECT\t'x'\r\n;"],
     )
     let from = 0
     for (const s of statements) {
@@ -294,7 +366,7 @@ describe('statement text is unaltered', () => {
 describe('agreement with sqlite3_complete', { skip: NO_ORACLE }, () => {
   test('hand-picked tricky texts', async () => {
     await assertAgreesWithSqlite([
-      "SELECT 'a;b'; SELECT \"c;d\"; SELECT [e;f]; SELECT `g;h`;",
+      'SELECT \'a;b\'; SELECT "c;d"; SELECT [e;f]; SELECT `g;h`;',
       "SELECT 'it''s'';'; SELECT 1",
       'SELECT 1; -- c;\nSELECT 2 -- c;',
       'SELECT 1; /* c; */ /* d */ ;; ;',
@@ -318,8 +390,8 @@ describe('agreement with sqlite3_complete', { skip: NO_ORACLE }, () => {
       'SELECT 1; /* unterminated',
       'SELECT 1; -- just a comment',
       'CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1;',
-      'SELECT 😀; SELECT \'😀;\'; SELECT 名前;',
-      '$a; _b; 1e5; x\'0a\';',
+      "SELECT 😀; SELECT '😀;'; SELECT 名前;",
+      "$a; _b; 1e5; x'0a';",
     ])
   })
 
@@ -343,7 +415,9 @@ describe('agreement with sqlite3_complete', { skip: NO_ORACLE }, () => {
     const names: string[] = []
     for (const history of CORPUS_HISTORIES) {
       const folder = join(CORPUS, history, 'migrations')
-      for (const file of readdirSync(folder).filter((f) => f.endsWith('.sql')).sort()) {
+      for (const file of readdirSync(folder)
+        .filter((f) => f.endsWith('.sql'))
+        .sort()) {
         const raw = readFileSync(join(folder, file), 'utf8')
         const canonical = canonicalText(raw)
         texts.push(canonical)
@@ -360,7 +434,11 @@ describe('agreement with sqlite3_complete', { skip: NO_ORACLE }, () => {
     t.diagnostic(`${texts.length} corpus texts, ${statements} statements`)
   })
 
-  const regressions = existsSync(REGRESSIONS) ? readdirSync(REGRESSIONS).filter((f) => f.endsWith('.json')).sort() : []
+  const regressions = existsSync(REGRESSIONS)
+    ? readdirSync(REGRESSIONS)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+    : []
   for (const file of regressions) {
     test(`fuzzing regression ${file}`, async () => {
       const saved = JSON.parse(readFileSync(join(REGRESSIONS, file), 'utf8')) as { text: string; minimal?: string }

@@ -24,7 +24,6 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { after, describe, it } from 'node:test'
-import Database from 'better-sqlite3'
 import { createMigrator } from '../../lib/index.js'
 import { GLORIOUS } from '../helpers/cli.js'
 import { type ProcessResult, type WorkerHandle, startWorker, withTimeout } from '../helpers/processes.js'
@@ -169,14 +168,8 @@ async function launch(
     worker.go()
     return worker
   }
-  // The CLI has no journal option: it makes new databases WAL, and keeps an existing database's
-  // mode. For rollback-journal mode it is given an empty database in that mode (one header page).
-  if (journal === 'delete' && !existsSync(database)) {
-    const db = new Database(database)
-    db.pragma('user_version = 0')
-    db.close()
-  }
-  const args = ['migrate', 'run', SKILL, '--dir', dir, '--db', database, '--json']
+  // --journal-mode applies to a database the run creates (or finds empty); an existing one keeps its own.
+  const args = ['migrate', 'run', SKILL, '--dir', dir, '--db', database, '--journal-mode', journal, '--json']
   if (lockTimeoutMs !== undefined) args.push('--lock-timeout', String(lockTimeoutMs))
   return startWorker(GLORIOUS, args, { env: { HOME: '/nonexistent-home' } })
 }

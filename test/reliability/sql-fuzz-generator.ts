@@ -280,7 +280,16 @@ class MigrationWriter {
       if (last && rng.chance(0.15)) {
         // A last statement without ";", possibly followed by a comment or white space.
         this.features.add('no-final-semicolon')
-        out += rng.pick(['', '\n', '  \n\n', ' -- trailing; comment', ' -- trailing\n', '\n/* end; */', '\n/* end */\n', '\t'])
+        out += rng.pick([
+          '',
+          '\n',
+          '  \n\n',
+          ' -- trailing; comment',
+          ' -- trailing\n',
+          '\n/* end; */',
+          '\n/* end */\n',
+          '\t',
+        ])
         break
       }
       const terminator = rng.weighted<string>([
@@ -312,7 +321,7 @@ class MigrationWriter {
       [5, ''],
       [2, '\n\n'],
       [2, ' -- the end;'],
-      [1, '\n-- the end; \'\n'],
+      [1, "\n-- the end; '\n"],
       [1, '\n/* the end; */'],
       [1, '\n\t \n'],
     ])
@@ -396,7 +405,13 @@ class MigrationWriter {
   private blockComment(): string {
     const rng = this.rng
     const lines = rng.chance(0.3) ? [this.commentText(), this.commentText(), this.commentText()] : [this.commentText()]
-    return '/*' + rng.pick(['', ' ', '*']) + lines.join(rng.pick(['\n', '\n * ', '\n\t'])) + rng.pick(['', ' ', '*', '**']) + '*/'
+    return (
+      '/*' +
+      rng.pick(['', ' ', '*']) +
+      lines.join(rng.pick(['\n', '\n * ', '\n\t'])) +
+      rng.pick(['', ' ', '*', '**']) +
+      '*/'
+    )
   }
 
   // --- names ----------------------------------------------------------------------------------
@@ -504,7 +519,15 @@ class MigrationWriter {
     const rng = this.rng
     const left = refs.length && rng.chance(0.7) ? rng.pick(refs) : this.expr(depth + 1, refs)
     return rng.choose<string>([
-      [4, () => left + this.sp() + rng.pick(['=', '<>', '!=', '<', '>=', 'IS', 'IS NOT', 'LIKE']) + this.sp() + this.expr(depth + 1, refs)],
+      [
+        4,
+        () =>
+          left +
+          this.sp() +
+          rng.pick(['=', '<>', '!=', '<', '>=', 'IS', 'IS NOT', 'LIKE']) +
+          this.sp() +
+          this.expr(depth + 1, refs),
+      ],
       [1, () => left + ' IS NULL'],
       [1, () => left + ' IN (' + this.literal() + ', ' + this.literal() + ')'],
       [1, () => 'NOT ' + left],
@@ -595,7 +618,9 @@ class MigrationWriter {
     const columns: string[] = []
     const used = new Set<string>()
     const defs: string[] = []
-    defs.push(rng.pick(['id INTEGER PRIMARY KEY', 'id INTEGER PRIMARY KEY AUTOINCREMENT', 'id INTEGER NOT NULL PRIMARY KEY']))
+    defs.push(
+      rng.pick(['id INTEGER PRIMARY KEY', 'id INTEGER PRIMARY KEY AUTOINCREMENT', 'id INTEGER NOT NULL PRIMARY KEY']),
+    )
     used.add('id')
     columns.push('id')
     const n = rng.range(1, 5)
@@ -612,8 +637,11 @@ class MigrationWriter {
         const type = rng.pick(TYPES)
         if (type) def += sp() + type
         if (rng.chance(0.2)) def += sp() + 'NOT NULL'
-        if (rng.chance(0.3)) def += sp() + 'DEFAULT' + sp() + (rng.chance(0.7) ? this.stringLiteral() : '(' + this.literal() + ')')
-        if (rng.chance(0.1)) def += sp() + 'CHECK' + sp() + '(' + this.quote(column) + ' IS NULL OR length(' + this.quote(column) + ') < 1000)'
+        if (rng.chance(0.3))
+          def += sp() + 'DEFAULT' + sp() + (rng.chance(0.7) ? this.stringLiteral() : '(' + this.literal() + ')')
+        if (rng.chance(0.1))
+          def +=
+            sp() + 'CHECK' + sp() + '(' + this.quote(column) + ' IS NULL OR length(' + this.quote(column) + ') < 1000)'
         if (rng.chance(0.05)) def += sp() + 'COLLATE NOCASE'
         defs.push(def)
       }
@@ -630,7 +658,9 @@ class MigrationWriter {
     const head = temp
       ? rng.pick(['CREATE TEMP TABLE', 'CREATE TEMPORARY TABLE', 'create temp table'])
       : rng.pick(['CREATE TABLE', 'CREATE TABLE IF NOT EXISTS', 'create table', 'Create Table'])
-    const body = defs.map((d) => rng.pick(['\n  ', '\n\t', ' ', '\n    ']) + d).join(',' + (rng.chance(this.commentRate) ? ' -- ' + this.commentText() : ''))
+    const body = defs
+      .map((d) => rng.pick(['\n  ', '\n\t', ' ', '\n    ']) + d)
+      .join(',' + (rng.chance(this.commentRate) ? ' -- ' + this.commentText() : ''))
     // Temporary tables are not tracked: objects in the main schema may not refer to them.
     if (!temp) this.tables.push({ name, columns })
     return head + sp() + this.quote(name) + sp() + '(' + body + '\n)' + (rng.chance(0.05) ? ' WITHOUT ROWID' : '')
@@ -643,7 +673,15 @@ class MigrationWriter {
     let out = rng.pick(['CREATE INDEX', 'CREATE UNIQUE INDEX', 'CREATE INDEX IF NOT EXISTS', 'create index'])
     out += this.sp() + this.quote(this.freshName()) + this.sp() + 'ON' + this.sp() + this.quote(table.name)
     out += ' (' + columns.map((c) => this.quote(c) + (rng.chance(0.2) ? ' DESC' : '')).join(', ') + ')'
-    if (rng.chance(0.3)) out += this.sp() + 'WHERE' + this.sp() + this.condition(1, table.columns.map((c) => this.quote(c)))
+    if (rng.chance(0.3))
+      out +=
+        this.sp() +
+        'WHERE' +
+        this.sp() +
+        this.condition(
+          1,
+          table.columns.map((c) => this.quote(c)),
+        )
     return out
   }
 
@@ -657,7 +695,8 @@ class MigrationWriter {
       const item = rng.chance(0.5) ? rng.pick(refs) : this.expr(1, refs)
       items.push(item + (rng.chance(0.3) ? ' AS ' + this.quote(this.freshName()) : ''))
     }
-    let out = rng.pick(['SELECT', 'select', 'SELECT DISTINCT']) + sp() + (rng.chance(0.1) ? '*' : items.join(',' + sp()))
+    let out =
+      rng.pick(['SELECT', 'select', 'SELECT DISTINCT']) + sp() + (rng.chance(0.1) ? '*' : items.join(',' + sp()))
     out += sp() + 'FROM' + sp() + this.quote(table.name)
     if (rng.chance(0.5)) out += sp() + 'WHERE' + sp() + this.condition(1, refs)
     if (depth === 0 && rng.chance(0.1) && this.tables.length > 1) {
@@ -671,7 +710,13 @@ class MigrationWriter {
   private createView(): string {
     const rng = this.rng
     const table = this.table()
-    const head = rng.pick(['CREATE VIEW', 'CREATE VIEW IF NOT EXISTS', 'create view', 'CREATE TEMP VIEW', 'CREATE TEMPORARY VIEW'])
+    const head = rng.pick([
+      'CREATE VIEW',
+      'CREATE VIEW IF NOT EXISTS',
+      'create view',
+      'CREATE TEMP VIEW',
+      'CREATE TEMPORARY VIEW',
+    ])
     return head + this.sp() + this.quote(this.freshName()) + this.sp() + 'AS' + this.sp() + this.select(table)
   }
 
@@ -679,7 +724,13 @@ class MigrationWriter {
     const rng = this.rng
     const sp = () => this.sp()
     const columns = table.columns.filter((c) => c !== 'id' && rng.chance(0.7))
-    let out = rng.pick(['INSERT INTO', 'insert into', 'INSERT OR IGNORE INTO', 'INSERT OR REPLACE INTO', 'REPLACE INTO'])
+    let out = rng.pick([
+      'INSERT INTO',
+      'insert into',
+      'INSERT OR IGNORE INTO',
+      'INSERT OR REPLACE INTO',
+      'REPLACE INTO',
+    ])
     out += sp() + this.quote(table.name)
     if (columns.length === 0) return out + sp() + 'DEFAULT VALUES'
     out += sp() + '(' + columns.map((c) => this.quote(c)).join(',' + sp()) + ')'
@@ -687,7 +738,14 @@ class MigrationWriter {
     const rows = refs.length ? 1 : rng.range(1, 4)
     const tuples: string[] = []
     for (let r = 0; r < rows; r++) tuples.push('(' + columns.map(() => this.expr(1, refs)).join(',' + sp()) + ')')
-    return out + sp() + 'VALUES' + sp() + tuples.join(',' + rng.pick([' ', '\n  ', '\n\t'])) + (refs.length === 0 && rng.chance(0.05) ? ' ON CONFLICT DO NOTHING' : '')
+    return (
+      out +
+      sp() +
+      'VALUES' +
+      sp() +
+      tuples.join(',' + rng.pick([' ', '\n  ', '\n\t'])) +
+      (refs.length === 0 && rng.chance(0.05) ? ' ON CONFLICT DO NOTHING' : '')
+    )
   }
 
   private update(table: Table, refs: readonly string[]): string {
@@ -718,7 +776,14 @@ class MigrationWriter {
     const temp = rng.chance(0.35)
     this.features.add(temp ? 'temp-trigger' : 'trigger')
     let out = temp
-      ? rng.pick(['CREATE TEMP', 'CREATE TEMPORARY', 'create temp', 'Create Temporary', 'CREATE /* temp */ TEMP', 'CREATE\n-- temp\nTEMP'])
+      ? rng.pick([
+          'CREATE TEMP',
+          'CREATE TEMPORARY',
+          'create temp',
+          'Create Temporary',
+          'CREATE /* temp */ TEMP',
+          'CREATE\n-- temp\nTEMP',
+        ])
       : rng.pick(['CREATE', 'create', 'Create', 'CREATE /* c */', 'CREATE\n-- c\n'])
     out += (out.endsWith('\n') ? '' : sp()) + rng.pick(['TRIGGER', 'trigger', 'Trigger'])
     if (rng.chance(0.3)) out += sp() + 'IF NOT EXISTS'
@@ -730,7 +795,8 @@ class MigrationWriter {
     if (rng.chance(0.5)) out += sp() + 'FOR EACH ROW'
     const row = event === 'DELETE' ? ['OLD'] : event === 'INSERT' ? ['NEW'] : ['NEW', 'OLD']
     const refs = table.columns.map((c) => rng.pick(row) + '.' + this.quote(c))
-    if (rng.chance(0.3)) out += sp() + 'WHEN' + sp() + (rng.chance(0.3) ? this.caseExpr(1, refs) : this.condition(1, refs))
+    if (rng.chance(0.3))
+      out += sp() + 'WHEN' + sp() + (rng.chance(0.3) ? this.caseExpr(1, refs) : this.condition(1, refs))
     out += sp() + rng.pick(['BEGIN', 'begin'])
     const n = rng.choose<number>([
       [1, () => 1],
@@ -763,13 +829,15 @@ class MigrationWriter {
   private triggerBodyStatement(table: Table, refs: readonly string[]): string {
     const rng = this.rng
     const target = rng.chance(0.6) ? this.table() : table
-    switch (rng.weighted<string>([
-      [5, 'insert'],
-      [4, 'update'],
-      [1, 'delete'],
-      [2, 'select-case'],
-      [1, 'raise'],
-    ])) {
+    switch (
+      rng.weighted<string>([
+        [5, 'insert'],
+        [4, 'update'],
+        [1, 'delete'],
+        [2, 'select-case'],
+        [1, 'raise'],
+      ])
+    ) {
       case 'insert':
         return this.insert(target, refs)
       case 'update':
@@ -780,7 +848,15 @@ class MigrationWriter {
         return 'SELECT' + this.sp() + this.caseExpr(1 + rng.int(2), refs)
       default:
         return (
-          'SELECT RAISE(' + rng.pick(['ABORT', 'FAIL', 'IGNORE']) + ', ' + this.stringLiteral() + ')' + this.sp() + 'WHERE' + this.sp() + this.condition(1, refs)
+          'SELECT RAISE(' +
+          rng.pick(['ABORT', 'FAIL', 'IGNORE']) +
+          ', ' +
+          this.stringLiteral() +
+          ')' +
+          this.sp() +
+          'WHERE' +
+          this.sp() +
+          this.condition(1, refs)
         ).replace(/RAISE\(IGNORE, '(?:[^']|'')*'\)/, 'RAISE(IGNORE)')
     }
   }
@@ -818,7 +894,13 @@ class MigrationWriter {
     if (rng.chance(0.6)) {
       const column = this.freshName()
       table.columns.push(column)
-      return head + 'ADD COLUMN ' + this.quote(column) + ' TEXT' + (rng.chance(0.5) ? ' DEFAULT ' + this.stringLiteral() : '')
+      return (
+        head +
+        'ADD COLUMN ' +
+        this.quote(column) +
+        ' TEXT' +
+        (rng.chance(0.5) ? ' DEFAULT ' + this.stringLiteral() : '')
+      )
     }
     if (rng.chance(0.5) && table.columns.length > 1) {
       const index = 1 + rng.int(table.columns.length - 1)
@@ -834,11 +916,28 @@ class MigrationWriter {
 
   private drop(): string {
     const rng = this.rng
-    return rng.pick(['DROP TABLE IF EXISTS ', 'DROP INDEX IF EXISTS ', 'DROP VIEW IF EXISTS ', 'DROP TRIGGER IF EXISTS ', 'drop trigger if exists ']) + this.quote('gone_' + this.freshName())
+    return (
+      rng.pick([
+        'DROP TABLE IF EXISTS ',
+        'DROP INDEX IF EXISTS ',
+        'DROP VIEW IF EXISTS ',
+        'DROP TRIGGER IF EXISTS ',
+        'drop trigger if exists ',
+      ]) + this.quote('gone_' + this.freshName())
+    )
   }
 
   private transaction(): string {
-    return this.rng.pick(['BEGIN', 'BEGIN TRANSACTION', 'COMMIT', 'END', 'END TRANSACTION', 'end', 'SAVEPOINT sp1', 'RELEASE sp1'])
+    return this.rng.pick([
+      'BEGIN',
+      'BEGIN TRANSACTION',
+      'COMMIT',
+      'END',
+      'END TRANSACTION',
+      'end',
+      'SAVEPOINT sp1',
+      'RELEASE sp1',
+    ])
   }
 }
 

@@ -84,7 +84,9 @@ interface RawResult {
 
 /** Whether `python3` with its `sqlite3` module is available (the oracle's only requirement). */
 export function oracleAvailable(): boolean {
-  const probe = spawnSync('python3', ['-c', 'import sqlite3; print(sqlite3.complete_statement("SELECT 1;"))'], { encoding: 'utf8' })
+  const probe = spawnSync('python3', ['-c', 'import sqlite3; print(sqlite3.complete_statement("SELECT 1;"))'], {
+    encoding: 'utf8',
+  })
   return probe.status === 0 && probe.stdout.trim() === 'True'
 }
 
@@ -206,14 +208,18 @@ export function compareWithOracle(text: string, split: SplitResult, oracle: Orac
     const start = skipSpace(text, previous)
     const empty = start >= chunk.end - 1
     if (empty !== chunk.empty) {
-      throw new Error(`harness inconsistency: skipSpace and sqlite3_complete disagree on emptiness before offset ${chunk.end} of ${JSON.stringify(text)}`)
+      throw new Error(
+        `harness inconsistency: skipSpace and sqlite3_complete disagree on emptiness before offset ${chunk.end} of ${JSON.stringify(text)}`,
+      )
     }
     if (!empty) expected.push({ offset: start, line: lineOf(text, start), sql: text.slice(start, chunk.end) })
     previous = chunk.end
   }
   const tailStart = skipSpace(text, previous)
-  if ((tailStart >= text.length) !== (oracle.tail === 'none')) {
-    throw new Error(`harness inconsistency: skipSpace and sqlite3_complete disagree on the tail at ${tailStart} of ${JSON.stringify(text)}`)
+  if (tailStart >= text.length !== (oracle.tail === 'none')) {
+    throw new Error(
+      `harness inconsistency: skipSpace and sqlite3_complete disagree on the tail at ${tailStart} of ${JSON.stringify(text)}`,
+    )
   }
 
   const actual = split.statements
@@ -228,15 +234,25 @@ export function compareWithOracle(text: string, split: SplitResult, oracle: Orac
   for (let i = 0; i < n; i++) {
     const a = terminated[i]!
     const e = expected[i]!
-    if (a.sql !== e.sql) mismatches.push(`statement ${i + 1}: splitter ${JSON.stringify(a.sql)}, sqlite3_complete ${JSON.stringify(e.sql)} (offset ${e.offset})`)
+    if (a.sql !== e.sql)
+      mismatches.push(
+        `statement ${i + 1}: splitter ${JSON.stringify(a.sql)}, sqlite3_complete ${JSON.stringify(e.sql)} (offset ${e.offset})`,
+      )
     else if (a.line !== e.line) mismatches.push(`statement ${i + 1}: line ${a.line}, expected ${e.line}`)
     if (a.index !== i + 1) mismatches.push(`statement ${i + 1}: index ${a.index}`)
   }
   if (mismatches.length === 0 && oracle.tail === 'statement') {
     const last = actual[actual.length - 1]!
     const rest = tailStart + last.sql.length
-    if (!text.startsWith(last.sql, tailStart) || last.sql.length === 0 || /[ \t\n\f\r]$/.test(last.sql) || skipSpace(text, rest) !== text.length) {
-      mismatches.push(`last statement without ";": splitter ${JSON.stringify(last.sql)}, text after the last ";" ${JSON.stringify(text.slice(previous))}`)
+    if (
+      !text.startsWith(last.sql, tailStart) ||
+      last.sql.length === 0 ||
+      /[ \t\n\f\r]$/.test(last.sql) ||
+      skipSpace(text, rest) !== text.length
+    ) {
+      mismatches.push(
+        `last statement without ";": splitter ${JSON.stringify(last.sql)}, text after the last ";" ${JSON.stringify(text.slice(previous))}`,
+      )
     } else if (last.line !== lineOf(text, tailStart)) {
       mismatches.push(`last statement: line ${last.line}, expected ${lineOf(text, tailStart)}`)
     }
@@ -250,7 +266,9 @@ export function compareWithOracle(text: string, split: SplitResult, oracle: Orac
   } else if (split.problem) {
     const lines = lineOf(text, text.length)
     if (split.problem.line < lineOf(text, tailStart) || split.problem.line > lines) {
-      mismatches.push(`problem line ${split.problem.line} outside the unterminated text (lines ${lineOf(text, tailStart)}–${lines})`)
+      mismatches.push(
+        `problem line ${split.problem.line} outside the unterminated text (lines ${lineOf(text, tailStart)}–${lines})`,
+      )
     }
   }
   return mismatches
