@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { flushChecksumCache } from './files/checksum-cache.js'
 import { type DatabaseOptions, type DatabaseSession, openDatabase, resolveDatabasePath } from './database.js'
 
 /** Where a run gets its database from: it creates the database only when it must write. */
@@ -53,6 +54,7 @@ export class SessionHolder implements SessionSource {
   }
 
   async close(): Promise<void> {
+    flushChecksumCache()
     const session = this.#session
     this.#session = undefined
     this.#writable = false

@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs'
+import { isUtf8 } from 'node:buffer'
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { MigrationFileError } from '../errors.js'
 import { canonicalBytes, sha256Hex } from './checksum.js'
@@ -13,8 +14,6 @@ export interface MigrationSource {
   readonly checksum: string
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
 /**
  * Reads a migration file and checks that it is SQL text: readable, below the size limit, valid
  * UTF-8 and free of NUL bytes (binary files).
@@ -24,8 +23,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 export function readMigrationSource(path: string, maxBytes: number, skill?: string): MigrationSource {
   const filename = basename(path)
   let bytes: Buffer
+  let fd: number | undefined
   try {
-    const size = statSync(path).size
+    // One open, then the size from the open file: the limit is checked before anything is read.
+    fd = openSync(path, 'r')
+    const size = fstatSync(fd).size
     if (size > maxBytes) {
       throw new MigrationFileError(
         filename,
@@ -35,7 +37,7 @@ export function readMigrationSource(path: string, maxBytes: number, skill?: stri
         skill,
       )
     }
-    bytes = readFileSync(path)
+    bytes = readFileSync(fd)
   } catch (error) {
     if (error instanceof MigrationFileError) throw error
     const code = (error as NodeJS.ErrnoException).code
@@ -48,6 +50,8 @@ export function readMigrationSource(path: string, maxBytes: number, skill?: stri
             ? [`cannot be read (${code})`, 'make it readable by this user']
             : [`cannot be read (${code ?? String(error)})`, 'check the file and run again']
     throw new MigrationFileError(filename, path, reason, hint, skill, error)
+  } finally {
+    if (fd !== undefined) closeSync(fd)
   }
   return decodeMigration(bytes, path, skill)
 }
@@ -66,20 +70,16 @@ export function decodeMigration(bytes: Buffer, path: string, skill?: string): Mi
     )
   }
   const canonical = canonicalBytes(bytes)
-  let text: string
-  try {
-    text = utf8.decode(canonical)
-  } catch (error) {
+  if (!isUtf8(canonical)) {
     throw new MigrationFileError(
       filename,
       path,
       `is not valid UTF-8 (first bad byte near offset ${firstInvalidUtf8(canonical)})`,
       're-save it as UTF-8',
       skill,
-      error,
     )
   }
-  return Object.freeze({ text, checksum: sha256Hex(canonical) })
+  return Object.freeze({ text: canonical.toString('utf8'), checksum: sha256Hex(canonical) })
 }
 
 function formatBytes(bytes: number): string {

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks'
 import type { MigrationDialect, TransactionMode } from '../dialects/dialect.js'
 import { GloriousMigrateError, UnexpectedError } from '../errors.js'
 import { checkForeignKeys, runStatements } from './execute-statements.js'
-import { cachedChecksum, rememberChecksum } from '../files/checksum-cache.js'
+import { cachedChecksum, flushChecksumCache, rememberChecksum } from '../files/checksum-cache.js'
 import type { MigrationFileRef, MigrationFolder } from '../files/migration-folder.js'
 import type { DatabaseSession } from '../database.js'
 import type { SessionSource } from '../session-holder.js'
@@ -471,6 +471,7 @@ function groupBySkill(rows: readonly LedgerRow[]): Map<string, LedgerRow[]> {
 }
 
 function finish(states: readonly SkillState[], fatal: GloriousMigrateError | undefined): RunReport {
+  flushChecksumCache()
   const skills = states.map((state): SkillRunResult => {
     const pending = state.plan?.pending ?? []
     const remaining = pending.slice(state.cursor).filter((file) => file !== state.failed)
