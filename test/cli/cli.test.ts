@@ -266,6 +266,21 @@ describe('glorious migrate status / history', () => {
     ])
   })
 
+  it('run on a terminal shows colours and, with many pending, a progress bar that it erases', async () => {
+    const { skills, db, migrations } = workspace()
+    for (let n = 3; n <= 25; n++) {
+      writeFileSync(
+        join(migrations('notes'), `${String(n).padStart(3, '0')}_step.sql`),
+        `INSERT INTO notes (body) VALUES ('${n}');`,
+      )
+    }
+    const result = await gloriousInTerminal(['migrate', 'run', '--skills', skills, '--db', db, '--no-codegen'])
+    assert.equal(result.code, 0, result.stdout)
+    assert.match(result.stdout, /\u001b\[32mapplied\u001b\[39m/, 'green "applied" on a terminal')
+    assert.match(result.stdout, /\r\[#+\.*\] \d+\/26 /, 'a progress bar redrawn in place')
+    assert.match(result.stdout, /Applied 26 migrations/)
+  })
+
   it("status draws the guide's box table on a terminal, without colour under NO_COLOR", async () => {
     const { skills, db, run } = workspace()
     await run('migrate', 'run')
@@ -443,7 +458,7 @@ describe('conventions', () => {
   })
 
   it('--help on every command, with examples', async () => {
-    for (const command of ['create', 'run', 'status', 'history', 'rollback', 'verify', 'reload']) {
+    for (const command of ['create', 'run', 'status', 'history', 'rollback', 'verify', 'reload', 'codegen']) {
       const help = await glorious(['migrate', command, '--help'])
       assert.equal(help.code, 0, command)
       assert.match(help.stdout, new RegExp(`^glorious migrate ${command}`), command)
