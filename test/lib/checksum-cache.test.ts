@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { readFileSync, utimesSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
@@ -15,7 +16,9 @@ function runInNewProcess(home: string, database: string, dir: string): { applied
     const m = createMigrator({ database: ${JSON.stringify(database)}, skill: 's', migrationsDir: ${JSON.stringify(dir)}, codegen: false })
     const r = await m.migrateToLatest(); await m.destroy()
     console.log(JSON.stringify({ applied: r.applied.length, error: r.error?.code ?? null }))`
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, GLORIOUS_HOME: home } })
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, GLORIOUS_HOME: home },
+  })
   return JSON.parse(out.toString())
 }
 
@@ -30,9 +33,12 @@ describe('the checksum cache', () => {
     await new Promise((resolve) => setTimeout(resolve, 2100))
     const database = join(root, 'agent.db')
     assert.deepEqual(runInNewProcess(home, database, dir), { applied: 2, error: null })
-    const cache = JSON.parse(readFileSync(join(home, 'cache', 'checksums-v1.json'), 'utf8')) as { entries: Record<string, unknown[]> }
-    assert.deepEqual(Object.keys(cache.entries).sort(), [join(dir, '001_a.sql'), join(dir, '002_b.sql')])
-    assert.match(String(cache.entries[join(dir, '001_a.sql')]?.[5]), /^[0-9a-f]{64}$/)
+    const folder = join(home, 'cache', 'checksums-v1')
+    const files = readdirSync(folder)
+    assert.equal(files.length, 1, 'one cache file per migrations folder')
+    const entries = JSON.parse(readFileSync(join(folder, files[0] as string), 'utf8')) as Record<string, unknown[]>
+    assert.deepEqual(Object.keys(entries).sort(), ['001_a.sql', '002_b.sql'])
+    assert.match(String(entries['001_a.sql']?.[5]), /^[0-9a-f]{64}$/)
     assert.deepEqual(runInNewProcess(home, database, dir), { applied: 0, error: null })
 
     // Same size, same mtime (restored), different content: the ctime still changes.
@@ -47,8 +53,11 @@ describe('the checksum cache', () => {
     const dir = migrationsDir(root, { '001_a.sql': 'CREATE TABLE a (x);' })
     const database = join(root, 'agent.db')
     assert.deepEqual(runInNewProcess(home, database, dir), { applied: 1, error: null })
-    execFileSync('mkdir', ['-p', join(home, 'cache')])
-    writeFileSync(join(home, 'cache', 'checksums-v1.json'), '{"version":1,"entries":{"x":[1,2,"not a checksum"]}')
+    // The cache file of that folder (named after a hash of the folder's path), damaged.
+    const folder = join(home, 'cache', 'checksums-v1')
+    mkdirSync(folder, { recursive: true })
+    const key = createHash('sha256').update(dir).digest('hex').slice(0, 32)
+    writeFileSync(join(folder, `${key}.json`), '{"001_a.sql":[1,2,"not a checksum"]')
     assert.deepEqual(runInNewProcess(home, database, dir), { applied: 0, error: null })
   })
 })
