@@ -81,6 +81,8 @@ function generateDataMigrations(dir: string, count: number, width: number): stri
       i === 1
         ? 'CREATE TABLE events (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, payload TEXT);\nCREATE INDEX idx_events_kind ON events (kind);'
         : `-- data change ${i}; semicolons in comments and strings\n` +
+          // Notes such as real migrations carry, so that holding texts would show in memory.
+          `/* ${'Why: keep the events table in step with the new export format; '.repeat(30)}*/\n` +
           `INSERT INTO events (kind, payload) VALUES ('k${i % 7}', 'payload; ${i}'), ('k${(i + 1) % 7}', 'it''s; ${i}');\n` +
           `UPDATE events SET payload = payload || ';' WHERE id = ${i};`
     writeFileSync(join(dir, `${String(i).padStart(width, '0')}_data_${i}.sql`), `${sql}\n`)
