@@ -5,10 +5,8 @@ import { describe, it } from 'node:test'
 import { generateTypes } from '../../codegen/index.js'
 import { migrateSkills } from '../../lib/index.js'
 import { tempDir } from '../helpers/temp.js'
-import { REPO_ROOT, openSession, typecheck } from './helpers.js'
-
-/** The shared corpus of real migration histories (read in place, never copied into the repository). */
-const CORPUS = join(REPO_ROOT, '..', 'shared', 'corpus')
+import { CORPUS } from '../helpers/corpus.js'
+import { openSession, typecheck } from './helpers.js'
 
 /**
  * pingvinshare relies on SQLite's legacy double-quoted string literals, which better-sqlite3

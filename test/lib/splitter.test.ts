@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { CORPUS } from '../helpers/corpus.js'
 import type { SplitResult } from '../../lib/dialects/dialect.js'
 import { splitSqliteStatements } from '../../lib/dialects/sqlite/sqlite-splitter.js'
 import { generateCase } from '../reliability/sql-fuzz-generator.js'
@@ -23,14 +24,13 @@ const split = (text: string): SplitResult => splitSqliteStatements(text)
 const sqls = (text: string): string[] => split(text).statements.map((s) => s.sql)
 const lines = (text: string): number[] => split(text).statements.map((s) => s.line)
 
-// The corpus of real histories lives beside the repository and is never copied into it.
-const CORPUS = fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url))
 const CORPUS_HISTORIES = ['atuin-sqlite', 'grocy-sqlite', 'pingvinshare-sqlite']
 // build/test/lib → test/fixtures/splitter-regressions (the source tree).
 const REGRESSIONS = fileURLToPath(new URL('../../../test/fixtures/splitter-regressions/', import.meta.url))
 
-const ORACLE = oracleAvailable()
-const NO_ORACLE = ORACLE ? false : 'python3 with sqlite3 is not available'
+// The oracle is SQLite's own rule through Python's sqlite3 module; without it these tests fail
+// (they are never skipped).
+if (!oracleAvailable()) throw new Error('python3 with its sqlite3 module is needed for the splitter tests')
 let oracle: CompleteOracle | undefined
 function getOracle(): CompleteOracle {
   oracle ??= new CompleteOracle()
@@ -363,7 +363,7 @@ describe('statement text is unaltered', () => {
   })
 })
 
-describe('agreement with sqlite3_complete', { skip: NO_ORACLE }, () => {
+describe('agreement with sqlite3_complete', () => {
   test('hand-picked tricky texts', async () => {
     await assertAgreesWithSqlite([
       'SELECT \'a;b\'; SELECT "c;d"; SELECT [e;f]; SELECT `g;h`;',
@@ -407,10 +407,6 @@ describe('agreement with sqlite3_complete', { skip: NO_ORACLE }, () => {
   })
 
   test('the corpus of real histories (atuin, grocy, pingvinshare), raw and canonical', async (t) => {
-    if (!existsSync(CORPUS)) {
-      t.skip(`no corpus at ${CORPUS}`)
-      return
-    }
     const texts: string[] = []
     const names: string[] = []
     for (const history of CORPUS_HISTORIES) {
