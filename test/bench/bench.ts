@@ -98,6 +98,18 @@ function compare(
   return { ours: summarize(a), baseline: summarize(b) }
 }
 
+/** A table row for a measurement against its baseline. */
+function comparisonRow(workload: string, measured: { ours: Measured; baseline: Measured }, goal: string): Row {
+  return {
+    workload,
+    ours: seconds(measured.ours.ms),
+    baseline: seconds(measured.baseline.ms),
+    ratio: `${(measured.ours.ms / measured.baseline.ms).toFixed(2)}×`,
+    goal,
+    peak: mib(measured.ours.peakMiB),
+  }
+}
+
 const seconds = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 0)} ms`)
 const mib = (value: number | undefined) => (value === undefined ? 'n/a' : value.toFixed(0))
 
@@ -166,27 +178,13 @@ async function main(): Promise<void> {
     () => run('sqlite3', [db], perMigration),
     () => removeDatabase(db),
   )
-  rows.push({
-    workload: 'W1 fresh apply, 1000 migrations (vs sqlite3, one transaction per file)',
-    ours: seconds(w1.ours.ms),
-    baseline: seconds(w1.baseline.ms),
-    ratio: `${(w1.ours.ms / w1.baseline.ms).toFixed(2)}×`,
-    goal: '≤ 0.50×',
-    peak: mib(w1.ours.peakMiB),
-  })
+  rows.push(comparisonRow('W1 fresh apply, 1000 migrations (vs sqlite3, one transaction per file)', w1, '≤ 0.50×'))
   const absolute = compare(
     oursW1,
     () => run('sqlite3', [db], oneTransaction),
     () => removeDatabase(db),
   )
-  rows.push({
-    workload: 'W1 vs the absolute floor (sqlite3, all files in one transaction)',
-    ours: seconds(absolute.ours.ms),
-    baseline: seconds(absolute.baseline.ms),
-    ratio: `${(absolute.ours.ms / absolute.baseline.ms).toFixed(2)}×`,
-    goal: '(report)',
-    peak: mib(absolute.ours.peakMiB),
-  })
+  rows.push(comparisonRow('W1 vs the absolute floor (sqlite3, all files in one transaction)', absolute, '(report)'))
   const walW1 = compare(
     () =>
       run(process.execPath, [
@@ -205,14 +203,7 @@ async function main(): Promise<void> {
     () => run('sqlite3', [db], perMigration),
     () => removeDatabase(db),
   )
-  rows.push({
-    workload: 'W1 in WAL mode (our default for new databases)',
-    ours: seconds(walW1.ours.ms),
-    baseline: seconds(walW1.baseline.ms),
-    ratio: `${(walW1.ours.ms / walW1.baseline.ms).toFixed(2)}×`,
-    goal: '(report)',
-    peak: mib(walW1.ours.peakMiB),
-  })
+  rows.push(comparisonRow('W1 in WAL mode (our default for new databases)', walW1, '(report)'))
 
   // W2: everything applied. Whole process against node -e 0; then in-process with the database open.
   const tree = skillsTree(join(root, 'w2', 'skills'), 50, 20)
@@ -225,38 +216,17 @@ async function main(): Promise<void> {
     () => run(process.execPath, [GLORIOUS, 'migrate', 'run', '--skills', tree, '--db', w2db]),
     () => run(process.execPath, ['-e', '0']),
   )
-  rows.push({
-    workload: 'W2 no-op `glorious migrate run`, 50 skills × 20 (vs node -e 0)',
-    ours: seconds(noop.ours.ms),
-    baseline: seconds(noop.baseline.ms),
-    ratio: `${(noop.ours.ms / noop.baseline.ms).toFixed(2)}×`,
-    goal: '≤ 150 ms',
-    peak: mib(noop.ours.peakMiB),
-  })
+  rows.push(comparisonRow('W2 no-op `glorious migrate run`, 50 skills × 20 (vs node -e 0)', noop, '≤ 150 ms'))
   const kyselyFloor = compare(
     () => run(process.execPath, [GLORIOUS, 'migrate', 'run', '--skills', tree, '--db', w2db]),
     () => run(process.execPath, ['-e', "require('kysely');require('better-sqlite3')"]),
   )
-  rows.push({
-    workload: 'W2 no-op run vs node loading kysely + better-sqlite3',
-    ours: seconds(kyselyFloor.ours.ms),
-    baseline: seconds(kyselyFloor.baseline.ms),
-    ratio: `${(kyselyFloor.ours.ms / kyselyFloor.baseline.ms).toFixed(2)}×`,
-    goal: '(report)',
-    peak: mib(kyselyFloor.ours.peakMiB),
-  })
+  rows.push(comparisonRow('W2 no-op run vs node loading kysely + better-sqlite3', kyselyFloor, '(report)'))
   const status = compare(
     () => run(process.execPath, [GLORIOUS, 'migrate', 'status', '--skills', tree, '--db', w2db]),
     () => run(process.execPath, ['-e', "require('kysely');require('better-sqlite3')"]),
   )
-  rows.push({
-    workload: '`glorious migrate status` vs node loading kysely + better-sqlite3',
-    ours: seconds(status.ours.ms),
-    baseline: seconds(status.baseline.ms),
-    ratio: `${(status.ours.ms / status.baseline.ms).toFixed(2)}×`,
-    goal: '(report)',
-    peak: mib(status.ours.peakMiB),
-  })
+  rows.push(comparisonRow('`glorious migrate status` vs node loading kysely + better-sqlite3', status, '(report)'))
   const skills = discoverSkills([tree])
   const kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(w2db) }) })
   const check = async () => {
@@ -301,14 +271,7 @@ async function main(): Promise<void> {
     () => run('sqlite3', [w3db], perMigration3),
     () => removeDatabase(w3db),
   )
-  rows.push({
-    workload: 'W3 fresh apply, 200 skills × 10 (vs sqlite3, one transaction per file)',
-    ours: seconds(w3.ours.ms),
-    baseline: seconds(w3.baseline.ms),
-    ratio: `${(w3.ours.ms / w3.baseline.ms).toFixed(2)}×`,
-    goal: '≤ 0.50×',
-    peak: mib(w3.ours.peakMiB),
-  })
+  rows.push(comparisonRow('W3 fresh apply, 200 skills × 10 (vs sqlite3, one transaction per file)', w3, '≤ 0.50×'))
   const w3absolute = compare(
     () =>
       run(process.execPath, [
@@ -326,14 +289,7 @@ async function main(): Promise<void> {
     () => run('sqlite3', [w3db], oneTransaction3),
     () => removeDatabase(w3db),
   )
-  rows.push({
-    workload: 'W3 vs the absolute floor (sqlite3, all files in one transaction)',
-    ours: seconds(w3absolute.ours.ms),
-    baseline: seconds(w3absolute.baseline.ms),
-    ratio: `${(w3absolute.ours.ms / w3absolute.baseline.ms).toFixed(2)}×`,
-    goal: '(report)',
-    peak: mib(w3absolute.ours.peakMiB),
-  })
+  rows.push(comparisonRow('W3 vs the absolute floor (sqlite3, all files in one transaction)', w3absolute, '(report)'))
 
   // W4: types for a 300-table schema, whole process; then unchanged.
   const w4dir = join(root, 'w4', 'migrations')
@@ -357,14 +313,7 @@ async function main(): Promise<void> {
     () => run(process.execPath, ['-e', '0']),
     () => rmSync(typesFile, { force: true }),
   )
-  rows.push({
-    workload: 'W4 types for 300 tables, whole process (vs node -e 0)',
-    ours: seconds(fresh.ours.ms),
-    baseline: seconds(fresh.baseline.ms),
-    ratio: `${(fresh.ours.ms / fresh.baseline.ms).toFixed(2)}×`,
-    goal: '≤ 1 s',
-    peak: mib(fresh.ours.peakMiB),
-  })
+  rows.push(comparisonRow('W4 types for 300 tables, whole process (vs node -e 0)', fresh, '≤ 1 s'))
   run(process.execPath, [GLORIOUS, 'migrate', 'codegen', 'types', '--dir', w4dir, '--db', w4db])
   const mtime = statSync(typesFile).mtimeMs
   const unchanged = compare(
@@ -372,14 +321,9 @@ async function main(): Promise<void> {
     () => run(process.execPath, ['-e', '0']),
   )
   const untouched = statSync(typesFile).mtimeMs === mtime
-  rows.push({
-    workload: `W4 unchanged schema: ${untouched ? 'file not rewritten' : 'FILE REWRITTEN'}`,
-    ours: seconds(unchanged.ours.ms),
-    baseline: seconds(unchanged.baseline.ms),
-    ratio: `${(unchanged.ours.ms / unchanged.baseline.ms).toFixed(2)}×`,
-    goal: 'no write',
-    peak: mib(unchanged.ours.peakMiB),
-  })
+  rows.push(
+    comparisonRow(`W4 unchanged schema: ${untouched ? 'file not rewritten' : 'FILE REWRITTEN'}`, unchanged, 'no write'),
+  )
 
   // Memory: a history ten times longer must not need ten times the memory: migration texts are
   // read one at a time. Data-only histories keep SQLite's own schema small, so the runner is what

@@ -25,8 +25,6 @@ export interface OpenedSqlite {
   readonly db: Kysely<any>
   /** The driver's exec on the same connection (see {@link SqliteExec}). */
   readonly exec: (sql: string) => void
-  /** Whether this call created the database file. */
-  readonly created: boolean
 }
 
 /**
@@ -119,7 +117,6 @@ export async function openSqlite(options: SqliteOpenOptions): Promise<OpenedSqli
   return {
     db: new Kysely<any>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }),
     exec: (sql: string) => void database.exec(sql),
-    created: !exists,
   }
 }
 
