@@ -113,6 +113,21 @@ function comparisonRow(workload: string, measured: { ours: Measured; baseline: M
 const seconds = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 0)} ms`)
 const mib = (value: number | undefined) => (value === undefined ? 'n/a' : value.toFixed(0))
 
+/** `glorious migrate run` of the given targets on a fresh database in the given journal mode, without types. */
+function freshApply(targets: readonly string[], db: string, journalMode: 'delete' | 'wal'): Measured {
+  return run(process.execPath, [
+    GLORIOUS,
+    'migrate',
+    'run',
+    ...targets,
+    '--db',
+    db,
+    '--journal-mode',
+    journalMode,
+    '--no-codegen',
+  ])
+}
+
 function removeDatabase(path: string): void {
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true })
 }
@@ -159,20 +174,7 @@ async function main(): Promise<void> {
   const perMigration = sqliteScript(files1k, false)
   const oneTransaction = sqliteScript(files1k, true)
   const db = join(root, 'w1.db')
-  const oursW1 = () =>
-    run(process.execPath, [
-      GLORIOUS,
-      'migrate',
-      'run',
-      'bench',
-      '--dir',
-      set1k,
-      '--db',
-      db,
-      '--journal-mode',
-      'delete',
-      '--no-codegen',
-    ])
+  const oursW1 = () => freshApply(['bench', '--dir', set1k], db, 'delete')
   const w1 = compare(
     oursW1,
     () => run('sqlite3', [db], perMigration),
@@ -186,20 +188,7 @@ async function main(): Promise<void> {
   )
   rows.push(comparisonRow('W1 vs the absolute floor (sqlite3, all files in one transaction)', absolute, '(report)'))
   const walW1 = compare(
-    () =>
-      run(process.execPath, [
-        GLORIOUS,
-        'migrate',
-        'run',
-        'bench',
-        '--dir',
-        set1k,
-        '--db',
-        db,
-        '--journal-mode',
-        'wal',
-        '--no-codegen',
-      ]),
+    () => freshApply(['bench', '--dir', set1k], db, 'wal'),
     () => run('sqlite3', [db], perMigration),
     () => removeDatabase(db),
   )
@@ -254,38 +243,15 @@ async function main(): Promise<void> {
   const perMigration3 = sqliteScript(files3, false)
   const oneTransaction3 = sqliteScript(files3, true)
   const w3db = join(root, 'w3.db')
+  const oursW3 = () => freshApply(['--skills', tree3], w3db, 'delete')
   const w3 = compare(
-    () =>
-      run(process.execPath, [
-        GLORIOUS,
-        'migrate',
-        'run',
-        '--skills',
-        tree3,
-        '--db',
-        w3db,
-        '--journal-mode',
-        'delete',
-        '--no-codegen',
-      ]),
+    oursW3,
     () => run('sqlite3', [w3db], perMigration3),
     () => removeDatabase(w3db),
   )
   rows.push(comparisonRow('W3 fresh apply, 200 skills × 10 (vs sqlite3, one transaction per file)', w3, '≤ 0.50×'))
   const w3absolute = compare(
-    () =>
-      run(process.execPath, [
-        GLORIOUS,
-        'migrate',
-        'run',
-        '--skills',
-        tree3,
-        '--db',
-        w3db,
-        '--journal-mode',
-        'delete',
-        '--no-codegen',
-      ]),
+    oursW3,
     () => run('sqlite3', [w3db], oneTransaction3),
     () => removeDatabase(w3db),
   )

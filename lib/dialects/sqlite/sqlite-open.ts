@@ -99,7 +99,8 @@ export async function openSqlite(options: SqliteOpenOptions): Promise<OpenedSqli
     if (!options.readonly) database.pragma(`foreign_keys = ${options.foreignKeys ? 'ON' : 'OFF'}`)
     // "New" is an empty database, not only a missing file: a creator killed before it switched the
     // journal mode leaves an empty file behind, and the next run must still make it WAL.
-    if (!options.readonly && options.journalModeForNew === 'wal' && isEmpty(database)) setWal(database, options.lockTimeoutMs)
+    if (!options.readonly && options.journalModeForNew === 'wal' && isEmpty(database))
+      setWal(database, options.lockTimeoutMs)
   } catch (error) {
     database.close()
     const described = describeSqliteError(error, path, options.lockTimeoutMs)
