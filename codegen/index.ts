@@ -12,9 +12,9 @@
  */
 import { readFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve, sep } from 'node:path'
-import type { DatabaseSession } from '../lib/database.js'
+import type { DatabaseSession } from '../lib/connection/database.js'
 import { GloriousMigrateError, InvalidOptionError, UnexpectedError } from '../lib/errors.js'
-import { RESERVED_TABLES, readOwnership } from '../lib/runner/ledger.js'
+import { RESERVED_TABLES, readOwnership } from '../lib/ledger/ledger.js'
 import { type EmitOptions, type EmitScope, emitTypes, isCurrentTypesFile } from './emit.js'
 import { introspectSqlite } from './introspect/sqlite.js'
 import { DEFAULT_MAP_OPTIONS } from './map/mapper.js'

@@ -1,7 +1,7 @@
-import { type DatabaseOptions, missingDatabase } from './database.js'
+import { type DatabaseOptions, missingDatabase } from './connection/database.js'
 import { InvalidOptionError } from './errors.js'
-import { SessionHolder } from './session-holder.js'
-import { type LedgerRow, readHistory } from './runner/ledger.js'
+import { SessionHolder } from './connection/session-holder.js'
+import { type LedgerRow, readHistory } from './ledger/ledger.js'
 
 export interface HistoryOptions extends DatabaseOptions {
   /** Only this skill. */

@@ -1,7 +1,7 @@
-import { type DatabaseOptions, missingDatabase } from './database.js'
+import { type DatabaseOptions, missingDatabase } from './connection/database.js'
 import { assertSkillName } from './files/skill-name.js'
-import { SessionHolder } from './session-holder.js'
-import { type LedgerRow, readLedger } from './runner/ledger.js'
+import { SessionHolder } from './connection/session-holder.js'
+import { type LedgerRow, readLedger } from './ledger/ledger.js'
 import { type RollbackOptions, type RollbackResult, rollbackSkill, rowsToRemove } from './runner/rollback.js'
 
 export interface RollbackMigrationsOptions extends DatabaseOptions, RollbackOptions {

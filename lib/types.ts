@@ -1,8 +1,8 @@
 import type { CodegenFileResult } from '../codegen/index.js'
-import { type DatabaseOptions, missingDatabase } from './database.js'
+import { type DatabaseOptions, missingDatabase } from './connection/database.js'
 import { assertSkillName } from './files/skill-name.js'
-import { SessionHolder } from './session-holder.js'
-import type { TypesOptions } from './runner/after-run.js'
+import { SessionHolder } from './connection/session-holder.js'
+import type { TypesOptions } from './after-run.js'
 import type { SkillMigrations } from './skills.js'
 
 export interface GenerateTypesOptions extends DatabaseOptions, TypesOptions {

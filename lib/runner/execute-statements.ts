@@ -1,4 +1,4 @@
-import type { DatabaseSession } from '../database.js'
+import type { DatabaseSession } from '../connection/database.js'
 import type { ForeignKeyViolation } from '../dialects/dialect.js'
 import { ForeignKeyViolationError, MigrationFailedError } from '../errors.js'
 import type { PreparedMigration } from './prepared-migration.js'

@@ -1,6 +1,6 @@
 import { cachedChecksum } from '../files/checksum-cache.js'
 import { type MigrationFolder, listMigrationFolder } from '../files/migration-folder.js'
-import type { LedgerRow } from './ledger.js'
+import type { LedgerRow } from '../ledger/ledger.js'
 import { type SkillPlan, planSkill } from './plan.js'
 
 export interface PlanFolderInput {

@@ -6,7 +6,7 @@ import {
   OutOfOrderMigrationError,
 } from '../errors.js'
 import type { MigrationFileRef } from '../files/migration-folder.js'
-import type { LedgerRow } from './ledger.js'
+import type { LedgerRow } from '../ledger/ledger.js'
 
 /** Where one migration stands. */
 export type MigrationStatus = 'applied' | 'pending' | 'checksum-mismatch' | 'missing-file' | 'out-of-order'

@@ -3,7 +3,7 @@ import { ForbiddenStatementError, SqlSyntaxError } from '../errors.js'
 import type { MigrationFileRef } from '../files/migration-folder.js'
 import { readMigrationSource } from '../files/migration-source.js'
 import { hasNoTransactionMarker } from '../files/directives.js'
-import { RESERVED_TABLES } from './ledger.js'
+import { RESERVED_TABLES } from '../ledger/ledger.js'
 
 /** A migration file read, split into statements and checked, ready to run. */
 export interface PreparedMigration {

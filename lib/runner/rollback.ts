@@ -1,7 +1,7 @@
-import type { DatabaseSession } from '../database.js'
-import { DEFAULT_LOCK_TIMEOUT_MS } from '../database.js'
+import type { DatabaseSession } from '../connection/database.js'
+import { DEFAULT_LOCK_TIMEOUT_MS } from '../connection/database.js'
 import { InvalidOptionError } from '../errors.js'
-import { type LedgerRow, deleteLedgerRows, readLedger } from './ledger.js'
+import { type LedgerRow, deleteLedgerRows, readLedger } from '../ledger/ledger.js'
 
 export interface RollbackOptions {
   /** Keep versions up to and including this one; remove the rows above it (0 removes all). */

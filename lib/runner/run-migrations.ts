@@ -4,8 +4,8 @@ import { GloriousMigrateError, UnexpectedError } from '../errors.js'
 import { checkForeignKeys, runStatements } from './execute-statements.js'
 import { cachedChecksum, flushChecksumCache, rememberChecksum } from '../files/checksum-cache.js'
 import type { MigrationFileRef, MigrationFolder } from '../files/migration-folder.js'
-import type { DatabaseSession } from '../database.js'
-import type { SessionSource } from '../session-holder.js'
+import type { DatabaseSession } from '../connection/database.js'
+import type { SessionSource } from '../connection/session-holder.js'
 import {
   type LedgerRow,
   RESERVED_TABLES,
@@ -13,7 +13,7 @@ import {
   insertLedgerRow,
   readLedger,
   recordOwnership,
-} from './ledger.js'
+} from '../ledger/ledger.js'
 import {
   type KnownObjects,
   type OwnershipChanges,
@@ -21,7 +21,7 @@ import {
   diffSchemaObjects,
   hasOwnershipChanges,
   knownObjects,
-} from './ownership.js'
+} from '../ledger/ownership.js'
 import { type SkillPlan, planSkill } from './plan.js'
 import { type PreparedMigration, prepareMigration } from './prepared-migration.js'
 

@@ -1,4 +1,4 @@
-import { DEFAULT_LOCK_TIMEOUT_MS, type DatabaseOptions } from '../database.js'
+import { DEFAULT_LOCK_TIMEOUT_MS, type DatabaseOptions } from '../connection/database.js'
 import { InvalidOptionError } from '../errors.js'
 import { DEFAULT_MAX_FILE_BYTES } from '../files/migration-source.js'
 import type { RunOptions } from './run-migrations.js'

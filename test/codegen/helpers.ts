@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { openDatabase, type DatabaseSession } from '../../lib/database.js'
+import { openDatabase, type DatabaseSession } from '../../lib/connection/database.js'
 import { migrateSkills } from '../../lib/index.js'
 
 /** The repository's root folder (where package.json is), found from this compiled file. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { sqliteObjectChanges } from '../../lib/dialects/sqlite/sqlite-object-changes.js'
 import { splitSqliteStatements } from '../../lib/dialects/sqlite/sqlite-splitter.js'
-import { declaredOwnershipChanges, diffSchemaObjects, knownObjects } from '../../lib/runner/ownership.js'
+import { declaredOwnershipChanges, diffSchemaObjects, knownObjects } from '../../lib/ledger/ownership.js'
 
 const changes = (sql: string) => sqliteObjectChanges(splitSqliteStatements(sql).statements)
 

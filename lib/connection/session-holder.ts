@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { flushChecksumCache } from './files/checksum-cache.js'
+import { flushChecksumCache } from '../files/checksum-cache.js'
 import { type DatabaseOptions, type DatabaseSession, openDatabase, resolveDatabasePath } from './database.js'
 
 /** Where a run gets its database from: it creates the database only when it must write. */

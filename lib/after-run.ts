@@ -1,6 +1,6 @@
-import type { SessionSource } from '../session-holder.js'
-import { clearTypesPending } from './ledger.js'
-import type { RunReport } from './run-migrations.js'
+import type { SessionSource } from './connection/session-holder.js'
+import { clearTypesPending } from './ledger/ledger.js'
+import type { RunReport } from './runner/run-migrations.js'
 
 /** Options of the type generation that follows a run (see `glorious migrate codegen`). */
 export interface TypesOptions {
@@ -53,7 +53,7 @@ export async function afterRun(
   try {
     const session = await sessions.existing()
     if (!session) return { types: [], warnings: [] }
-    const { generateTypes } = await import('../../codegen/index.js')
+    const { generateTypes } = await import('../codegen/index.js')
     const results = await generateTypes(
       session,
       skills.map((skill) => ({ skill: skill.skill, migrationsDir: skill.dir })),

@@ -1,11 +1,11 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type Kysely, sql } from 'kysely'
-import type { MigrationDialect } from './dialects/dialect.js'
-import { createSqliteDialect, sqliteDialect } from './dialects/sqlite/sqlite-dialect.js'
-import { openSqlite } from './dialects/sqlite/sqlite-open.js'
-import { DatabaseError, InvalidOptionError } from './errors.js'
-import { assertSkillName } from './files/skill-name.js'
+import type { MigrationDialect } from '../dialects/dialect.js'
+import { createSqliteDialect, sqliteDialect } from '../dialects/sqlite/sqlite-dialect.js'
+import { openSqlite } from '../dialects/sqlite/sqlite-open.js'
+import { DatabaseError, InvalidOptionError } from '../errors.js'
+import { assertSkillName } from '../files/skill-name.js'
 
 /** How long a migrator waits for another one to finish, by default (milliseconds). */
 export const DEFAULT_LOCK_TIMEOUT_MS = 60_000
