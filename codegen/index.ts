@@ -12,9 +12,10 @@
  */
 import { readFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve, sep } from 'node:path'
-import type { DatabaseSession } from '../lib/connection/database.js'
+import type { DatabaseSession } from '../lib/connection/session.js'
 import { GloriousMigrateError, InvalidOptionError, UnexpectedError } from '../lib/errors.js'
-import { RESERVED_TABLES, readOwnership } from '../lib/ledger/ledger.js'
+import { RESERVED_TABLES } from '../lib/ledger/ledger.js'
+import { readOwnership } from '../lib/ledger/ownership-rows.js'
 import { type EmitOptions, type EmitScope, emitTypes, isCurrentTypesFile } from './emit.js'
 import { introspectSqlite } from './introspect/sqlite.js'
 import { DEFAULT_MAP_OPTIONS } from './map/mapper.js'

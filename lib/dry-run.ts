@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
-import type { DatabaseOptions } from './connection/database.js'
+import type { DatabaseOptions } from './connection/database-options.js'
 import type { TransactionMode } from './dialects/dialect.js'
-import { sqliteDialect } from './dialects/sqlite/sqlite-dialect.js'
+import { connectorOf } from './connection/open-database.js'
 import type { GloriousMigrateError } from './errors.js'
 import { assertSkillName } from './files/skill-name.js'
 import { SessionHolder } from './connection/session-holder.js'
@@ -42,7 +42,7 @@ export async function planDryRun(
   try {
     const settings = runOptions(options)
     const session = await sessions.readable()
-    const dialect = session?.dialect ?? sqliteDialect
+    const dialect = session?.dialect ?? (await connectorOf(options)).dialect
     const rows: readonly LedgerRow[] = session ? await readLedger(session.db, session.dialect) : []
     const migrations: DryRunMigration[] = []
     const problems: GloriousMigrateError[] = []

@@ -163,44 +163,164 @@ export class OutOfOrderMigrationError extends GloriousMigrateError {
   }
 }
 
-/** A statement of a migration failed; nothing of that migration was kept. */
+/** Where a statement of a migration file failed, and what the database said about it. */
+export interface StatementFailure {
+  readonly skill: string
+  readonly filename: string
+  /** Absolute path of the file. */
+  readonly file: string
+  /** 1-based position of the failing statement in the file. */
+  readonly statementIndex: number
+  /** 1-based line (and column, when known) in the file where the error points. */
+  readonly line: number
+  readonly column?: number | undefined
+  /** The database's own message. */
+  readonly databaseMessage: string
+  /** Extra facts from the database (PostgreSQL's DETAIL and HINT, SQLSTATE). */
+  readonly detail?: string | undefined
+  readonly databaseHint?: string | undefined
+  readonly sqlState?: string | undefined
+  /**
+   * Statements of the file that stayed applied: 0 inside a transaction (it was rolled back);
+   * outside one, the statements before the failing one.
+   */
+  readonly appliedStatements: number
+  /** Ran outside a transaction, so `appliedStatements` stayed applied. */
+  readonly outsideTransaction: boolean
+  /** Something the user must clean up by hand before a retry (an INVALID index, …). */
+  readonly cleanup?: string | undefined
+}
+
+/** A statement of a migration failed. Inside a transaction nothing of the migration was kept. */
 export class MigrationFailedError extends GloriousMigrateError {
   readonly code = 'migration-failed'
-  constructor(
-    skill: string,
-    readonly filename: string,
-    file: string,
-    readonly statementIndex: number,
-    readonly line: number,
-    readonly databaseMessage: string,
-    readonly partial: boolean,
-    cause?: unknown,
-  ) {
+  readonly filename: string
+  readonly statementIndex: number
+  readonly line: number
+  readonly column: number | undefined
+  readonly databaseMessage: string
+  readonly detail: string | undefined
+  readonly databaseHint: string | undefined
+  readonly sqlState: string | undefined
+  readonly appliedStatements: number
+  readonly outsideTransaction: boolean
+  readonly cleanup: string | undefined
+  /** Statements before the failure stayed applied (outside a transaction). */
+  readonly partial: boolean
+
+  constructor(failure: StatementFailure, cause?: unknown) {
+    const at = `statement ${failure.statementIndex} (line ${failure.line}${failure.column === undefined ? '' : `, column ${failure.column}`})`
+    const facts = [
+      failure.sqlState === undefined ? '' : ` [${failure.sqlState}]`,
+      failure.detail ? ` Detail: ${sentence(failure.detail)}` : '',
+      failure.databaseHint ? ` Hint: ${sentence(failure.databaseHint)}` : '',
+    ].join('')
+    const kept = !failure.outsideTransaction
+      ? 'Nothing of this migration was applied: fix the file and run again.'
+      : failure.appliedStatements === 0
+        ? 'It ran outside a transaction; no statement of it was applied: fix the file and run again.'
+        : `It ran outside a transaction, so ${failure.appliedStatements === 1 ? 'statement 1 stays' : `statements 1-${failure.appliedStatements} stay`} applied: ` +
+          'undo them by hand (or make the file safe to re-run), then fix the file and run again.'
     super(
-      `${where(skill)}migration "${filename}" failed at statement ${statementIndex} (line ${line}): ${sentence(databaseMessage)} ` +
-        (partial
-          ? 'It ran outside a transaction, so the statements before it stay applied: repair the database by hand, then fix the file and run again.'
-          : 'Nothing of this migration was applied: fix the file and run again.'),
-      { skill, file, cause },
+      `${where(failure.skill)}migration "${failure.filename}" failed at ${at}: ${sentence(failure.databaseMessage)}${facts} ` +
+        `${failure.cleanup ? `${sentence(failure.cleanup)} ` : ''}${kept}`,
+      { skill: failure.skill, file: failure.file, cause },
     )
+    this.filename = failure.filename
+    this.statementIndex = failure.statementIndex
+    this.line = failure.line
+    this.column = failure.column
+    this.databaseMessage = failure.databaseMessage
+    this.detail = failure.detail
+    this.databaseHint = failure.databaseHint
+    this.sqlState = failure.sqlState
+    this.appliedStatements = failure.appliedStatements
+    this.outsideTransaction = failure.outsideTransaction
+    this.cleanup = failure.cleanup
+    this.partial = failure.outsideTransaction && failure.appliedStatements > 0
   }
 }
 
-/** A migration that switched foreign keys off left rows that violate them. */
+/** A migration left rows that violate foreign keys (checks switched off, or deferred to COMMIT). */
 export class ForeignKeyViolationError extends GloriousMigrateError {
   readonly code = 'foreign-key-violation'
   constructor(
     skill: string,
     readonly filename: string,
     file: string,
-    readonly violations: readonly { table: string; rowid: number | null; parent: string }[],
+    readonly violations: readonly { table: string; rowid: number | null; parent: string; key?: string }[],
+    /** Statements stayed applied (it ran outside a transaction). */
+    readonly partial = false,
   ) {
     const first = violations[0]
     super(
       `${where(skill)}migration "${filename}" leaves ${violations.length} foreign key violation(s)` +
-        (first ? ` (first: table "${first.table}" row ${first.rowid ?? '?'} → "${first.parent}")` : '') +
-        `: nothing was applied; fix the data or the migration and run again`,
+        (first
+          ? ` (first: table "${first.table}" ${first.rowid === null ? `key ${first.key ?? '?'}` : `row ${first.rowid}`} → "${first.parent}")`
+          : '') +
+        (partial
+          ? ': it ran outside a transaction, so its statements stay applied: fix the data by hand, then run again'
+          : ': nothing was applied; fix the data or the migration and run again'),
       { skill, file },
+    )
+  }
+}
+
+/** A migration changed the toolkit's own tables (the ledger), by whatever name. */
+export class ReservedTableError extends GloriousMigrateError {
+  readonly code = 'forbidden-statement'
+  constructor(
+    skill: string,
+    readonly filename: string,
+    file: string,
+    readonly what: string,
+    readonly partial = false,
+  ) {
+    super(
+      `${where(skill)}migration "${filename}" ${what}: migrations must not touch the toolkit's own tables (_migrations, _migration_objects); ` +
+        (partial
+          ? 'it ran outside a transaction, so repair the ledger from a backup, then fix the file'
+          : 'nothing of it was applied: fix the file and run again'),
+      { skill, file },
+    )
+  }
+}
+
+/** The COMMIT of a run's transaction failed: none of the migrations it held was applied. */
+export class CommitFailedError extends GloriousMigrateError {
+  readonly code = 'commit-failed'
+  constructor(
+    readonly database: string,
+    readonly migrations: readonly string[],
+    readonly databaseMessage: string,
+    cause?: unknown,
+  ) {
+    const listed =
+      migrations.length <= 3
+        ? migrations.join(', ')
+        : `${migrations.slice(0, 3).join(', ')} and ${migrations.length - 3} more`
+    super(
+      `database ${database}: the transaction of ${migrations.length} migration(s) (${listed}) could not commit: ` +
+        `${sentence(databaseMessage)} It was rolled back, so none of them was applied: run again (another process may have been reading the database).`,
+      { cause },
+    )
+  }
+}
+
+/** The ledger rows a rollback was asked to remove are no longer the ones it would remove. */
+export class LedgerChangedError extends GloriousMigrateError {
+  readonly code = 'ledger-changed'
+  constructor(
+    skill: string,
+    readonly expected: readonly { readonly version: number; readonly filename: string }[],
+    readonly found: readonly { readonly version: number; readonly filename: string }[],
+  ) {
+    const list = (rows: readonly { readonly filename: string }[]): string =>
+      rows.length === 0 ? '(none)' : rows.map((row) => row.filename).join(', ')
+    super(
+      `${where(skill)}the ledger changed since the rollback was shown (it would now remove ${list(found)} instead of ${list(expected)}): ` +
+        'nothing was removed; look at "glorious migrate history" and run the rollback again',
+      { skill },
     )
   }
 }

@@ -1,4 +1,5 @@
-import { type DatabaseOptions, missingDatabase } from './connection/database.js'
+import type { DatabaseOptions } from './connection/database-options.js'
+import { missingDatabase } from './connection/open-database.js'
 import { InvalidOptionError } from './errors.js'
 import { SessionHolder } from './connection/session-holder.js'
 import { type LedgerRow, readHistory } from './ledger/ledger.js'

@@ -34,9 +34,22 @@ export { parseMigrationName } from './files/migration-name.js'
 export { migrationChecksum, canonicalBytes } from './files/checksum.js'
 export { NO_TRANSACTION_MARKER } from './files/directives.js'
 
-export { DEFAULT_LOCK_TIMEOUT_MS, resolveDatabasePath } from './connection/database.js'
-export type { DatabaseOptions } from './connection/database.js'
-export type { MigrationDialect, SqlStatement, TransactionMode } from './dialects/dialect.js'
+export {
+  DEFAULT_LOCK_TIMEOUT_MS,
+  DEFAULT_STATEMENT_LOCK_TIMEOUT_MS,
+  resolveDatabasePath,
+  resolveDatabaseTarget,
+} from './connection/database-options.js'
+export type { DatabaseTarget } from './connection/database-options.js'
+export { redactUrl } from './connection/redact-url.js'
+export type { DatabaseOptions } from './connection/database-options.js'
+export type {
+  DialectCapabilities,
+  EngineName,
+  MigrationDialect,
+  SqlStatement,
+  TransactionMode,
+} from './dialects/dialect.js'
 export { sqliteDialect } from './dialects/sqlite/sqlite-dialect.js'
 export { splitSqliteStatements } from './dialects/sqlite/sqlite-splitter.js'
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import type { DatabaseOptions } from './connection/database.js'
+import type { DatabaseOptions } from './connection/database-options.js'
 import { GloriousMigrateError, InvalidOptionError, UnexpectedError } from './errors.js'
 import { listMigrationFolder } from './files/migration-folder.js'
 import { assertSkillName } from './files/skill-name.js'

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import type { DatabaseOptions } from './connection/database.js'
+import type { DatabaseOptions } from './connection/database-options.js'
 import { listMigrationFolder } from './files/migration-folder.js'
 import { type Skill, readSkill } from './files/skill.js'
 import { assertSkillName } from './files/skill-name.js'

@@ -1,4 +1,5 @@
-import { type DatabaseOptions, missingDatabase } from './connection/database.js'
+import type { DatabaseOptions } from './connection/database-options.js'
+import { missingDatabase } from './connection/open-database.js'
 import type { GloriousMigrateError } from './errors.js'
 import { DEFAULT_MAX_FILE_BYTES } from './files/migration-source.js'
 import { SessionHolder } from './connection/session-holder.js'

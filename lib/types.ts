@@ -1,5 +1,6 @@
 import type { CodegenFileResult } from '../codegen/index.js'
-import { type DatabaseOptions, missingDatabase } from './connection/database.js'
+import type { DatabaseOptions } from './connection/database-options.js'
+import { missingDatabase } from './connection/open-database.js'
 import { assertSkillName } from './files/skill-name.js'
 import { SessionHolder } from './connection/session-holder.js'
 import type { TypesOptions } from './after-run.js'

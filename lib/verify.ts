@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs'
-import { type DatabaseOptions, resolveDatabasePath } from './connection/database.js'
+import { type DatabaseOptions, resolveDatabaseTarget } from './connection/database-options.js'
 import type { GloriousMigrateError } from './errors.js'
 import { DEFAULT_MAX_FILE_BYTES } from './files/migration-source.js'
+import { connectorOf } from './connection/open-database.js'
 import { SessionHolder } from './connection/session-holder.js'
 import { type LedgerRow, readLedger } from './ledger/ledger.js'
 import { planSkillFolder } from './runner/plan-folder.js'
@@ -34,14 +34,13 @@ export interface VerifyReport {
 export async function verifyMigrations(options: VerifyOptions): Promise<VerifyReport> {
   const sessions = new SessionHolder(options)
   try {
-    const databaseExists = typeof options.database === 'object' || existsSync(resolveDatabasePath(options).path)
-    const session = databaseExists ? await sessions.readable() : undefined
+    const session = await sessions.readable()
     const rows: readonly LedgerRow[] = session
       ? await readLedger(session.db, session.dialect).catch((error) => {
           throw session.dialect.describeError(error, session.label, 0) ?? error
         })
       : []
-    const dialect = session?.dialect ?? (await import('./dialects/sqlite/sqlite-dialect.js')).sqliteDialect
+    const dialect = session?.dialect ?? (await connectorOf(options)).dialect
     const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES
     const problems: GloriousMigrateError[] = []
     let migrations = 0
@@ -70,7 +69,7 @@ export async function verifyMigrations(options: VerifyOptions): Promise<VerifyRe
     }
     const warnings = session
       ? []
-      : [`database ${resolveDatabasePath(options).path} does not exist: only the files were checked`]
+      : [`database ${resolveDatabaseTarget(options).label} does not exist: only the files were checked`]
     return Object.freeze({
       problems,
       skills: options.skills.length,

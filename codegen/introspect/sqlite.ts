@@ -21,7 +21,9 @@ import {
 import { type TableClauses, readTableClauses } from './sqlite-ddl.js'
 
 /** Which skill created which relation (from the ownership ledger). */
-export type Owners = ReadonlyMap<string, { readonly skill: string; readonly version: number }>
+export interface Owners {
+  get(name: string): { readonly skill: string; readonly version: number } | undefined
+}
 
 interface RelationRow {
   name: string
@@ -171,3 +173,4 @@ function toColumns(
     })
   })
 }
+

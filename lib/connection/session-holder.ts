@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs'
 import { flushChecksumCache } from '../files/checksum-cache.js'
-import { type DatabaseOptions, type DatabaseSession, openDatabase, resolveDatabasePath } from './database.js'
+import type { DatabaseOptions } from './database-options.js'
+import { databaseExists, openDatabase } from './open-database.js'
+import type { DatabaseSession } from './session.js'
 
 /** Where a run gets its database from: it creates the database only when it must write. */
 export interface SessionSource {
@@ -38,18 +39,16 @@ export class SessionHolder implements SessionSource {
    */
   async existing(): Promise<DatabaseSession | undefined> {
     if (this.#session) return this.#session
-    if (typeof this.#options.database !== 'object' && !existsSync(resolveDatabasePath(this.#options).path))
-      return undefined
+    if (!(await databaseExists(this.#options))) return undefined
     return this.writable()
   }
 
-  /** A session for reading, or `undefined` when the database file does not exist yet. */
+  /** A session for reading, or `undefined` when the database does not exist yet. */
   async readable(): Promise<DatabaseSession | undefined> {
     if (this.#session) return this.#session
-    if (typeof this.#options.database !== 'object' && !existsSync(resolveDatabasePath(this.#options).path))
-      return undefined
+    if (!(await databaseExists(this.#options))) return undefined
     this.#session = await openDatabase(this.#options, { readonly: true })
-    this.#writable = typeof this.#options.database === 'object'
+    this.#writable = !this.#session.readonly
     return this.#session
   }
 

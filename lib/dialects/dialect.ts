@@ -1,6 +1,9 @@
 import type { Kysely } from 'kysely'
 import type { GloriousMigrateError } from '../errors.js'
 
+/** The database engines glorious-migrate supports. */
+export type EngineName = 'sqlite' | 'postgres' | 'mysql'
+
 /** One statement of a migration file, as the dialect's splitter found it. */
 export interface SqlStatement {
   /** 1-based position of the statement in its file. */
@@ -11,6 +14,10 @@ export interface SqlStatement {
   readonly sql: string
   /** The first few tokens as written, for classification (`PRAGMA`, `foreign_keys`, `=`, `OFF`, …). */
   readonly head: readonly string[]
+  /** 1-based column of the statement's first token, when the splitter records it. */
+  readonly column?: number | undefined
+  /** Offset of the statement's first character in the file text, when the splitter records it. */
+  readonly offset?: number | undefined
 }
 
 export interface SplitResult {
@@ -20,13 +27,16 @@ export interface SplitResult {
 }
 
 /**
- * How a migration must be run:
- * - `transaction`: in a transaction (batched with its neighbours, each in its own savepoint);
- * - `foreign-keys-off`: in its own transaction, with foreign keys switched off before it begins
- *   and checked before it commits (SQLite's table-rebuild idiom);
- * - `no-transaction`: statement by statement, outside any transaction (opt-in only).
+ * How a migration runs, as shown to users (`run --dry-run`, `--json`):
+ * - `transaction`: atomically, in a transaction with its ledger row;
+ * - `foreign-keys-off`: atomically, in a transaction of its own, with foreign-key enforcement
+ *   switched off before it begins and the foreign keys checked before it commits;
+ * - `no-transaction`: statement by statement outside any transaction (the file asked for it, or
+ *   its statements cannot run in a transaction);
+ * - `statement-by-statement`: statement by statement with its progress recorded, because the
+ *   engine commits some of its statements implicitly (MySQL DDL).
  */
-export type TransactionMode = 'transaction' | 'foreign-keys-off' | 'no-transaction'
+export type TransactionMode = 'transaction' | 'foreign-keys-off' | 'no-transaction' | 'statement-by-statement'
 
 /** A statement that cannot run in the mode the migration asked for. */
 export interface StatementProblem {
@@ -35,9 +45,29 @@ export interface StatementProblem {
   readonly hint: string
 }
 
+/** What the dialect found in a migration's statements: how it must run, and what it changes. */
 export interface MigrationAnalysis {
+  /** How it runs, for display. The runner follows the fields below, never this name. */
   readonly mode: TransactionMode
+  /** `inside`: in a transaction; `outside`: statement by statement, outside any transaction. */
+  readonly transaction: 'inside' | 'outside'
+  /**
+   * It switches foreign-key enforcement off (SQLite's table-rebuild idiom), which only takes
+   * effect outside a transaction: it gets a transaction of its own, enforcement is switched off
+   * before it begins, and the foreign keys are checked before it commits.
+   */
+  readonly foreignKeysOff: boolean
+  /**
+   * It may leave foreign-key violations that the database would only report at COMMIT (deferred
+   * constraints): they are looked for before the migration's own savepoint or transaction ends.
+   */
+  readonly checkDeferredForeignKeys: boolean
   readonly problems: readonly StatementProblem[]
+  /**
+   * It can change table definitions without DDL (SQLite `writable_schema`): the toolkit's
+   * tables are then compared by definition before and after it.
+   */
+  readonly editsSchemaDirectly: boolean
   /** Connection settings the migration changes, restored after it so no migration leaks into the next. */
   readonly connectionSettings: readonly string[]
   /**
@@ -45,36 +75,98 @@ export interface MigrationAnalysis {
    * `undefined` when they cannot be read (then the runner compares listings before and after).
    */
   readonly objectChanges: readonly SchemaObjectChange[] | undefined
+  /** Notes worth showing about individual statements (caveats that do not stop the migration). */
+  readonly notes: readonly string[]
 }
 
 /** A change to the set of tables and views, as a statement declares it. */
 export type SchemaObjectChange =
-  | { readonly kind: 'create'; readonly name: string; readonly type: 'table' | 'view'; readonly ifNotExists: boolean }
+  | { readonly kind: 'create'; readonly name: string; readonly type: SchemaObjectType; readonly ifNotExists: boolean }
   | { readonly kind: 'drop'; readonly name: string }
   | { readonly kind: 'rename'; readonly from: string; readonly to: string }
 
+export type SchemaObjectType = 'table' | 'view' | 'materialized-view'
+
 /** A table or view, as far as ownership tracking needs to know it. */
 export interface SchemaObject {
+  /** The name as the engine stores it (schema-qualified when outside the default schema). */
   readonly name: string
-  readonly type: 'table' | 'view'
-  /** Identity that survives a rename (SQLite: rootpage), or `undefined` when the dialect has none. */
+  readonly type: SchemaObjectType
+  /** Identity that survives a rename (SQLite: rootpage; PostgreSQL: oid), or `undefined`. */
   readonly identity: string | undefined
 }
 
-/** A foreign-key violation as reported by the database. */
+/** A foreign-key violation as reported by the database, identified by content (not by rowid). */
 export interface ForeignKeyViolation {
   readonly table: string
-  readonly rowid: number | null
   readonly parent: string
+  /** The child row's foreign-key values, as text: what identifies the violation across a table rebuild. */
+  readonly key: string
+  /** The child row's rowid, when it has one (for messages). */
+  readonly rowid: number | null
+}
+
+/** What a database says about a failed statement beyond its message. */
+export interface ErrorFacts {
+  /** 1-based character position in the statement text the error points at. */
+  readonly position?: number | undefined
+  readonly detail?: string | undefined
+  readonly hint?: string | undefined
+  readonly sqlState?: string | undefined
+}
+
+/** The run's settings that a dialect applies to its connection. */
+export interface ConnectionSettings {
+  /** How long to wait for another migrator (and, on SQLite, for any database lock). */
+  readonly lockTimeoutMs: number
+  /** Server databases: how long one statement may wait for a table lock (0 = no limit). */
+  readonly statementLockTimeoutMs: number
+}
+
+/** The switch that lets the toolkit, and only it, write its own tables (see `guardReservedTables`). */
+export interface ReservedTablesGuard {
+  /** Runs the toolkit's own ledger writes with the guard lifted. */
+  allowWrites<T>(fn: () => Promise<T>): Promise<T>
 }
 
 /**
- * Everything that differs between database engines, behind one small interface: statement
- * splitting, which statements may run in a transaction, how the migration lock is taken, and
- * the few catalog queries the runner needs. The runner and the ledger never look past it.
+ * What an engine can and cannot do; the runner picks its strategy from these flags and never
+ * asks which engine it talks to.
+ */
+export interface DialectCapabilities {
+  /** DDL can be rolled back (SQLite, PostgreSQL). MySQL commits implicitly around most DDL. */
+  readonly transactionalDdl: boolean
+  /**
+   * How pending migrations are grouped into transactions:
+   * - `transactional-batch`: consecutive migrations share one transaction, each in a savepoint
+   *   with its ledger row (one commit for the run; SQLite, where a commit is an fsync);
+   * - `per-migration-transaction`: each migration commits on its own (PostgreSQL, where a
+   *   run-wide transaction would hold early migrations' locks until the end);
+   * - `statement-progress`: each statement on its own, its progress recorded (MySQL).
+   */
+  readonly runStrategy: 'transactional-batch' | 'per-migration-transaction' | 'statement-progress'
+  /**
+   * What the migration lock is: `transaction` — the database's own write lock, taken by
+   * beginning a locked transaction (SQLite `BEGIN IMMEDIATE`); `session` — a lock held by the
+   * run's connection across its transactions (PostgreSQL advisory lock, MySQL `GET_LOCK`).
+   */
+  readonly lockScope: 'transaction' | 'session'
+  /** Table names compare without regard to (ASCII) letter case (SQLite). */
+  readonly caseInsensitiveNames: boolean
+}
+
+/**
+ * Everything that differs between database engines, behind one interface: statement splitting
+ * and analysis, transactions and the migration lock, the few catalog queries the runner needs,
+ * foreign-key checks and error translation. Connecting lives in the engine's connector. The
+ * runner and the ledger never look past these two.
+ *
+ * Every method that talks to the database takes the run's pinned connection (`conn`): with a
+ * pool, `BEGIN`, `SAVEPOINT` and `COMMIT` must reach the same connection.
  */
 export interface MigrationDialect {
-  readonly name: 'sqlite' | 'postgres' | 'mysql'
+  readonly name: EngineName
+  readonly capabilities: DialectCapabilities
 
   /** Splits migration text into statements, exactly where the engine's own client would. */
   split(text: string): SplitResult
@@ -89,49 +181,93 @@ export interface MigrationDialect {
   ): MigrationAnalysis
 
   /**
-   * Prepares a connection for a migration run (lock wait, …) and returns a function that puts
-   * the connection's settings back.
+   * Prepares the run's connection (lock waits, statement lock timeouts, …) and returns a
+   * function that puts its settings back.
    */
-  prepareConnection(db: Kysely<any>, lockTimeoutMs: number): Promise<() => Promise<void>>
-
-  /** Begins a transaction that holds the database's migration lock until it ends. */
-  beginLockedTransaction(db: Kysely<any>): Promise<void>
-  commit(db: Kysely<any>): Promise<void>
-  rollback(db: Kysely<any>): Promise<void>
-  savepoint(db: Kysely<any>, name: string): Promise<void>
-  releaseSavepoint(db: Kysely<any>, name: string): Promise<void>
-  rollbackToSavepoint(db: Kysely<any>, name: string): Promise<void>
+  prepareConnection(conn: Kysely<any>, settings: ConnectionSettings): Promise<() => Promise<void>>
 
   /**
-   * Holds a lock that serialises migrators outside any transaction (for `no-transaction`
-   * migrations) and returns its release function.
+   * Begins a transaction. With `locked` (lock scope `transaction`), the transaction holds the
+   * database's migration lock until it ends.
    */
-  acquireSessionLock(db: Kysely<any>, lockTimeoutMs: number): Promise<() => Promise<void>>
+  beginTransaction(conn: Kysely<any>, options: { readonly locked: boolean }): Promise<void>
+  commit(conn: Kysely<any>): Promise<void>
+  /** Rolls back the open transaction; does nothing when none is open (after a failed COMMIT, say). */
+  rollback(conn: Kysely<any>): Promise<void>
+  savepoint(conn: Kysely<any>, name: string): Promise<void>
+  releaseSavepoint(conn: Kysely<any>, name: string): Promise<void>
+  rollbackToSavepoint(conn: Kysely<any>, name: string): Promise<void>
+
+  /**
+   * Takes the lock that serialises migrators outside a transaction (lock scope `session`: the
+   * whole run; lock scope `transaction`: while a migration runs outside a transaction), waiting
+   * at most `lockTimeoutMs`, and returns its release function.
+   */
+  acquireLock(conn: Kysely<any>, lockTimeoutMs: number): Promise<() => Promise<void>>
 
   /** Runs one statement of a migration. */
-  executeStatement(db: Kysely<any>, sql: string): Promise<void>
+  executeStatement(conn: Kysely<any>, sql: string): Promise<void>
 
-  tableExists(db: Kysely<any>, table: string): Promise<boolean>
-  columnNames(db: Kysely<any>, table: string): Promise<readonly string[]>
+  tableExists(conn: Kysely<any>, table: string): Promise<boolean>
+  columnNames(conn: Kysely<any>, table: string): Promise<readonly string[]>
+  listSchemaObjects(conn: Kysely<any>): Promise<readonly SchemaObject[]>
 
-  listSchemaObjects(db: Kysely<any>): Promise<readonly SchemaObject[]>
+  foreignKeysEnabled(conn: Kysely<any>): Promise<boolean>
+  setForeignKeys(conn: Kysely<any>, enabled: boolean): Promise<void>
+  /** Current violations; `tables` limits the check to those child tables. */
+  foreignKeyViolations(conn: Kysely<any>, tables?: readonly string[]): Promise<readonly ForeignKeyViolation[]>
+  /**
+   * Child tables whose foreign keys the database checks only at COMMIT (deferred), or `'all'`
+   * when every foreign key is deferred on this connection (SQLite `defer_foreign_keys`).
+   */
+  deferredForeignKeyTables(conn: Kysely<any>): Promise<readonly string[] | 'all'>
 
-  foreignKeysEnabled(db: Kysely<any>): Promise<boolean>
-  setForeignKeys(db: Kysely<any>, enabled: boolean): Promise<void>
-  foreignKeyViolations(db: Kysely<any>): Promise<readonly ForeignKeyViolation[]>
+  readSetting(conn: Kysely<any>, name: string): Promise<string | undefined>
+  writeSetting(conn: Kysely<any>, name: string, value: string): Promise<void>
 
-  readSetting(db: Kysely<any>, name: string): Promise<string | undefined>
-  writeSetting(db: Kysely<any>, name: string, value: string): Promise<void>
+  /**
+   * Guards the toolkit's own tables on this connection, by effect: from now on, a write to them
+   * that the toolkit did not switch on fails the statement that made it, whatever name or
+   * trigger it went through. Returns the switch for the toolkit's own writes, or `undefined`
+   * when this connection cannot be guarded (then the runner compares
+   * {@link reservedTablesFingerprint}s, rows included, around each migration).
+   */
+  guardReservedTables(conn: Kysely<any>, reservedTables: readonly string[]): Promise<ReservedTablesGuard | undefined>
+
+  /**
+   * A fingerprint of the toolkit's own tables: their definitions (and anything defined on them,
+   * such as triggers), and with `rows` their contents.
+   */
+  reservedTablesFingerprint(
+    conn: Kysely<any>,
+    reservedTables: readonly string[],
+    options: { readonly rows: boolean },
+  ): Promise<string>
 
   /**
    * Checks the database's own structure before a run writes to it, so a damaged database is
    * reported instead of being written to. Throws a clear error when it is damaged.
    */
-  checkIntegrity?(db: Kysely<any>, database: string): Promise<void>
+  checkIntegrity?(conn: Kysely<any>, database: string): Promise<void>
 
-  /** Turns a driver error into a clear one (lock timeout, read-only, not a database, …), if it is one of those. */
+  /**
+   * Turns a driver error about the database itself (lock timeout, read-only, not a database,
+   * disk full, connection lost, …) into a clear error; `undefined` for anything else.
+   */
   describeError(error: unknown, database: string, lockTimeoutMs: number): GloriousMigrateError | undefined
 
   /** The database's own message for a failed statement, without driver decoration. */
   errorMessage(error: unknown): string
+
+  /**
+   * Facts beyond the message that locate and explain a statement's failure (PostgreSQL's
+   * position, DETAIL, HINT and SQLSTATE), when the engine gives them.
+   */
+  errorFacts?(error: unknown): ErrorFacts
+
+  /**
+   * Why a failed migration may simply be tried again (a lock timeout or deadlock with the
+   * application's own transactions), or `undefined` when it may not.
+   */
+  retryableReason?(error: unknown): string | undefined
 }

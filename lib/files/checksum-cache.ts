@@ -2,10 +2,8 @@ import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
-import { readMigrationSource } from './migration-source.js'
+import { type FileSignature as Signature, readMigrationSource } from './migration-source.js'
 
-/** What identifies one version of a file without reading it: any write changes ctime. */
-type Signature = readonly [size: number, mtimeMs: number, ctimeMs: number, ino: number, dev: number]
 type Entry = readonly [...Signature, checksum: string]
 
 /** The cached checksums of one migrations folder, by file name. */
@@ -39,15 +37,17 @@ export function cachedChecksum(path: string, maxBytes: number, skill?: string): 
   const signature: Signature = [stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino, stat.dev]
   const hit = folderCache(dirname(path)).entries.get(basename(path))
   if (hit !== undefined && signature.every((value, i) => value === hit[i])) return hit[5]
-  const { checksum } = readMigrationSource(path, maxBytes, skill)
-  remember(path, signature, checksum)
-  return checksum
+  const source = readMigrationSource(path, maxBytes, skill)
+  remember(path, source.signature, source.checksum)
+  return source.checksum
 }
 
-/** Records a checksum computed while reading a file for execution. */
-export function rememberChecksum(path: string, checksum: string): void {
-  const stat = statSync(path, { throwIfNoEntry: false })
-  if (stat) remember(path, [stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino, stat.dev], checksum)
+/**
+ * Records a checksum computed while reading a file for execution, with the signature the file
+ * had when it was read (never a later one: a file edited since must be read again).
+ */
+export function rememberChecksum(path: string, checksum: string, signature: Signature): void {
+  remember(path, signature, checksum)
 }
 
 /** Writes changed folder caches to disk (atomically; a failure only costs speed later). */

@@ -7,11 +7,20 @@ import { canonicalBytes, sha256Hex } from './checksum.js'
 /** The default largest migration file, in bytes. One file's text is held in memory while it runs. */
 export const DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024
 
+/** What identifies one version of a file without reading it: any write changes ctime. */
+export type FileSignature = readonly [size: number, mtimeMs: number, ctimeMs: number, ino: number, dev: number]
+
 /** A migration file read from disk: its canonical text and its checksum. */
 export interface MigrationSource {
   /** Canonical text (BOM removed, LF line endings): exactly what is checksummed and executed. */
   readonly text: string
   readonly checksum: string
+  /**
+   * The file's signature taken from the open file before it was read, so a checksum is only
+   * ever cached with the signature of the version it was computed from: an edit during a run
+   * changes the signature, and the next run reads the file again.
+   */
+  readonly signature: FileSignature
 }
 
 /**
@@ -24,10 +33,13 @@ export function readMigrationSource(path: string, maxBytes: number, skill?: stri
   const filename = basename(path)
   let bytes: Buffer
   let fd: number | undefined
+  let signature: FileSignature
   try {
     // One open, then the size from the open file: the limit is checked before anything is read.
     fd = openSync(path, 'r')
-    const size = fstatSync(fd).size
+    const stat = fstatSync(fd)
+    signature = [stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino, stat.dev]
+    const size = stat.size
     if (size > maxBytes) {
       throw new MigrationFileError(
         filename,
@@ -53,11 +65,11 @@ export function readMigrationSource(path: string, maxBytes: number, skill?: stri
   } finally {
     if (fd !== undefined) closeSync(fd)
   }
-  return decodeMigration(bytes, path, skill)
+  return Object.freeze({ ...decodeMigration(bytes, path, skill), signature })
 }
 
 /** Validates and decodes the bytes of a migration file; see {@link readMigrationSource}. */
-export function decodeMigration(bytes: Buffer, path: string, skill?: string): MigrationSource {
+export function decodeMigration(bytes: Buffer, path: string, skill?: string): Omit<MigrationSource, 'signature'> {
   const filename = basename(path)
   const nul = bytes.indexOf(0)
   if (nul >= 0) {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { MigrationDialect } from '../dialects/dialect.js'
 import { DatabaseError } from '../errors.js'
 
@@ -19,6 +19,12 @@ export interface LedgerRow {
   readonly appliedAt: string
   readonly durationMs: number | null
   /**
+   * The migrations folder the migration was applied from (absolute), so `status` and `verify`
+   * can find a skill's files even when it was migrated with `--dir`; `null` in rows written
+   * before this was recorded.
+   */
+  readonly migrationsDir: string | null
+  /**
    * The skill's generated types have not caught up with this migration yet (set when it is
    * applied, cleared once `db-types.ts` is written), so a run killed between its commit and the
    * type generation is completed by the next run.
@@ -26,7 +32,7 @@ export interface LedgerRow {
   readonly typesPending: boolean
 }
 
-interface LedgerTable {
+export interface LedgerTable {
   skill_name: string
   version: number
   filename: string
@@ -34,58 +40,63 @@ interface LedgerTable {
   applied_at: string
   duration_ms: number | null
   types_pending: number
+  migrations_dir: string | null
 }
 
-interface OwnershipTable {
+export interface OwnershipTable {
   object_name: string
   object_type: string
   skill_name: string
   version: number
 }
 
-interface Tables {
+export interface LedgerTables {
   [LEDGER_TABLE]: LedgerTable
   [OWNERSHIP_TABLE]: OwnershipTable
 }
 
 const REQUIRED_COLUMNS = ['skill_name', 'version', 'filename', 'checksum', 'applied_at']
 
+/** Columns added after the first release, with how to add them to an older ledger. */
+const ADDED_COLUMNS: readonly { readonly name: keyof LedgerTable; readonly type: 'integer' | 'varchar(4096)' }[] = [
+  { name: 'duration_ms', type: 'integer' },
+  { name: 'types_pending', type: 'integer' },
+  { name: 'migrations_dir', type: 'varchar(4096)' },
+]
+
 /**
  * Reads ledger rows (all skills, or the given ones) without taking any lock. A database without
  * a ledger has no applied migrations.
  */
 export async function readLedger(
-  db: Kysely<any>,
+  conn: Kysely<any>,
   dialect: MigrationDialect,
   skills?: readonly string[],
 ): Promise<readonly LedgerRow[]> {
-  const columns = await dialect.columnNames(db, LEDGER_TABLE) // none: no ledger yet
+  const columns = await dialect.columnNames(conn, LEDGER_TABLE) // none: no ledger yet
   if (columns.length === 0) return []
-  const ledger = db as Kysely<Tables>
-  const hasDuration = columns.includes('duration_ms')
-  const hasTypesPending = columns.includes('types_pending')
-  let query = ledger
+  const optional = ADDED_COLUMNS.map((column) => column.name).filter((name) => columns.includes(name))
+  let query = (conn as Kysely<LedgerTables>)
     .selectFrom(LEDGER_TABLE)
-    .select(['skill_name', 'version', 'filename', 'checksum', 'applied_at'])
-    .$if(hasDuration, (q) => q.select('duration_ms'))
-    .$if(hasTypesPending, (q) => q.select('types_pending'))
+    .select(['skill_name', 'version', 'filename', 'checksum', 'applied_at', ...optional])
   // One skill: filter in SQL. Several: read all rows once and filter here, which keeps the query
   // text constant (a cached statement) and is as fast for the few thousand rows a ledger holds.
   if (skills !== undefined && skills.length === 1) query = query.where('skill_name', '=', skills[0] as string)
-  const rows = await query.execute()
+  const rows = (await query.execute()) as Partial<LedgerTable>[]
   const wanted = skills === undefined || skills.length === 1 ? undefined : new Set(skills)
   const result: LedgerRow[] = []
   for (const row of rows) {
-    if (wanted && !wanted.has(row.skill_name)) continue
+    if (wanted && !wanted.has(row.skill_name as string)) continue
     result.push(
       Object.freeze({
-        skill: row.skill_name,
+        skill: String(row.skill_name),
         version: Number(row.version),
-        filename: row.filename,
-        checksum: row.checksum,
+        filename: String(row.filename),
+        checksum: String(row.checksum),
         appliedAt: String(row.applied_at),
-        durationMs: (row as { duration_ms?: number | null }).duration_ms ?? null,
-        typesPending: Number((row as { types_pending?: number }).types_pending ?? 0) === 1,
+        durationMs: row.duration_ms === undefined || row.duration_ms === null ? null : Number(row.duration_ms),
+        migrationsDir: row.migrations_dir ?? null,
+        typesPending: Number(row.types_pending ?? 0) === 1,
       }),
     )
   }
@@ -93,13 +104,13 @@ export async function readLedger(
 }
 
 /**
- * Creates the ledger and ownership tables when missing, and adds `duration_ms` and
- * `types_pending` to a ledger made by an older tool. Runs inside the migration's transaction, so a failed first migration leaves
- * no trace of them either.
+ * Creates the ledger and ownership tables when missing, and adds the columns a ledger made by an
+ * older version lacks. Runs inside the migration's transaction, so a failed first migration
+ * leaves no trace of them either.
  */
-export async function ensureLedger(db: Kysely<any>, dialect: MigrationDialect): Promise<void> {
-  if (await dialect.tableExists(db, LEDGER_TABLE)) {
-    const columns = await dialect.columnNames(db, LEDGER_TABLE)
+export async function ensureLedger(conn: Kysely<any>, dialect: MigrationDialect): Promise<void> {
+  const columns = await dialect.columnNames(conn, LEDGER_TABLE)
+  if (columns.length > 0) {
     const missing = REQUIRED_COLUMNS.filter((column) => !columns.includes(column))
     if (missing.length > 0) {
       throw new DatabaseError(
@@ -108,17 +119,15 @@ export async function ensureLedger(db: Kysely<any>, dialect: MigrationDialect): 
         `it was not made by glorious-migrate; rename or drop it, then run again`,
       )
     }
-    if (!columns.includes('duration_ms')) {
-      await db.schema.alterTable(LEDGER_TABLE).addColumn('duration_ms', 'integer').execute()
-    }
-    if (!columns.includes('types_pending')) {
-      await db.schema
+    for (const column of ADDED_COLUMNS) {
+      if (columns.includes(column.name)) continue
+      await conn.schema
         .alterTable(LEDGER_TABLE)
-        .addColumn('types_pending', 'integer', (column) => column.notNull().defaultTo(0))
+        .addColumn(column.name, column.type, (c) => (column.name === 'types_pending' ? c.notNull().defaultTo(0) : c))
         .execute()
     }
   } else {
-    await db.schema
+    await conn.schema
       .createTable(LEDGER_TABLE)
       .addColumn('skill_name', 'varchar(255)', (column) => column.notNull())
       .addColumn('version', 'bigint', (column) => column.notNull())
@@ -127,22 +136,50 @@ export async function ensureLedger(db: Kysely<any>, dialect: MigrationDialect): 
       .addColumn('applied_at', 'varchar(32)', (column) => column.notNull())
       .addColumn('duration_ms', 'integer')
       .addColumn('types_pending', 'integer', (column) => column.notNull().defaultTo(0))
+      .addColumn('migrations_dir', 'varchar(4096)')
       .addPrimaryKeyConstraint(`${LEDGER_TABLE}_pk`, ['skill_name', 'version'])
       .execute()
   }
-  if (!(await dialect.tableExists(db, OWNERSHIP_TABLE))) {
-    await db.schema
-      .createTable(OWNERSHIP_TABLE)
-      .addColumn('object_name', 'varchar(255)', (column) => column.primaryKey())
-      .addColumn('object_type', 'varchar(16)', (column) => column.notNull())
-      .addColumn('skill_name', 'varchar(255)', (column) => column.notNull())
-      .addColumn('version', 'bigint', (column) => column.notNull())
-      .execute()
-  }
+  await ensureOwnershipTable(conn, dialect)
 }
 
-export async function insertLedgerRow(db: Kysely<any>, row: LedgerRow): Promise<void> {
-  await (db as Kysely<Tables>)
+/**
+ * The ownership table. Where table names ignore letter case (SQLite), its key does too, so that
+ * `CREATE TABLE Notes` and a later `ALTER TABLE notes RENAME TO items` find the same row; an
+ * ownership table made before that is rebuilt once, in the run's transaction.
+ */
+async function ensureOwnershipTable(conn: Kysely<any>, dialect: MigrationDialect): Promise<void> {
+  const nocase = dialect.capabilities.caseInsensitiveNames
+  const exists = await dialect.tableExists(conn, OWNERSHIP_TABLE)
+  if (exists && (!nocase || (await hasNocaseKey(conn)))) return
+  const name = exists ? `${OWNERSHIP_TABLE}_new` : OWNERSHIP_TABLE
+  await conn.schema
+    .createTable(name)
+    .addColumn('object_name', 'varchar(255)', (column) =>
+      nocase ? column.primaryKey().modifyEnd(sql`collate nocase`) : column.primaryKey(),
+    )
+    .addColumn('object_type', 'varchar(16)', (column) => column.notNull())
+    .addColumn('skill_name', 'varchar(255)', (column) => column.notNull())
+    .addColumn('version', 'bigint', (column) => column.notNull())
+    .execute()
+  if (!exists) return
+  // Rows that differ only in case were one table: the newest record wins.
+  await sql`INSERT OR REPLACE INTO ${sql.table(name)} SELECT object_name, object_type, skill_name, version FROM ${sql.table(OWNERSHIP_TABLE)} ORDER BY version`.execute(
+    conn,
+  )
+  await conn.schema.dropTable(OWNERSHIP_TABLE).execute()
+  await conn.schema.alterTable(name).renameTo(OWNERSHIP_TABLE).execute()
+}
+
+async function hasNocaseKey(conn: Kysely<any>): Promise<boolean> {
+  const { rows } = await sql<{ coll: string | null }>`
+    SELECT coll FROM pragma_index_xinfo((SELECT name FROM pragma_index_list(${OWNERSHIP_TABLE}) WHERE origin = 'pk'))
+    WHERE key = 1`.execute(conn)
+  return rows.length > 0 && rows.every((row) => row.coll?.toUpperCase() === 'NOCASE')
+}
+
+export async function insertLedgerRow(conn: Kysely<any>, row: LedgerRow): Promise<void> {
+  await (conn as Kysely<LedgerTables>)
     .insertInto(LEDGER_TABLE)
     .values({
       skill_name: row.skill,
@@ -152,14 +189,15 @@ export async function insertLedgerRow(db: Kysely<any>, row: LedgerRow): Promise<
       applied_at: row.appliedAt,
       duration_ms: row.durationMs,
       types_pending: row.typesPending ? 1 : 0,
+      migrations_dir: row.migrationsDir,
     })
     .execute()
 }
 
 /** Records that the skills' generated types have caught up with every migration applied so far. */
-export async function clearTypesPending(db: Kysely<any>, skills: readonly string[]): Promise<void> {
+export async function clearTypesPending(conn: Kysely<any>, skills: readonly string[]): Promise<void> {
   if (skills.length === 0) return
-  await (db as Kysely<Tables>)
+  await (conn as Kysely<LedgerTables>)
     .updateTable(LEDGER_TABLE)
     .set({ types_pending: 0 })
     .where('skill_name', 'in', skills)
@@ -167,22 +205,25 @@ export async function clearTypesPending(db: Kysely<any>, skills: readonly string
     .execute()
 }
 
-/** Deletes a skill's ledger rows above `keepUpTo` (0 deletes them all). The schema is not touched. */
-export async function deleteLedgerRows(db: Kysely<any>, skill: string, keepUpTo: number): Promise<void> {
-  await (db as Kysely<Tables>)
-    .deleteFrom(LEDGER_TABLE)
-    .where('skill_name', '=', skill)
-    .where('version', '>', keepUpTo)
-    .execute()
+/** Deletes exactly the given ledger rows of a skill (matched by version and checksum). The schema is not touched. */
+export async function deleteLedgerRows(conn: Kysely<any>, skill: string, rows: readonly LedgerRow[]): Promise<void> {
+  for (const row of rows) {
+    await (conn as Kysely<LedgerTables>)
+      .deleteFrom(LEDGER_TABLE)
+      .where('skill_name', '=', skill)
+      .where('version', '=', row.version)
+      .where('checksum', '=', row.checksum)
+      .execute()
+  }
 }
 
 /** Ledger rows newest first, for `history`. */
 export async function readHistory(
-  db: Kysely<any>,
+  conn: Kysely<any>,
   dialect: MigrationDialect,
   options: { readonly skill?: string | undefined; readonly limit?: number | undefined },
 ): Promise<readonly LedgerRow[]> {
-  const rows = await readLedger(db, dialect, options.skill === undefined ? undefined : [options.skill])
+  const rows = await readLedger(conn, dialect, options.skill === undefined ? undefined : [options.skill])
   const sorted = [...rows].sort(
     (a, b) =>
       (a.appliedAt < b.appliedAt ? 1 : a.appliedAt > b.appliedAt ? -1 : 0) ||
@@ -190,57 +231,4 @@ export async function readHistory(
       b.version - a.version,
   )
   return options.limit === undefined ? sorted : sorted.slice(0, options.limit)
-}
-
-/** The ownership rows: object name → owning skill. */
-export async function readOwnership(
-  db: Kysely<any>,
-  dialect: MigrationDialect,
-): Promise<ReadonlyMap<string, { readonly skill: string; readonly type: string; readonly version: number }>> {
-  const owners = new Map<string, { skill: string; type: string; version: number }>()
-  if (!(await dialect.tableExists(db, OWNERSHIP_TABLE))) return owners
-  const rows = await (db as Kysely<Tables>).selectFrom(OWNERSHIP_TABLE).selectAll().execute()
-  for (const row of rows)
-    owners.set(row.object_name, { skill: row.skill_name, type: row.object_type, version: Number(row.version) })
-  return owners
-}
-
-/** Applies the ownership changes of one migration. */
-export async function recordOwnership(
-  db: Kysely<any>,
-  changes: {
-    readonly skill: string
-    readonly version: number
-    readonly created: readonly { name: string; type: string }[]
-    readonly dropped: readonly string[]
-    readonly renamed: readonly { from: string; to: string; type: string }[]
-  },
-): Promise<void> {
-  const owned = db as Kysely<Tables>
-  const removed = [
-    ...changes.dropped,
-    ...changes.created.map((object) => object.name),
-    ...changes.renamed.map((rename) => rename.to),
-  ]
-  if (removed.length > 0) await owned.deleteFrom(OWNERSHIP_TABLE).where('object_name', 'in', removed).execute()
-  for (const rename of changes.renamed) {
-    await owned
-      .updateTable(OWNERSHIP_TABLE)
-      .set({ object_name: rename.to, object_type: rename.type })
-      .where('object_name', '=', rename.from)
-      .execute()
-  }
-  if (changes.created.length > 0) {
-    await owned
-      .insertInto(OWNERSHIP_TABLE)
-      .values(
-        changes.created.map((object) => ({
-          object_name: object.name,
-          object_type: object.type,
-          skill_name: changes.skill,
-          version: changes.version,
-        })),
-      )
-      .execute()
-  }
 }

@@ -16,10 +16,11 @@ export function diffSchemaObjects(
   before: readonly SchemaObject[],
   after: readonly SchemaObject[],
   ignored: readonly string[],
+  key: NameKey,
 ): OwnershipChanges {
-  const skip = new Set(ignored.map((name) => name.toLowerCase()))
-  const beforeNames = new Map(before.filter((o) => !skip.has(o.name.toLowerCase())).map((o) => [o.name, o]))
-  const afterNames = new Map(after.filter((o) => !skip.has(o.name.toLowerCase())).map((o) => [o.name, o]))
+  const skip = new Set(ignored.map(key))
+  const beforeNames = new Map(before.filter((o) => !skip.has(key(o.name))).map((o) => [o.name, o]))
+  const afterNames = new Map(after.filter((o) => !skip.has(key(o.name))).map((o) => [o.name, o]))
   const vanished = [...beforeNames.values()].filter((o) => !afterNames.has(o.name))
   const vanishedByIdentity = new Map(vanished.filter((o) => o.identity !== undefined).map((o) => [o.identity, o]))
   const created: { name: string; type: string }[] = []
@@ -43,15 +44,16 @@ export function hasOwnershipChanges(changes: OwnershipChanges): boolean {
   return changes.created.length + changes.dropped.length + changes.renamed.length > 0
 }
 
-/** Tables and views by lower-case name (SQLite names are case-insensitive). */
+/** How the engine compares table names (see `nameKeyOf`). */
+export type NameKey = (name: string) => string
+
+/** Tables and views by name key (SQLite names are case-insensitive). */
 export type KnownObjects = ReadonlyMap<string, { readonly name: string; readonly type: string }>
 
-export function knownObjects(objects: readonly SchemaObject[], ignored: readonly string[]): KnownObjects {
-  const skip = new Set(ignored.map((name) => name.toLowerCase()))
+export function knownObjects(objects: readonly SchemaObject[], ignored: readonly string[], key: NameKey): KnownObjects {
+  const skip = new Set(ignored.map(key))
   return new Map(
-    objects
-      .filter((o) => !skip.has(o.name.toLowerCase()))
-      .map((o) => [o.name.toLowerCase(), { name: o.name, type: o.type }]),
+    objects.filter((o) => !skip.has(key(o.name))).map((o) => [key(o.name), { name: o.name, type: o.type }]),
   )
 }
 
@@ -64,26 +66,27 @@ export function declaredOwnershipChanges(
   declared: readonly SchemaObjectChange[],
   known: KnownObjects | undefined,
   ignored: readonly string[],
+  nameKey: NameKey,
 ): { readonly changes: OwnershipChanges; readonly known: KnownObjects | undefined } {
-  const skip = new Set(ignored.map((name) => name.toLowerCase()))
+  const skip = new Set(ignored.map(nameKey))
   const after = known ? new Map(known) : undefined
   const created = new Map<string, { name: string; type: string }>()
   const dropped = new Map<string, string>()
   const renamed: { from: string; to: string; type: string }[] = []
   for (const change of declared) {
     if (change.kind === 'create') {
-      const key = change.name.toLowerCase()
+      const key = nameKey(change.name)
       if (skip.has(key) || (change.ifNotExists && (after?.has(key) ?? false))) continue
       created.set(key, { name: change.name, type: change.type })
       after?.set(key, { name: change.name, type: change.type })
     } else if (change.kind === 'drop') {
-      const key = change.name.toLowerCase()
+      const key = nameKey(change.name)
       if (created.has(key)) created.delete(key)
       else dropped.set(key, after?.get(key)?.name ?? change.name)
       after?.delete(key)
     } else {
-      const from = change.from.toLowerCase()
-      const to = change.to.toLowerCase()
+      const from = nameKey(change.from)
+      const to = nameKey(change.to)
       const type = after?.get(from)?.type ?? created.get(from)?.type ?? 'table'
       const fresh = created.get(from)
       if (fresh) {

@@ -1,7 +1,7 @@
 import type { MigrationAnalysis, MigrationDialect, SqlStatement } from '../dialects/dialect.js'
 import { ForbiddenStatementError, SqlSyntaxError } from '../errors.js'
 import type { MigrationFileRef } from '../files/migration-folder.js'
-import { readMigrationSource } from '../files/migration-source.js'
+import { type FileSignature, readMigrationSource } from '../files/migration-source.js'
 import { hasNoTransactionMarker } from '../files/directives.js'
 import { RESERVED_TABLES } from '../ledger/ledger.js'
 
@@ -10,6 +10,8 @@ export interface PreparedMigration {
   readonly skill: string
   readonly file: MigrationFileRef
   readonly checksum: string
+  /** The file's signature when it was read (see `MigrationSource.signature`). */
+  readonly signature: FileSignature | undefined
   readonly statements: readonly SqlStatement[]
   readonly analysis: MigrationAnalysis
   /** Notes for the user that do not stop the migration (an empty file, …). */
@@ -29,7 +31,7 @@ export function prepareMigration(
   maxFileBytes: number,
 ): PreparedMigration {
   const source = readMigrationSource(file.path, maxFileBytes, skill)
-  return prepareSource(dialect, skill, file, source.text, source.checksum)
+  return prepareSource(dialect, skill, file, source.text, source.checksum, source.signature)
 }
 
 /** {@link prepareMigration} for text already in memory. */
@@ -39,6 +41,7 @@ export function prepareSource(
   file: MigrationFileRef,
   text: string,
   checksum: string,
+  signature?: FileSignature,
 ): PreparedMigration {
   const split = dialect.split(text)
   if (split.problem) throw new SqlSyntaxError(file.filename, file.path, split.problem.line, split.problem.reason, skill)
@@ -71,6 +74,7 @@ export function prepareSource(
     skill,
     file,
     checksum,
+    signature,
     statements: split.statements,
     analysis,
     warnings: Object.freeze(warnings),

@@ -1,13 +1,19 @@
-import type { DatabaseSession } from '../connection/database.js'
-import { DEFAULT_LOCK_TIMEOUT_MS } from '../connection/database.js'
-import { InvalidOptionError } from '../errors.js'
-import { type LedgerRow, deleteLedgerRows, readLedger } from '../ledger/ledger.js'
+import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STATEMENT_LOCK_TIMEOUT_MS } from '../connection/database-options.js'
+import { withProcessLock } from '../connection/process-lock.js'
+import type { DatabaseSession } from '../connection/session.js'
+import { InvalidOptionError, LedgerChangedError } from '../errors.js'
+import { type LedgerRow, RESERVED_TABLES, deleteLedgerRows, readLedger } from '../ledger/ledger.js'
 
 export interface RollbackOptions {
   /** Keep versions up to and including this one; remove the rows above it (0 removes all). */
   readonly to?: number | undefined
   /** Remove the newest N rows. Default when neither is given: 1. */
   readonly steps?: number | undefined
+  /**
+   * The rows the caller showed and had confirmed (from `previewRollback`): the rollback removes
+   * exactly these, and refuses with {@link LedgerChangedError} if the ledger changed since.
+   */
+  readonly expected?: readonly LedgerRow[] | undefined
 }
 
 export interface RollbackResult {
@@ -58,25 +64,54 @@ export async function rollbackSkill(
   lockTimeoutMs = DEFAULT_LOCK_TIMEOUT_MS,
 ): Promise<RollbackResult> {
   checkRollbackOptions(options)
-  const { db, dialect } = session
-  const restore = await dialect.prepareConnection(db, lockTimeoutMs)
-  try {
-    try {
-      await dialect.beginLockedTransaction(db)
-    } catch (error) {
-      throw dialect.describeError(error, session.label, lockTimeoutMs) ?? error
-    }
-    try {
-      const removed = rowsToRemove(await readLedger(db, dialect, [skill]), options)
-      const lowestRemoved = removed.at(-1)
-      if (lowestRemoved) await deleteLedgerRows(db, skill, lowestRemoved.version - 1)
-      await dialect.commit(db)
-      return Object.freeze({ skill, removed: Object.freeze(removed), warning: ROLLBACK_WARNING })
-    } catch (error) {
-      await dialect.rollback(db).catch(() => undefined)
-      throw dialect.describeError(error, session.label, lockTimeoutMs) ?? error
-    }
-  } finally {
-    await restore()
-  }
+  const { dialect } = session
+  const settings = { lockTimeoutMs, statementLockTimeoutMs: DEFAULT_STATEMENT_LOCK_TIMEOUT_MS }
+  const describe = (error: unknown): unknown => dialect.describeError(error, session.label, lockTimeoutMs) ?? error
+  return withProcessLock(session.lockKey, () =>
+    session.pinned(async (conn) => {
+      const restore = await dialect.prepareConnection(conn, settings)
+      let release: (() => Promise<void>) | undefined
+      try {
+        try {
+          if (dialect.capabilities.lockScope === 'session') release = await dialect.acquireLock(conn, lockTimeoutMs)
+          await dialect.beginTransaction(conn, { locked: dialect.capabilities.lockScope === 'transaction' })
+        } catch (error) {
+          throw describe(error)
+        }
+        try {
+          const removed = rowsToRemove(await readLedger(conn, dialect, [skill]), options)
+          if (options.expected !== undefined && !sameRows(removed, options.expected)) {
+            throw new LedgerChangedError(skill, options.expected, removed)
+          }
+          const guard = await dialect.guardReservedTables(conn, RESERVED_TABLES)
+          const remove = (): Promise<void> => deleteLedgerRows(conn, skill, removed)
+          await (guard ? guard.allowWrites(remove) : remove())
+          await dialect.commit(conn)
+          return Object.freeze({ skill, removed: Object.freeze(removed), warning: ROLLBACK_WARNING })
+        } catch (error) {
+          await dialect.rollback(conn).catch(() => undefined)
+          throw describe(error)
+        }
+      } finally {
+        await release?.().catch(() => undefined)
+        await restore().catch(() => undefined)
+      }
+    }),
+  )
+}
+
+/** The same ledger rows: versions, files, checksums and times all equal, in the same order. */
+function sameRows(a: readonly LedgerRow[], b: readonly LedgerRow[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((row, i) => {
+      const other = b[i] as LedgerRow
+      return (
+        row.version === other.version &&
+        row.filename === other.filename &&
+        row.checksum === other.checksum &&
+        row.appliedAt === other.appliedAt
+      )
+    })
+  )
 }

@@ -27,7 +27,7 @@ function createTable(index: number): string {
 const MEASURE = `
 const [index, tsMorph, database, migrationsDir] = process.argv.slice(2)
 const started = performance.now()
-const { openDatabase } = await import(new URL('../lib/database.js', index).href)
+const { openDatabase } = await import(new URL('../lib/connection/open-database.js', index).href)
 const session = await openDatabase({ database }, { readonly: false })
 let t = performance.now()
 const { generateTypes } = await import(index)

@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { openDatabase, type DatabaseSession } from '../../lib/connection/database.js'
+import { openDatabase } from '../../lib/connection/open-database.js'
+import type { DatabaseSession } from '../../lib/connection/session.js'
 import { migrateSkills } from '../../lib/index.js'
 
 /** The repository's root folder (where package.json is), found from this compiled file. */

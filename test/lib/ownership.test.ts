@@ -4,6 +4,7 @@ import { sqliteObjectChanges } from '../../lib/dialects/sqlite/sqlite-object-cha
 import { splitSqliteStatements } from '../../lib/dialects/sqlite/sqlite-splitter.js'
 import { declaredOwnershipChanges, diffSchemaObjects, knownObjects } from '../../lib/ledger/ownership.js'
 
+const lower = (name: string) => name.toLowerCase()
 const changes = (sql: string) => sqliteObjectChanges(splitSqliteStatements(sql).statements)
 
 describe('tables and views a migration declares', () => {
@@ -55,7 +56,7 @@ describe('ownership changes of a migration', () => {
       { kind: 'rename', from: 'legacy', to: 'archive' },
       { kind: 'drop', name: 'gone' },
     ] as const
-    const { changes: result } = declaredOwnershipChanges(declared, undefined, ignored)
+    const { changes: result } = declaredOwnershipChanges(declared, undefined, ignored, lower)
     assert.deepEqual(result, {
       created: [{ name: 'final', type: 'table' }],
       dropped: ['gone'],
@@ -64,7 +65,7 @@ describe('ownership changes of a migration', () => {
   })
 
   it('CREATE … IF NOT EXISTS of an existing table creates nothing; names are case-insensitive', () => {
-    const known = knownObjects([{ name: 'Users', type: 'table', identity: '2' }], ignored)
+    const known = knownObjects([{ name: 'Users', type: 'table', identity: '2' }], ignored, lower)
     const { changes: result, known: after } = declaredOwnershipChanges(
       [
         { kind: 'create', name: 'users', type: 'table', ifNotExists: true },
@@ -72,6 +73,7 @@ describe('ownership changes of a migration', () => {
       ],
       known,
       ignored,
+      lower,
     )
     assert.deepEqual(result.created, [{ name: 'notes', type: 'table' }])
     assert.deepEqual([...(after?.keys() ?? [])].sort(), ['notes', 'users'])
@@ -89,6 +91,7 @@ describe('ownership changes of a migration', () => {
         { name: 'v', type: 'view', identity: undefined },
       ],
       ignored,
+      lower,
     )
     assert.deepEqual(result, {
       created: [{ name: 'v', type: 'view' }],

@@ -372,7 +372,7 @@ describe('a migration that fails mid-file', () => {
         `warning: skill "shop": migration "${failing}" runs outside a transaction (-- glorious:no-transaction); ` +
         'if it fails, the statements before the failure stay applied\n' +
         `error: skill "shop": migration "${failing}" failed at statement 3 (line 4): no such table: old_items. ` +
-        'It ran outside a transaction, so the statements before it stay applied: repair the database by hand, then fix the file and run again.\n',
+        'It ran outside a transaction, so statements 1-2 stay applied: undo them by hand (or make the file safe to re-run), then fix the file and run again.\n',
       expected: { reference: await partialReference() },
       notExecuted: ['005_later.sql', '006_more.sql'],
       fixed: body('items'),

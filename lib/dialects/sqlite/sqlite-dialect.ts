@@ -1,8 +1,10 @@
 import { type Kysely, sql } from 'kysely'
-import type { ForeignKeyViolation, MigrationDialect, SchemaObject } from '../dialect.js'
+import type { DialectCapabilities, MigrationDialect, SchemaObject } from '../dialect.js'
 import { DatabaseError } from '../../errors.js'
 import { describeSqliteError } from './sqlite-errors.js'
-import { acquireSqliteSessionLock } from './sqlite-session-lock.js'
+import { sqliteDeferredForeignKeyTables, sqliteForeignKeyViolations } from './sqlite-foreign-keys.js'
+import { type DefineFunction, createSqliteGuard, sqliteReservedTablesFingerprint } from './sqlite-guard.js'
+import { acquireSqliteLock } from './sqlite-lock.js'
 import { splitSqliteStatements } from './sqlite-splitter.js'
 import { analyzeSqliteMigration } from './sqlite-statement-rules.js'
 
@@ -17,76 +19,98 @@ const SETTING_VALUE = /^-?[A-Za-z0-9_]+$/
  */
 export type SqliteExec = (sql: string) => void
 
+/** What the toolkit can do on a connection it opened itself (better-sqlite3's own handle). */
+export interface SqliteDriverAccess {
+  readonly exec: SqliteExec
+  readonly defineFunction: DefineFunction
+}
+
+const CAPABILITIES: DialectCapabilities = Object.freeze({
+  transactionalDdl: true,
+  // A commit is an fsync: one transaction for the run, a savepoint per migration.
+  runStrategy: 'transactional-batch',
+  lockScope: 'transaction',
+  caseInsensitiveNames: true,
+})
+
 /**
  * SQLite: statements split by `sqlite3_complete` rules, the migration lock is the database's own
  * write lock (`BEGIN IMMEDIATE`, waited for with `busy_timeout`), transactions are fully
  * transactional for DDL, and `PRAGMA foreign_keys` is handled outside transactions.
  *
- * @param exec the driver's own exec, when the connection is the toolkit's (faster); without it
- *   everything runs through Kysely (for a Kysely instance the caller owns).
+ * @param driver the driver's own handle, when the connection is the toolkit's (faster, and it
+ *   lets the toolkit guard its tables by effect); without it everything runs through Kysely
+ *   (for a Kysely instance the caller owns).
  */
-export function createSqliteDialect(exec?: SqliteExec): MigrationDialect {
-  const run = exec
-    ? async (_db: Kysely<any>, text: string) => exec(text)
-    : async (db: Kysely<any>, text: string) => {
-        await sql.raw(text).execute(db)
+export function createSqliteDialect(driver?: SqliteDriverAccess): MigrationDialect {
+  const run = driver
+    ? async (_conn: Kysely<any>, text: string) => driver.exec(text)
+    : async (conn: Kysely<any>, text: string) => {
+        await sql.raw(text).execute(conn)
       }
+  const guard = driver ? createSqliteGuard(driver.defineFunction) : undefined
   return Object.freeze({
     name: 'sqlite' as const,
+    capabilities: CAPABILITIES,
 
     split: splitSqliteStatements,
     analyze: analyzeSqliteMigration,
 
-    async prepareConnection(db: Kysely<any>, lockTimeoutMs: number) {
-      const previous = await readPragma(db, 'busy_timeout')
-      await sql.raw(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(lockTimeoutMs))}`).execute(db)
+    async prepareConnection(conn: Kysely<any>, settings: { readonly lockTimeoutMs: number }) {
+      const previous = await readPragma(conn, 'busy_timeout')
+      await sql.raw(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(settings.lockTimeoutMs))}`).execute(conn)
       return async () => {
-        if (previous !== undefined) await sql.raw(`PRAGMA busy_timeout = ${Number(previous)}`).execute(db)
+        await guard?.remove(conn)
+        if (previous !== undefined) await sql.raw(`PRAGMA busy_timeout = ${Number(previous)}`).execute(conn)
       }
     },
 
-    async beginLockedTransaction(db: Kysely<any>) {
+    async beginTransaction(conn: Kysely<any>, options: { readonly locked: boolean }) {
       // IMMEDIATE takes the write lock before anything is read, so no two migrators can both
       // read "pending" and apply the same migration, and no deferred read lock needs upgrading
       // later (that upgrade fails with SQLITE_BUSY without waiting).
-      await run(db, 'BEGIN IMMEDIATE')
+      await run(conn, options.locked ? 'BEGIN IMMEDIATE' : 'BEGIN')
     },
-    async commit(db: Kysely<any>) {
-      await run(db, 'COMMIT')
+    async commit(conn: Kysely<any>) {
+      await run(conn, 'COMMIT')
     },
-    async rollback(db: Kysely<any>) {
-      await run(db, 'ROLLBACK')
+    async rollback(conn: Kysely<any>) {
+      try {
+        await run(conn, 'ROLLBACK')
+      } catch (error) {
+        // SQLite may already have rolled back by itself (an I/O error, a failed COMMIT it
+        // abandoned): then there is nothing left to undo.
+        if (!/no transaction is active/i.test((error as Error).message)) throw error
+      }
     },
-    async savepoint(db: Kysely<any>, name: string) {
-      await run(db, `SAVEPOINT ${name}`)
+    async savepoint(conn: Kysely<any>, name: string) {
+      await run(conn, `SAVEPOINT ${name}`)
     },
-    async releaseSavepoint(db: Kysely<any>, name: string) {
-      await run(db, `RELEASE ${name}`)
+    async releaseSavepoint(conn: Kysely<any>, name: string) {
+      await run(conn, `RELEASE ${name}`)
     },
-    async rollbackToSavepoint(db: Kysely<any>, name: string) {
-      await run(db, `ROLLBACK TO ${name}`)
-      await run(db, `RELEASE ${name}`)
+    async rollbackToSavepoint(conn: Kysely<any>, name: string) {
+      await run(conn, `ROLLBACK TO ${name}`)
+      await run(conn, `RELEASE ${name}`)
     },
 
-    acquireSessionLock: acquireSqliteSessionLock,
+    acquireLock: acquireSqliteLock,
 
     executeStatement: run,
 
-    async tableExists(db: Kysely<any>, table: string) {
-      const { rows } = await sql`SELECT 1 AS found FROM sqlite_schema WHERE type = 'table' AND name = ${table}`.execute(
-        db,
-      )
+    async tableExists(conn: Kysely<any>, table: string) {
+      const { rows } = await sql`SELECT 1 AS found FROM pragma_table_list(${table}) WHERE schema = 'main'`.execute(conn)
       return rows.length > 0
     },
-    async columnNames(db: Kysely<any>, table: string) {
-      const { rows } = await sql<{ name: string }>`SELECT name FROM pragma_table_info(${table})`.execute(db)
+    async columnNames(conn: Kysely<any>, table: string) {
+      const { rows } = await sql<{ name: string }>`SELECT name FROM pragma_table_info(${table}, 'main')`.execute(conn)
       return rows.map((row) => row.name)
     },
 
-    async listSchemaObjects(db: Kysely<any>): Promise<readonly SchemaObject[]> {
+    async listSchemaObjects(conn: Kysely<any>): Promise<readonly SchemaObject[]> {
       const { rows } = await sql<{ type: 'table' | 'view'; name: string; rootpage: number }>`
-      SELECT type, name, rootpage FROM sqlite_schema
-      WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`.execute(db)
+      SELECT type, name, rootpage FROM main.sqlite_schema
+      WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`.execute(conn)
       return rows.map((row) => ({
         name: row.name,
         type: row.type,
@@ -94,35 +118,34 @@ export function createSqliteDialect(exec?: SqliteExec): MigrationDialect {
       }))
     },
 
-    async foreignKeysEnabled(db: Kysely<any>) {
-      return Number(await readPragma(db, 'foreign_keys')) === 1
+    async foreignKeysEnabled(conn: Kysely<any>) {
+      return Number(await readPragma(conn, 'foreign_keys')) === 1
     },
-    async setForeignKeys(db: Kysely<any>, enabled: boolean) {
-      await sql.raw(`PRAGMA foreign_keys = ${enabled ? 'ON' : 'OFF'}`).execute(db)
+    async setForeignKeys(conn: Kysely<any>, enabled: boolean) {
+      await sql.raw(`PRAGMA foreign_keys = ${enabled ? 'ON' : 'OFF'}`).execute(conn)
     },
-    async foreignKeyViolations(db: Kysely<any>): Promise<readonly ForeignKeyViolation[]> {
-      const { rows } = await sql<{
-        table: string
-        rowid: number | null
-        parent: string
-      }>`PRAGMA foreign_key_check`.execute(db)
-      return rows.map((row) => ({ table: row.table, rowid: row.rowid, parent: row.parent }))
-    },
+    foreignKeyViolations: sqliteForeignKeyViolations,
+    deferredForeignKeyTables: sqliteDeferredForeignKeyTables,
 
-    async readSetting(db: Kysely<any>, name: string) {
+    async readSetting(conn: Kysely<any>, name: string) {
       if (!SETTING_NAME.test(name)) return undefined
-      const value = await readPragma(db, name)
+      const value = await readPragma(conn, name)
       return value === undefined ? undefined : String(value)
     },
-    async writeSetting(db: Kysely<any>, name: string, value: string) {
+    async writeSetting(conn: Kysely<any>, name: string, value: string) {
       if (!SETTING_NAME.test(name) || !SETTING_VALUE.test(value)) return
-      await sql.raw(`PRAGMA ${name} = ${value}`).execute(db)
+      await sql.raw(`PRAGMA ${name} = ${value}`).execute(conn)
     },
 
-    async checkIntegrity(db: Kysely<any>, database: string) {
+    async guardReservedTables(conn: Kysely<any>, reservedTables: readonly string[]) {
+      return guard?.install(conn, reservedTables)
+    },
+    reservedTablesFingerprint: sqliteReservedTablesFingerprint,
+
+    async checkIntegrity(conn: Kysely<any>, database: string) {
       // quick_check reads every page (not the index contents): linear in the file size, and only
       // done by runs that have something to apply.
-      const { rows } = await sql.raw<{ quick_check: string }>('PRAGMA quick_check(1)').execute(db)
+      const { rows } = await sql.raw<{ quick_check: string }>('PRAGMA quick_check(1)').execute(conn)
       const result = rows[0]?.quick_check ?? 'ok'
       if (result !== 'ok') {
         const damage = result
@@ -144,11 +167,11 @@ export function createSqliteDialect(exec?: SqliteExec): MigrationDialect {
   })
 }
 
-/** The SQLite dialect working through Kysely only (for Kysely instances the caller owns). */
+/** The SQLite dialect working through Kysely only (for Kysely instances the caller owns, and checks of files). */
 export const sqliteDialect: MigrationDialect = createSqliteDialect()
 
-async function readPragma(db: Kysely<any>, name: string): Promise<unknown> {
-  const { rows } = await sql.raw<Record<string, unknown>>(`PRAGMA ${name}`).execute(db)
+async function readPragma(conn: Kysely<any>, name: string): Promise<unknown> {
+  const { rows } = await sql.raw<Record<string, unknown>>(`PRAGMA ${name}`).execute(conn)
   const row = rows[0]
   return row === undefined ? undefined : Object.values(row)[0]
 }

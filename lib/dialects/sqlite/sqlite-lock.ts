@@ -6,8 +6,8 @@ import { type Kysely, sql } from 'kysely'
  * file (`<db>.glorious-lock`): SQLite waits for it with its busy handler, and the operating
  * system releases it when the holder exits, even on `kill -9`, so it can never go stale.
  */
-export async function acquireSqliteSessionLock(db: Kysely<any>, lockTimeoutMs: number): Promise<() => Promise<void>> {
-  const { rows } = await sql<{ name: string; file: string }>`PRAGMA database_list`.execute(db)
+export async function acquireSqliteLock(conn: Kysely<any>, lockTimeoutMs: number): Promise<() => Promise<void>> {
+  const { rows } = await sql<{ name: string; file: string }>`PRAGMA database_list`.execute(conn)
   const file = rows.find((row) => row.name === 'main')?.file
   if (!file) return async () => {} // in-memory or temporary: no other process can see it
   const { default: Database } = await import('better-sqlite3')

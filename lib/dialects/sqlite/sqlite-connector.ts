@@ -1,30 +1,69 @@
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync, realpathSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { Kysely, SqliteDialect } from 'kysely'
+import { Kysely, SqliteDialect, sql } from 'kysely'
+import type { DatabaseSession } from '../../connection/session.js'
 import { DatabaseError } from '../../errors.js'
+import type { EngineConnector, OpenSettings } from '../connector.js'
+import { type SqliteDriverAccess, createSqliteDialect, sqliteDialect } from './sqlite-dialect.js'
 import { describeSqliteError, sqliteCode } from './sqlite-errors.js'
-import { withStatementCache } from './statement-cache.js'
+import { withStatementCache } from './sqlite-statement-cache.js'
 
-/** How the toolkit opens a SQLite database file it was given by path. */
-export interface SqliteOpenOptions {
-  readonly path: string
-  /** Read-only use (status, history, verify): the file must exist and is never written. */
-  readonly readonly: boolean
-  /** Create missing parent folders (only for the default database location). */
-  readonly createFolders: boolean
-  readonly lockTimeoutMs: number
-  /** Journal mode for a database this call creates; an existing database keeps its own. */
-  readonly journalModeForNew: 'wal' | 'delete'
-  /** `PRAGMA foreign_keys` for the connection. */
-  readonly foreignKeys: boolean
-  /** SQLite extensions to load into the connection (paths for `loadExtension`). */
-  readonly extensions: readonly string[]
+/**
+ * SQLite through better-sqlite3: a database is a file. A writable open creates a missing file
+ * (and, for the default location only, its folders); a read-only open never creates anything.
+ */
+export const sqliteConnector: EngineConnector = Object.freeze<EngineConnector>({
+  engine: 'sqlite',
+  dialect: sqliteDialect,
+
+  async exists(target) {
+    return target.kind === 'file' && existsSync(target.path)
+  },
+
+  async open(target, settings: OpenSettings): Promise<DatabaseSession> {
+    if (target.kind !== 'file') throw new Error(`internal: SQLite cannot open ${target.label}`)
+    const { db, driver } = await openSqlite(target.path, target.isDefault, settings)
+    return Object.freeze({
+      db,
+      dialect: createSqliteDialect(driver),
+      label: target.path,
+      lockKey: `sqlite:${canonicalPath(target.path)}`,
+      readonly: settings.readonly,
+      pinned: <T>(fn: (conn: Kysely<any>) => Promise<T>) => db.connection().execute(fn),
+      close: () => db.destroy(),
+    })
+  },
+
+  async adopt(db: Kysely<any>): Promise<DatabaseSession> {
+    const { rows } = await sql<{ name: string; file: string }>`PRAGMA database_list`.execute(db)
+    const file = rows.find((row) => row.name === 'main')?.file
+    return Object.freeze({
+      db,
+      dialect: sqliteDialect,
+      label: file || ':memory:',
+      lockKey: file ? `sqlite:${canonicalPath(file)}` : `sqlite-memory:${nextInstance++}`,
+      readonly: false,
+      pinned: <T>(fn: (conn: Kysely<any>) => Promise<T>) => db.connection().execute(fn),
+      close: async () => {},
+    })
+  },
+})
+
+let nextInstance = 1
+
+/** One name per file, whatever path led to it (symlinks, `..`), for the in-process lock. */
+function canonicalPath(path: string): string {
+  try {
+    return realpathSync(path)
+  } catch {
+    return resolve(path)
+  }
 }
 
-export interface OpenedSqlite {
+interface OpenedSqlite {
   readonly db: Kysely<any>
-  /** The driver's exec on the same connection (see {@link SqliteExec}). */
-  readonly exec: (sql: string) => void
+  /** The driver's own handle on the same connection. */
+  readonly driver: SqliteDriverAccess
 }
 
 /**
@@ -34,13 +73,12 @@ export interface OpenedSqlite {
  *
  * @throws {DatabaseError} with a one-line reason and what to do.
  */
-export async function openSqlite(options: SqliteOpenOptions): Promise<OpenedSqlite> {
-  const path = resolve(options.path)
+async function openSqlite(path: string, createFolders: boolean, settings: OpenSettings): Promise<OpenedSqlite> {
   const exists = existsSync(path)
   if (exists && statSync(path).isDirectory()) {
     throw new DatabaseError(path, 'is a folder, not a database file', 'give the path of the database file (--db)')
   }
-  if (exists && !options.readonly) {
+  if (exists && !settings.readonly) {
     // Opening a file this process cannot write makes SQLite fall back to read-only and, for a WAL
     // database, create -wal/-shm files with the file's own (read-only) mode: they would keep the
     // database read-only even after the user makes the file writable. Refuse before opening.
@@ -56,12 +94,12 @@ export async function openSqlite(options: SqliteOpenOptions): Promise<OpenedSqli
     }
   }
   if (!exists) {
-    if (options.readonly) {
+    if (settings.readonly) {
       throw new DatabaseError(path, 'does not exist', 'run "glorious migrate run" first, or check --db / --agent')
     }
     const folder = dirname(path)
     if (!existsSync(folder)) {
-      if (!options.createFolders) {
+      if (!createFolders) {
         throw new DatabaseError(
           path,
           `cannot be created: folder ${folder} does not exist`,
@@ -85,25 +123,25 @@ export async function openSqlite(options: SqliteOpenOptions): Promise<OpenedSqli
   let database: InstanceType<typeof Database>
   try {
     database = new Database(path, {
-      readonly: options.readonly,
-      fileMustExist: options.readonly,
-      timeout: options.lockTimeoutMs,
+      readonly: settings.readonly,
+      fileMustExist: settings.readonly,
+      timeout: settings.lockTimeoutMs,
     })
   } catch (error) {
-    throw describeSqliteError(error, path, options.lockTimeoutMs) ?? error
+    throw describeSqliteError(error, path, settings.lockTimeoutMs) ?? error
   }
   try {
     // Reading the schema now surfaces "not a database" and corruption before any work starts.
     database.prepare('SELECT count(*) FROM sqlite_schema').get()
-    for (const extension of options.extensions) database.loadExtension(extension)
-    if (!options.readonly) database.pragma(`foreign_keys = ${options.foreignKeys ? 'ON' : 'OFF'}`)
+    for (const extension of settings.extensions) database.loadExtension(extension)
+    if (!settings.readonly) database.pragma(`foreign_keys = ${settings.foreignKeys ? 'ON' : 'OFF'}`)
     // "New" is an empty database, not only a missing file: a creator killed before it switched the
     // journal mode leaves an empty file behind, and the next run must still make it WAL.
-    if (!options.readonly && options.journalModeForNew === 'wal' && isEmpty(database))
-      setWal(database, options.lockTimeoutMs)
+    if (!settings.readonly && settings.journalMode === 'wal' && isEmpty(database))
+      setWal(database, settings.lockTimeoutMs)
   } catch (error) {
     database.close()
-    const described = describeSqliteError(error, path, options.lockTimeoutMs)
+    const described = describeSqliteError(error, path, settings.lockTimeoutMs)
     if (described) throw described
     if (sqliteCode(error) === undefined && error instanceof Error && /extension/i.test(error.message)) {
       throw new DatabaseError(
@@ -117,7 +155,10 @@ export async function openSqlite(options: SqliteOpenOptions): Promise<OpenedSqli
   }
   return {
     db: new Kysely<any>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }),
-    exec: (sql: string) => void database.exec(sql),
+    driver: {
+      exec: (text: string) => void database.exec(text),
+      defineFunction: (name, fn) => void database.function(name, { deterministic: false, varargs: false }, fn),
+    },
   }
 }
 

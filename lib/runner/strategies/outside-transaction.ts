@@ -1,0 +1,70 @@
+import { performance } from 'node:perf_hooks'
+import { ReservedTableError } from '../../errors.js'
+import { LEDGER_TABLE, RESERVED_TABLES, ensureLedger, insertLedgerRow } from '../../ledger/ledger.js'
+import { diffSchemaObjects, hasOwnershipChanges } from '../../ledger/ownership.js'
+import { nameKeyOf, recordOwnership } from '../../ledger/ownership-rows.js'
+import { type AppliedMigration, appliedMigration, ledgerRow } from '../applied-migration.js'
+import { newViolations, violationError } from '../apply-migration.js'
+import { runStatements } from '../execute-statements.js'
+import type { PreparedMigration } from '../prepared-migration.js'
+import type { RunContext } from '../run-context.js'
+
+/**
+ * Runs a migration statement by statement outside any transaction (the file opted out, or its
+ * statements cannot run in one), then records it in a short transaction of its own. The caller
+ * holds the lock that serialises migrators. A failure says which statements stayed applied;
+ * afterwards the foreign keys are checked and the toolkit's tables compared, since nothing can
+ * be rolled back.
+ *
+ * @throws {GloriousMigrateError}
+ */
+export async function applyOutsideTransaction(
+  ctx: RunContext,
+  migration: PreparedMigration,
+): Promise<AppliedMigration> {
+  const { conn, dialect } = ctx
+  const nameKey = nameKeyOf(dialect)
+  const before = await dialect.listSchemaObjects(conn)
+  const foreignKeysOn = await dialect.foreignKeysEnabled(conn)
+  const violationsBefore = foreignKeysOn ? await dialect.foreignKeyViolations(conn) : undefined
+  const guard = (await dialect.tableExists(conn, LEDGER_TABLE))
+    ? await dialect.guardReservedTables(conn, RESERVED_TABLES)
+    : undefined
+  const reservedBefore = await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, { rows: !guard })
+  const started = performance.now()
+  await runStatements(conn, dialect, migration, { outsideTransaction: true })
+  const durationMs = Math.round(performance.now() - started)
+  if (violationsBefore) {
+    const added = newViolations(violationsBefore, await dialect.foreignKeyViolations(conn))
+    if (added.length > 0) throw violationError(migration, added, migration.statements.length > 0)
+  }
+  if ((await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, { rows: !guard })) !== reservedBefore) {
+    throw new ReservedTableError(
+      migration.skill,
+      migration.file.filename,
+      migration.file.path,
+      "changed the toolkit's own tables (their definition or their rows)",
+      true,
+    )
+  }
+  const after = await dialect.listSchemaObjects(conn)
+  const applied = appliedMigration(migration, durationMs)
+  await dialect.beginTransaction(conn, { locked: dialect.capabilities.lockScope === 'transaction' })
+  try {
+    const write = async (): Promise<void> => {
+      await ensureLedger(conn, dialect)
+      await insertLedgerRow(conn, ledgerRow(applied))
+      const changes = diffSchemaObjects(before, after, RESERVED_TABLES, nameKey)
+      if (hasOwnershipChanges(changes)) {
+        await recordOwnership(conn, { skill: migration.skill, version: migration.file.version, ...changes })
+      }
+    }
+    if (guard) await guard.allowWrites(write)
+    else await write()
+    await dialect.commit(conn)
+  } catch (error) {
+    await dialect.rollback(conn).catch(() => undefined)
+    throw error
+  }
+  return applied
+}

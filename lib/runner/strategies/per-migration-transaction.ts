@@ -1,0 +1,89 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { rememberChecksum } from '../../files/checksum-cache.js'
+import { applyInTransaction } from '../apply-migration.js'
+import type { PreparedMigration } from '../prepared-migration.js'
+import { type RunContext, describeError, newTransactionScope } from '../run-context.js'
+import type { Step } from '../run-state.js'
+import { applyOutsideTransaction } from './outside-transaction.js'
+
+/**
+ * The strategy for server databases with transactional DDL (PostgreSQL): each migration commits
+ * in a transaction of its own with its ledger row, so a live server never holds one migration's
+ * locks while later ones run. The run already holds the dialect's session lock and has read the
+ * ledger under it.
+ *
+ * A migration that failed because it waited too long for a table lock, or deadlocked with the
+ * application, is rolled back and tried again after a jittered pause, a bounded number of
+ * times, each retry reported.
+ */
+export async function runPerMigrationTransactions(ctx: RunContext): Promise<void> {
+  const { dialect, state } = ctx
+  let ledgerReady = false
+  for (;;) {
+    const step = state.next()
+    if (!step) return
+    const migration = state.prepare(dialect, step)
+    if (!migration) continue
+    state.warn(step, migration.warnings)
+    if (migration.analysis.transaction === 'outside') {
+      try {
+        const done = await applyOutsideTransaction(ctx, migration)
+        state.advance(step, done)
+        state.commit([done])
+        if (migration.signature) rememberChecksum(done.path, done.checksum, migration.signature)
+        ledgerReady = true
+      } catch (error) {
+        state.fail(step, describeError(ctx, error))
+      }
+      continue
+    }
+    if (await applyWithRetries(ctx, step, migration, ledgerReady)) ledgerReady = true
+  }
+}
+
+async function applyWithRetries(
+  ctx: RunContext,
+  step: Step,
+  migration: PreparedMigration,
+  ledgerReady: boolean,
+): Promise<boolean> {
+  const { conn, dialect, state, options } = ctx
+  for (let attempt = 1; ; attempt++) {
+    let foreignKeysWereOn = false
+    try {
+      if (migration.analysis.foreignKeysOff) {
+        foreignKeysWereOn = await dialect.foreignKeysEnabled(conn)
+        if (foreignKeysWereOn) await dialect.setForeignKeys(conn, false)
+      }
+      await dialect.beginTransaction(conn, { locked: false })
+      const tx = newTransactionScope()
+      tx.ledgerReady = ledgerReady
+      let done
+      try {
+        done = await applyInTransaction(ctx, tx, migration, undefined)
+        await dialect.commit(conn)
+      } catch (error) {
+        await dialect.rollback(conn).catch(() => undefined)
+        throw error
+      }
+      state.advance(step, done)
+      state.commit([done])
+      if (migration.signature) rememberChecksum(done.path, done.checksum, migration.signature)
+      return true
+    } catch (error) {
+      const cause = (error as { cause?: unknown }).cause ?? error
+      const reason = dialect.retryableReason?.(cause)
+      if (reason !== undefined && attempt <= options.lockRetries) {
+        options.onRetry?.({ migration: `${step.skill} ${step.file.filename}`, attempt, reason })
+        // Exponential backoff with full jitter: 0.1 s, 0.2 s, 0.4 s … at most 5 s, randomised so
+        // that several migrators do not retry in step.
+        await sleep(Math.random() * Math.min(5000, 100 * 2 ** (attempt - 1)))
+        continue
+      }
+      state.fail(step, describeError(ctx, error))
+      return false
+    } finally {
+      if (foreignKeysWereOn) await dialect.setForeignKeys(conn, true).catch(() => undefined)
+    }
+  }
+}
