@@ -256,7 +256,7 @@ export class ForeignKeyViolationError extends GloriousMigrateError {
     super(
       `${where(skill)}migration "${filename}" leaves ${violations.length} foreign key violation(s)` +
         (first
-          ? ` (first: table "${first.table}" ${first.rowid === null ? `key ${first.key ?? '?'}` : `row ${first.rowid}`} → "${first.parent}")`
+          ? ` (first: table "${first.table}" ${first.rowid === null ? `key (${(first.key ?? '?').replace(/^fk\d+:/, '')})` : `row ${first.rowid}`} → "${first.parent}")`
           : '') +
         (partial
           ? ': it ran outside a transaction, so its statements stay applied: fix the data by hand, then run again'
@@ -332,9 +332,11 @@ export class LockTimeoutError extends GloriousMigrateError {
     readonly database: string,
     readonly timeoutMs: number,
     cause?: unknown,
+    /** Who holds the lock, when the database can tell (PostgreSQL: pid, application, client, since when). */
+    readonly holder?: string | undefined,
   ) {
     super(
-      `database ${database} stayed locked by another process for ${timeoutMs} ms: ` +
+      `database ${database} stayed locked by another ${holder === undefined ? 'process' : `migrator (${holder})`} for ${timeoutMs} ms: ` +
         `wait for it to finish and run again, or raise the lock timeout (lockTimeoutMs / --lock-timeout)`,
       { cause },
     )

@@ -4,6 +4,7 @@ import type { GloriousMigrateError } from './errors.js'
 import { DEFAULT_MAX_FILE_BYTES } from './files/migration-source.js'
 import { SessionHolder } from './connection/session-holder.js'
 import { type LedgerRow, readLedger } from './ledger/ledger.js'
+import { recordedSkillFolders } from './ledger/recorded-folders.js'
 import type { MigrationInfo } from './runner/plan.js'
 import { planSkillFolder } from './runner/plan-folder.js'
 import type { SkillMigrations } from './skills.js'
@@ -67,7 +68,7 @@ export function statusFromRows(rows: readonly LedgerRow[], options: StatusOption
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES
   const result: SkillStatus[] = []
   const seen = new Set<string>()
-  for (const skill of options.skills) {
+  for (const skill of [...options.skills, ...recordedSkillFolders(rows, options.skills)]) {
     if (options.skill !== undefined && skill.name !== options.skill) continue
     seen.add(skill.name)
     const plan = planSkillFolder({

@@ -4,12 +4,16 @@ import { DEFAULT_MAX_FILE_BYTES } from './files/migration-source.js'
 import { connectorOf } from './connection/open-database.js'
 import { SessionHolder } from './connection/session-holder.js'
 import { type LedgerRow, readLedger } from './ledger/ledger.js'
+import { recordedSkillFolders } from './ledger/recorded-folders.js'
 import { planSkillFolder } from './runner/plan-folder.js'
 import { prepareMigration } from './runner/prepared-migration.js'
 import type { SkillMigrations } from './skills.js'
 
 export interface VerifyOptions extends DatabaseOptions {
+  /** Skills found on disk. Skills of the ledger migrated from a folder that still exists are checked too. */
   readonly skills: readonly SkillMigrations[]
+  /** Only this skill. */
+  readonly skill?: string | undefined
   readonly maxFileBytes?: number | undefined
   readonly allowMissing?: boolean | undefined
   readonly allowOutOfOrder?: boolean | undefined
@@ -44,7 +48,10 @@ export async function verifyMigrations(options: VerifyOptions): Promise<VerifyRe
     const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES
     const problems: GloriousMigrateError[] = []
     let migrations = 0
-    for (const skill of options.skills) {
+    const skills = [...options.skills, ...recordedSkillFolders(rows, options.skills)].filter(
+      (skill) => options.skill === undefined || skill.name === options.skill,
+    )
+    for (const skill of skills) {
       const plan = planSkillFolder({
         skill: skill.name,
         dir: skill.migrationsDir,
@@ -72,7 +79,7 @@ export async function verifyMigrations(options: VerifyOptions): Promise<VerifyRe
       : [`database ${resolveDatabaseTarget(options).label} does not exist: only the files were checked`]
     return Object.freeze({
       problems,
-      skills: options.skills.length,
+      skills: skills.length,
       migrations,
       databaseChecked: session !== undefined,
       warnings,

@@ -173,4 +173,3 @@ function toColumns(
     })
   })
 }
-

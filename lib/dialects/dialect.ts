@@ -153,6 +153,11 @@ export interface DialectCapabilities {
   readonly lockScope: 'transaction' | 'session'
   /** Table names compare without regard to (ASCII) letter case (SQLite). */
   readonly caseInsensitiveNames: boolean
+  /**
+   * A transaction's statements can go to the server in one round trip (PostgreSQL's simple query
+   * protocol), with the error's position telling which of them failed.
+   */
+  readonly batchStatements: boolean
 }
 
 /**
@@ -236,12 +241,13 @@ export interface MigrationDialect {
 
   /**
    * A fingerprint of the toolkit's own tables: their definitions (and anything defined on them,
-   * such as triggers), and with `rows` their contents.
+   * such as triggers), and their rows — `changes`: what the current transaction wrote to them
+   * (where the engine counts it, else their contents), `content`: their contents, `none`: not.
    */
   reservedTablesFingerprint(
     conn: Kysely<any>,
     reservedTables: readonly string[],
-    options: { readonly rows: boolean },
+    options: { readonly rows: 'none' | 'changes' | 'content' },
   ): Promise<string>
 
   /**
@@ -264,6 +270,12 @@ export interface MigrationDialect {
    * position, DETAIL, HINT and SQLSTATE), when the engine gives them.
    */
   errorFacts?(error: unknown): ErrorFacts
+
+  /**
+   * What a statement that failed outside a transaction left behind, and how to remove it before
+   * a retry (PostgreSQL: the INVALID index of a failed `CREATE INDEX CONCURRENTLY`), if anything.
+   */
+  cleanupAfterFailure?(conn: Kysely<any>, statement: SqlStatement): Promise<string | undefined>
 
   /**
    * Why a failed migration may simply be tried again (a lock timeout or deadlock with the

@@ -56,7 +56,7 @@ export async function applyInTransaction(
     // tables are compared before and after: definitions always, rows when unguarded.
     const compareReserved = !tx.guard || analysis.editsSchemaDirectly
     const reservedBefore = compareReserved
-      ? await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, { rows: !tx.guard })
+      ? await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, { rows: tx.guard ? 'none' : 'changes' })
       : undefined
     const foreignKeysBaseline = analysis.foreignKeysOff ? await dialect.foreignKeyViolations(conn) : undefined
     const deferred = await deferredCheck(ctx, tx, migration)
@@ -71,7 +71,9 @@ export async function applyInTransaction(
     }
     if (deferred) await deferred.verify()
     if (reservedBefore !== undefined) {
-      const after = await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, { rows: !tx.guard })
+      const after = await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, {
+        rows: tx.guard ? 'none' : 'changes',
+      })
       if (after !== reservedBefore) {
         throw new ReservedTableError(
           migration.skill,

@@ -57,7 +57,8 @@ export function snapshotDatabase(path: string): DatabaseSnapshot {
 }
 
 /**
- * `fullDump` with the ledger's run-dependent columns (`applied_at`, `duration_ms`) blanked, so
+ * `fullDump` with the ledger's run-dependent columns (`applied_at`, `duration_ms`,
+ * `migrations_dir`) blanked, so
  * that a database can be compared with a reference database migrated in another run.
  */
 export function comparableDump(path: string): string {
@@ -69,7 +70,9 @@ export function comparableDump(path: string): string {
     const db = new Database(copy)
     try {
       const ledger = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'`).get()
+      const folder = db.prepare(`SELECT 1 FROM pragma_table_info('_migrations') WHERE name = 'migrations_dir'`).get()
       if (ledger) db.exec(`UPDATE _migrations SET applied_at = '', duration_ms = NULL`)
+      if (folder) db.exec(`UPDATE _migrations SET migrations_dir = NULL`)
     } finally {
       db.close()
     }

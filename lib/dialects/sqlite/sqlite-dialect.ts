@@ -31,6 +31,8 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   runStrategy: 'transactional-batch',
   lockScope: 'transaction',
   caseInsensitiveNames: true,
+  // In-process: there are no round trips to save.
+  batchStatements: false,
 })
 
 /**

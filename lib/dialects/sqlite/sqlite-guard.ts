@@ -83,7 +83,7 @@ function triggerName(event: (typeof EVENTS)[number], table: string): string {
 export async function sqliteReservedTablesFingerprint(
   conn: Kysely<any>,
   reservedTables: readonly string[],
-  options: { readonly rows: boolean },
+  options: { readonly rows: 'none' | 'changes' | 'content' },
 ): Promise<string> {
   const names = reservedTables.map((name) => `'${name.toLowerCase().replaceAll("'", "''")}'`).join(', ')
   const { rows: definitions } = await sql
@@ -95,7 +95,7 @@ export async function sqliteReservedTablesFingerprint(
     )
     .execute(conn)
   const hash = createHash('sha256').update(JSON.stringify(definitions))
-  if (options.rows) {
+  if (options.rows !== 'none') {
     for (const table of reservedTables) {
       const exists = definitions.some(
         (row) => row['place'] === 'main' && String(row['name']).toLowerCase() === table.toLowerCase(),

@@ -30,7 +30,9 @@ export async function applyOutsideTransaction(
   const guard = (await dialect.tableExists(conn, LEDGER_TABLE))
     ? await dialect.guardReservedTables(conn, RESERVED_TABLES)
     : undefined
-  const reservedBefore = await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, { rows: !guard })
+  const reservedBefore = await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, {
+    rows: guard ? 'none' : 'content',
+  })
   const started = performance.now()
   await runStatements(conn, dialect, migration, { outsideTransaction: true })
   const durationMs = Math.round(performance.now() - started)
@@ -38,7 +40,10 @@ export async function applyOutsideTransaction(
     const added = newViolations(violationsBefore, await dialect.foreignKeyViolations(conn))
     if (added.length > 0) throw violationError(migration, added, migration.statements.length > 0)
   }
-  if ((await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, { rows: !guard })) !== reservedBefore) {
+  if (
+    (await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, { rows: guard ? 'none' : 'content' })) !==
+    reservedBefore
+  ) {
     throw new ReservedTableError(
       migration.skill,
       migration.file.filename,
