@@ -213,6 +213,22 @@ class LineCounter {
   }
 }
 
+/**
+ * Where in its file PostgreSQL's error `position` (1-based, counted in characters) points, for an
+ * error in `statement` sent on its own: the 1-based line and column in `text`, the file's text
+ * the statement was split from.
+ */
+export function statementPositionInFile(
+  text: string,
+  statement: PostgresStatement,
+  position: number,
+): { line: number; column: number } {
+  let offset = statement.offset
+  const end = statement.offset + statement.sql.length
+  for (let n = 1; n < position && offset < end; n++) offset += (text.codePointAt(offset) ?? 0) >= 0x10000 ? 2 : 1
+  return lineAndColumn(text, offset)
+}
+
 /** The 1-based line and column (in characters) of `offset` in `text`. */
 export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1
