@@ -401,7 +401,7 @@ function settingsChanged(tokens: readonly PgToken[]): string[] {
   return found
 }
 
-/** A setting's name (`search_path`, `app.user_id`), in lower case. */
+/** A setting's name (`search_path`, `app.user_id`), in lower case: setting names ignore case, quoted or not. */
 function settingName(tokens: readonly PgToken[], at: number): string | undefined {
   const parts: string[] = []
   for (;;) {
@@ -409,7 +409,7 @@ function settingName(tokens: readonly PgToken[], at: number): string | undefined
     if (part === undefined) return undefined
     parts.push(part.name)
     at = part.next
-    if (tokens[at]?.text !== '.') return parts.join('.')
+    if (tokens[at]?.text !== '.') return parts.join('.').toLowerCase()
     at++
   }
 }
