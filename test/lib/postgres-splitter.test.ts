@@ -18,8 +18,13 @@ import {
   type PostgresSplitResult,
 } from '../../lib/dialects/postgres/postgres-splitter.js'
 import { generatePgCase } from '../reliability/pg-fuzz-generator.js'
-import { compareWithPgQuery, loadPgQuery, pgQuery, splitWithoutBom } from '../reliability/pg-query-oracle.js'
-import { canonicalText } from '../reliability/sqlite-complete-oracle.js'
+import {
+  canonicalText,
+  compareWithPgQuery,
+  loadPgQuery,
+  pgQuery,
+  splitWithoutBom,
+} from '../reliability/pg-query-oracle.js'
 
 const split = (text: string): PostgresSplitResult => splitPostgresStatements(text)
 const sqls = (text: string): string[] => {

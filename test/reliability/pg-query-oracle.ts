@@ -4,9 +4,15 @@
  * starts and ends, and whether the text ends inside a literal or comment.
  */
 import { loadModule, parseSync } from 'libpg-query'
+import { canonicalBytes } from '../../lib/files/checksum.js'
 import { lineAndColumn, type PostgresSplitResult } from '../../lib/dialects/postgres/postgres-splitter.js'
 
 let loaded: Promise<void> | undefined
+
+/** The text the file reader hands to the splitter: BOM removed, CRLF and CR turned into LF. */
+export function canonicalText(raw: string): string {
+  return canonicalBytes(Buffer.from(raw, 'utf8')).toString('utf8')
+}
 
 /** Loads the WebAssembly parser once; call (and await) before {@link pgQuery}. */
 export function loadPgQuery(): Promise<void> {

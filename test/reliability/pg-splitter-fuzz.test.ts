@@ -5,6 +5,7 @@
  * the same line and column. Each case is checked as written (BOM, CRLF, lone CR) and in the
  * canonical form the file reader hands to the splitter (BOM removed, line endings turned into LF).
  *
+ *   npm run build && node --test build/test/reliability/pg-splitter-fuzz.test.js
  *   FUZZ_SEED=<uint32 | random>  (default: a fixed seed)   FUZZ_CASES=<n>  (default: 100000)
  *
  * A disagreement fails the test and is written, with its seed, case index and a minimized text,
@@ -17,8 +18,14 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { splitPostgresStatements, type PostgresSplitResult } from '../../lib/dialects/postgres/postgres-splitter.js'
 import { generatePgCase } from './pg-fuzz-generator.js'
-import { canonicalText } from './sqlite-complete-oracle.js'
-import { compareWithPgQuery, loadPgQuery, pgQuery, splitWithoutBom, type PgQueryResult } from './pg-query-oracle.js'
+import {
+  canonicalText,
+  compareWithPgQuery,
+  loadPgQuery,
+  pgQuery,
+  splitWithoutBom,
+  type PgQueryResult,
+} from './pg-query-oracle.js'
 
 const DEFAULT_SEED = 0x9e5_2025
 const seed = parseSeed(process.env.FUZZ_SEED)

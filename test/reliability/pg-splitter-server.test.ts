@@ -8,6 +8,7 @@
  * where libpg-query 15 and the 15.20 server read literals differently, which the fuzz suite
  * leaves out.
  *
+ *   npm run build && node --test build/test/reliability/pg-splitter-server.test.js
  *   FUZZ_SEED=<uint32>  (default: the fuzz suite's)   SERVER_CASES=<n>  (default: 2000)
  */
 import assert from 'node:assert/strict'
@@ -15,7 +16,7 @@ import { after, before, test } from 'node:test'
 import { splitPostgresStatements } from '../../lib/dialects/postgres/postgres-splitter.js'
 import { generatePgCase } from './pg-fuzz-generator.js'
 import { PgParseClient } from './pg-parse-client.js'
-import { canonicalText } from './sqlite-complete-oracle.js'
+import { canonicalText } from './pg-query-oracle.js'
 
 const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 0x9e5_2025
 const cases = process.env.SERVER_CASES ? Number.parseInt(process.env.SERVER_CASES, 10) : 2000
