@@ -286,6 +286,24 @@ export class ReservedTableError extends GloriousMigrateError {
   }
 }
 
+/** A migration ran, but the toolkit could not record it (its ledger or ownership row): nothing of it was kept. */
+export class LedgerWriteError extends GloriousMigrateError {
+  readonly code = 'ledger-write'
+  constructor(
+    skill: string,
+    readonly filename: string,
+    file: string,
+    readonly databaseMessage: string,
+    cause?: unknown,
+  ) {
+    super(
+      `${where(skill)}migration "${filename}" ran, but recording it in the ledger failed: ${sentence(databaseMessage)} ` +
+        'Nothing of it was applied: check the database (permissions, space), then run again.',
+      { skill, file, cause },
+    )
+  }
+}
+
 /** The COMMIT of a run's transaction failed: none of the migrations it held was applied. */
 export class CommitFailedError extends GloriousMigrateError {
   readonly code = 'commit-failed'

@@ -158,7 +158,7 @@ async function ensureOwnershipTable(conn: Kysely<any>, dialect: MigrationDialect
     .addColumn('object_name', 'varchar(255)', (column) =>
       nocase ? column.primaryKey().modifyEnd(sql`collate nocase`) : column.primaryKey(),
     )
-    .addColumn('object_type', 'varchar(16)', (column) => column.notNull())
+    .addColumn('object_type', 'varchar(32)', (column) => column.notNull())
     .addColumn('skill_name', 'varchar(255)', (column) => column.notNull())
     .addColumn('version', 'bigint', (column) => column.notNull())
     .execute()

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import type { ForeignKeyViolation } from '../dialects/dialect.js'
-import { ForeignKeyViolationError, ReservedTableError } from '../errors.js'
+import { ForeignKeyViolationError, GloriousMigrateError, LedgerWriteError, ReservedTableError } from '../errors.js'
 import { RESERVED_TABLES, ensureLedger, insertLedgerRow } from '../ledger/ledger.js'
 import {
   type OwnershipChanges,
@@ -88,16 +88,27 @@ export async function applyInTransaction(
     const changes = await ownershipChanges(ctx, tx, migration, before)
     const owns = changes !== undefined && hasOwnershipChanges(changes)
     const guarded = <T>(fn: () => Promise<T>): Promise<T> => (tx.guard ? tx.guard.allowWrites(fn) : fn())
-    if (!tx.ledgerReady && (record || owns)) {
-      // Once per transaction: creates the tables, or brings an older ledger up to date.
-      await guarded(() => ensureLedger(conn, dialect))
-      tx.ledgerReady = true
-      tx.guard = (await dialect.guardReservedTables(conn, RESERVED_TABLES)) ?? tx.guard
+    try {
+      if (!tx.ledgerReady && (record || owns)) {
+        // Once per transaction: creates the tables, or brings an older ledger up to date.
+        await guarded(() => ensureLedger(conn, dialect))
+        tx.ledgerReady = true
+        tx.guard = (await dialect.guardReservedTables(conn, RESERVED_TABLES)) ?? tx.guard
+      }
+      await guarded(async () => {
+        if (record) await insertLedgerRow(conn, ledgerRow(applied))
+        if (owns) await recordOwnership(conn, { skill: migration.skill, version: migration.file.version, ...changes })
+      })
+    } catch (error) {
+      if (error instanceof GloriousMigrateError) throw error
+      throw new LedgerWriteError(
+        migration.skill,
+        migration.file.filename,
+        migration.file.path,
+        dialect.errorMessage(error),
+        error,
+      )
     }
-    await guarded(async () => {
-      if (record) await insertLedgerRow(conn, ledgerRow(applied))
-      if (owns) await recordOwnership(conn, { skill: migration.skill, version: migration.file.version, ...changes })
-    })
     if (savepoint) await dialect.releaseSavepoint(conn, savepoint)
     return applied
   } catch (error) {

@@ -1,8 +1,204 @@
-import type { EngineConnector } from '../connector.js'
+import { Kysely, PostgresDialect, sql } from 'kysely'
+import type { DatabaseTarget } from '../../connection/database-options.js'
+import { scrubSecrets } from '../../connection/redact-url.js'
+import type { DatabaseSession } from '../../connection/session.js'
+import { DatabaseError, InvalidOptionError } from '../../errors.js'
+import type { EngineConnector, OpenSettings } from '../connector.js'
+import { postgresDialect } from './postgres-dialect.js'
+import { describePostgresError, postgresCode } from './postgres-errors.js'
 
-/** Placeholder until the PostgreSQL dialect lands. */
-export const postgresConnector: EngineConnector = new Proxy({} as EngineConnector, {
-  get() {
-    throw new Error('PostgreSQL is not supported yet')
+type UrlTarget = Extract<DatabaseTarget, { kind: 'url' }>
+
+/** What the toolkit calls itself on the server (`application_name`), so a lock's holder can be named. */
+export const APPLICATION_NAME = 'glorious-migrate'
+
+/**
+ * PostgreSQL through `pg` (an optional peer dependency, loaded only here) and Kysely's
+ * `PostgresDialect`. A writable open of a database that does not exist creates it (as a SQLite
+ * file is created), when the role may; read-only sessions never create anything and refuse
+ * writes at the server (`default_transaction_read_only`).
+ */
+export const postgresConnector: EngineConnector = Object.freeze<EngineConnector>({
+  engine: 'postgres',
+  dialect: postgresDialect,
+
+  async exists(target, settings) {
+    const url = asUrl(target)
+    const pg = await loadPg(url)
+    const client = new pg.Client({ connectionString: url.url, application_name: APPLICATION_NAME })
+    try {
+      await client.connect()
+      if (settings.schema === undefined) return true
+      const { rows } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [settings.schema])
+      return rows.length > 0
+    } catch (error) {
+      if (postgresCode(error) === '3D000') return false // invalid_catalog_name: no such database
+      throw describe(error, url)
+    } finally {
+      await client.end().catch(() => undefined)
+    }
+  },
+
+  async open(target, settings: OpenSettings): Promise<DatabaseSession> {
+    const url = asUrl(target)
+    const pg = await loadPg(url)
+    const schema = checkSchema(settings.schema)
+    if (!settings.readonly) await createDatabaseIfMissing(pg, url)
+    const pool = new pg.Pool({
+      connectionString: url.url,
+      application_name: APPLICATION_NAME,
+      max: 4,
+      // Read-only commands cannot write, even by mistake.
+      ...(settings.readonly ? { options: '-c default_transaction_read_only=on' } : {}),
+    })
+    pool.on('error', () => undefined) // an idle client's error must not crash the process
+    if (schema !== undefined) {
+      pool.on('connect', (client) => {
+        // Queued before any query of the client: the schema holds the ledger and is the default.
+        void client.query(`SET search_path TO ${quoteIdent(schema)}`).catch(() => undefined)
+      })
+    }
+    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) })
+    try {
+      const { rows } = await sql<{ database: string }>`SELECT current_database() AS database`.execute(db)
+      if (schema !== undefined && !settings.readonly) {
+        await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(db).catch((error: unknown) => {
+          if (postgresCode(error) !== '42P06') throw error // duplicate_schema: created meanwhile
+        })
+      }
+      return session(db, url.label, `postgres:${serverOf(url.url)}/${rows[0]?.database}/${schema ?? 'public'}`, {
+        readonly: settings.readonly,
+        owned: true,
+      })
+    } catch (error) {
+      await db.destroy().catch(() => undefined)
+      throw describe(error, url)
+    }
+  },
+
+  async adopt(db: Kysely<any>): Promise<DatabaseSession> {
+    const { rows } = await sql<{ database: string; schema: string; server: string | null }>`
+      SELECT current_database() AS database, current_schema() AS schema,
+             coalesce(inet_server_addr()::text, 'local') || ':' || coalesce(inet_server_port()::text, '') AS server`.execute(
+      db,
+    )
+    const row = rows[0]
+    const label = `postgres database ${row?.database ?? '?'} (the Kysely instance)`
+    return session(db, label, `postgres:${row?.server}/${row?.database}/${row?.schema}`, {
+      readonly: false,
+      owned: false,
+    })
   },
 })
+
+function session(
+  db: Kysely<any>,
+  label: string,
+  lockKey: string,
+  options: { readonly readonly: boolean; readonly owned: boolean },
+): DatabaseSession {
+  return Object.freeze({
+    db,
+    dialect: postgresDialect,
+    label,
+    lockKey,
+    readonly: options.readonly,
+    pinned: <T>(fn: (conn: Kysely<any>) => Promise<T>) => db.connection().execute(fn),
+    close: async () => {
+      if (options.owned) await db.destroy()
+    },
+  })
+}
+
+type PgModule = typeof import('pg')
+
+async function loadPg(url: UrlTarget): Promise<PgModule> {
+  try {
+    const module = (await import('pg')) as PgModule & { default?: PgModule }
+    return module.default ?? module
+  } catch {
+    throw new DatabaseError(
+      url.label,
+      'needs the PostgreSQL driver, which is not installed',
+      'install it beside glorious-migrate: npm install pg',
+    )
+  }
+}
+
+/** Creates the target database when it does not exist, connected to the server's maintenance database. */
+async function createDatabaseIfMissing(pg: PgModule, url: UrlTarget): Promise<void> {
+  const probe = new pg.Client({ connectionString: url.url, application_name: APPLICATION_NAME })
+  try {
+    await probe.connect()
+    return
+  } catch (error) {
+    if (postgresCode(error) !== '3D000') throw describe(error, url)
+  } finally {
+    await probe.end().catch(() => undefined)
+  }
+  const name = databaseOf(url.url)
+  const admin = new pg.Client({
+    connectionString: withDatabase(url.url, 'postgres'),
+    application_name: APPLICATION_NAME,
+  })
+  try {
+    await admin.connect()
+    await admin.query(`CREATE DATABASE ${quoteIdent(name)}`)
+  } catch (error) {
+    if (postgresCode(error) === '42P04') return // duplicate_database: another process made it meanwhile
+    throw new DatabaseError(
+      url.label,
+      `does not exist and cannot be created (${scrubSecrets((error as Error).message, url.url)})`,
+      'create the database first (CREATE DATABASE), or give a role that may (CREATEDB)',
+      error,
+    )
+  } finally {
+    await admin.end().catch(() => undefined)
+  }
+}
+
+function asUrl(target: Exclude<DatabaseTarget, { kind: 'kysely' }>): UrlTarget {
+  if (target.kind !== 'url' || target.engine !== 'postgres')
+    throw new Error(`internal: not a PostgreSQL URL: ${target.label}`)
+  return target
+}
+
+function describe(error: unknown, url: UrlTarget): Error {
+  return describePostgresError(error, url.label, 0, url.url) ?? (error as Error)
+}
+
+function checkSchema(schema: string | undefined): string | undefined {
+  if (schema === undefined) return undefined
+  if (schema === '' || schema.length > 63 || /[\u0000]/.test(schema)) {
+    throw new InvalidOptionError(
+      `schema ${JSON.stringify(schema)} is not a valid PostgreSQL schema name (1-63 characters)`,
+    )
+  }
+  return schema
+}
+
+/** The database name of a URL (its path), as PostgreSQL would use it. */
+function databaseOf(url: string): string {
+  const parsed = new URL(url)
+  const name = decodeURIComponent(parsed.pathname.replace(/^\//, ''))
+  return name === '' ? decodeURIComponent(parsed.username) || 'postgres' : name
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url)
+  parsed.pathname = `/${encodeURIComponent(database)}`
+  return parsed.toString()
+}
+
+function serverOf(url: string): string {
+  try {
+    const parsed = new URL(url)
+    return `${parsed.hostname || 'local'}:${parsed.port || '5432'}`
+  } catch {
+    return 'unknown'
+  }
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`
+}
