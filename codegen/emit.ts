@@ -15,7 +15,7 @@ import type {
   StatementStructures,
   TypeAliasDeclarationStructure,
 } from 'ts-morph'
-import { type MapOptions, type TypeMapper } from './map/mapper.js'
+import { type MapOptions, type TypeMapper } from './mapper.js'
 import { type SchemaModel, type TableModel, isReadOnly } from './model.js'
 import { type AliasLayout, layoutAlias, layoutMember } from './layout.js'
 import { camelCaseName, propertyKey, uniquePascalNames } from './names.js'

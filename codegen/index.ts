@@ -17,9 +17,9 @@ import { GloriousMigrateError, InvalidOptionError, UnexpectedError } from '../li
 import { RESERVED_TABLES } from '../lib/ledger/ledger.js'
 import { readOwnership } from '../lib/ledger/ownership-rows.js'
 import { type EmitOptions, type EmitScope, emitTypes, isCurrentTypesFile } from './emit.js'
-import { introspectSqlite } from './introspect/sqlite.js'
-import { DEFAULT_MAP_OPTIONS } from './map/mapper.js'
-import { sqliteTypeMapper } from './map/sqlite.js'
+import { introspectSqlite } from './dialects/sqlite/sqlite-introspector.js'
+import { DEFAULT_MAP_OPTIONS } from './mapper.js'
+import { sqliteTypeMapper } from './dialects/sqlite/sqlite-type-map.js'
 import type { SchemaModel } from './model.js'
 import { checkFile, writeIfChanged } from './write.js'
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { type EmitOptions, emitTypes } from '../../codegen/emit.js'
-import { DEFAULT_MAP_OPTIONS } from '../../codegen/map/mapper.js'
-import { sqliteTypeMapper } from '../../codegen/map/sqlite.js'
+import { DEFAULT_MAP_OPTIONS } from '../../codegen/mapper.js'
+import { sqliteTypeMapper } from '../../codegen/dialects/sqlite/sqlite-type-map.js'
 import { type ColumnModel, type TableModel, columnModel, schemaModel, tableModel } from '../../codegen/model.js'
 import { prettierFormat } from './helpers.js'
 

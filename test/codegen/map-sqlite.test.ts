@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { DEFAULT_MAP_OPTIONS, type MapOptions } from '../../codegen/map/mapper.js'
-import { sqliteAffinity, sqliteTypeMapper } from '../../codegen/map/sqlite.js'
+import { DEFAULT_MAP_OPTIONS, type MapOptions } from '../../codegen/mapper.js'
+import { sqliteAffinity, sqliteTypeMapper } from '../../codegen/dialects/sqlite/sqlite-type-map.js'
 import { type ColumnModel, type TableModel, columnModel, tableModel } from '../../codegen/model.js'
 import { printType } from '../../codegen/type-expr.js'
 

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { TokenKind, scanToken } from '../../lib/dialects/sqlite/sqlite-lexer.js'
+import { TokenKind, scanToken } from '../../../lib/dialects/sqlite/sqlite-lexer.js'
 
 export interface ColumnClauses {
   /** The `AS (…)` expression of a generated column, as written (whitespace collapsed). */

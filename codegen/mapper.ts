@@ -1,5 +1,5 @@
-import { type ColumnModel, type TableModel, isReadOnly } from '../model.js'
-import { type TypeExpr, generic, named, nullable } from '../type-expr.js'
+import { type ColumnModel, type TableModel, isReadOnly } from './model.js'
+import { type TypeExpr, generic, named, nullable } from './type-expr.js'
 
 /** Choices that change how values are typed (the same for every dialect). */
 export interface MapOptions {

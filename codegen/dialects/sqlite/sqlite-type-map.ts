@@ -8,9 +8,9 @@
  *
  * @module
  */
-import type { ColumnModel, TableModel } from '../model.js'
-import { named } from '../type-expr.js'
-import { type BaseType, type MapOptions, type MappedColumn, type TypeMapper, applyModifiers } from './mapper.js'
+import type { ColumnModel, TableModel } from '../../model.js'
+import { named } from '../../type-expr.js'
+import { type BaseType, type MapOptions, type MappedColumn, type TypeMapper, applyModifiers } from '../../mapper.js'
 
 export type SqliteAffinity = 'INTEGER' | 'TEXT' | 'BLOB' | 'REAL' | 'NUMERIC'
 

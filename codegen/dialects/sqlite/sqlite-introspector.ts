@@ -17,7 +17,7 @@ import {
   columnModel,
   schemaModel,
   tableModel,
-} from '../model.js'
+} from '../../model.js'
 import { type TableClauses, readTableClauses } from './sqlite-ddl.js'
 
 /** Which skill created which relation (from the ownership ledger). */
