@@ -17,9 +17,9 @@ import { GloriousMigrateError, InvalidOptionError, UnexpectedError } from '../li
 import { RESERVED_TABLES } from '../lib/ledger/ledger.js'
 import { readOwnership } from '../lib/ledger/ownership-rows.js'
 import { type EmitOptions, type EmitScope, emitTypes, isCurrentTypesFile } from './emit.js'
-import { introspectSqlite } from './dialects/sqlite/sqlite-introspector.js'
+import type { CodegenDialect } from './dialects/codegen-dialect.js'
+import { codegenDialectFor } from './dialects/registry.js'
 import { DEFAULT_MAP_OPTIONS } from './mapper.js'
-import { sqliteTypeMapper } from './dialects/sqlite/sqlite-type-map.js'
 import type { SchemaModel } from './model.js'
 import { checkFile, writeIfChanged } from './write.js'
 
@@ -104,7 +104,8 @@ export async function generateTypes(
   const emitOptions = checkOptions(targets, options)
   const files = filesFor(targets, options)
   if (files.length === 0) return []
-  const model = await readSchema(session)
+  const codegen = await codegenDialectFor(session.dialect.name)
+  const model = await readSchema(session, codegen)
   const results: CodegenFileResult[] = []
   for (const file of files) {
     const selected = selectTables(model, file.scope)
@@ -123,7 +124,7 @@ export async function generateTypes(
       )
       continue
     }
-    const emitted = await emitTypes(selected, sqliteTypeMapper, file.scope, emitOptions)
+    const emitted = await emitTypes(selected, codegen.mapper, file.scope, emitOptions)
     const warnings = [...selected.problems.map((problem) => problem.reason), ...emitted.warnings]
     const base = {
       skill: file.skill,
@@ -142,13 +143,10 @@ export async function generateTypes(
 }
 
 /** Reads the schema and who owns what, once for every file. */
-async function readSchema(session: DatabaseSession): Promise<SchemaModel> {
-  if (session.dialect.name !== 'sqlite') {
-    throw new InvalidOptionError(`codegen supports SQLite only for now, not ${session.dialect.name}`)
-  }
+async function readSchema(session: DatabaseSession, codegen: CodegenDialect): Promise<SchemaModel> {
   try {
     const owners = await readOwnership(session.db, session.dialect)
-    return await introspectSqlite(session.db, owners, RESERVED_TABLES)
+    return await codegen.introspect(session.db, owners, RESERVED_TABLES)
   } catch (error) {
     if (error instanceof GloriousMigrateError) throw error
     throw session.dialect.describeError(error, session.label, 0) ?? UnexpectedError.from(error)

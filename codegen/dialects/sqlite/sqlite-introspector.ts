@@ -18,12 +18,8 @@ import {
   schemaModel,
   tableModel,
 } from '../../model.js'
+import type { Owners } from '../codegen-dialect.js'
 import { type TableClauses, readTableClauses } from './sqlite-ddl.js'
-
-/** Which skill created which relation (from the ownership ledger). */
-export interface Owners {
-  get(name: string): { readonly skill: string; readonly version: number } | undefined
-}
 
 interface RelationRow {
   name: string
