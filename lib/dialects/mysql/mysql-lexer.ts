@@ -169,3 +169,44 @@ function quoted(text: string, pos: number, state: LexerState, backslashEscapes: 
   state.kind = TokenKind.Unterminated
   return text.length
 }
+
+/** A significant token of a statement: no whitespace, comments or executable-comment markers. */
+export interface SignificantToken {
+  readonly kind: TokenKind
+  /** As written. */
+  readonly text: string
+  /** Words upper-cased (ASCII only), other tokens as written. */
+  readonly upper: string
+}
+
+/** The significant tokens of one statement's text, for the statement rules. */
+export function significantTokens(sql: string, options: LexerOptions = {}): SignificantToken[] {
+  const tokens: SignificantToken[] = []
+  const state: LexerState = { kind: TokenKind.Space, inExecutableComment: false }
+  for (let pos = 0; pos < sql.length;) {
+    const end = scanToken(sql, pos, state, options)
+    const kind = state.kind
+    if (kind !== TokenKind.Space && kind !== TokenKind.ExecutableOpen && kind !== TokenKind.ExecutableClose) {
+      const text = sql.slice(pos, end)
+      tokens.push({
+        kind,
+        text,
+        upper: kind === TokenKind.Word ? text.replace(/[a-z]+/g, (s) => s.toUpperCase()) : text,
+      })
+    }
+    pos = end
+  }
+  return tokens
+}
+
+/** The name a word or quoted identifier stands for: quotes removed and doubled quotes undone. */
+export function identifierName(token: SignificantToken): string | undefined {
+  if (token.kind === TokenKind.Word) return token.text
+  if (token.kind !== TokenKind.QuotedIdentifier && !(token.kind === TokenKind.String && token.text[0] === '"'))
+    return undefined
+  const quote = token.text[0]!
+  return token.text
+    .slice(1, -1)
+    .split(quote + quote)
+    .join(quote)
+}
