@@ -1,0 +1,354 @@
+import type { SplitResult, SqlStatement } from '../dialect.js'
+import { BlockTracker, type Peek, type TrackedToken } from './mysql-block-tracker.js'
+import { TokenKind, isSpace, scanToken, type LexerOptions, type LexerState } from './mysql-lexer.js'
+
+/** A statement of a MySQL/MariaDB migration, with where it was found. */
+export interface MysqlStatement extends SqlStatement {
+  /** 1-based column of the statement's first token (in UTF-16 code units, as JavaScript counts). */
+  readonly column: number
+  /** 0-based offset of the statement's first token in the text. */
+  readonly offset: number
+  /**
+   * What ended it: `;` (kept in `sql`), the `DELIMITER` the file set (left out of `sql`, as the
+   * `mysql` client leaves it out of what it sends), or the end of the text.
+   */
+  readonly terminator: ';' | 'delimiter' | 'end-of-text'
+}
+
+export interface MysqlSplitResult extends SplitResult {
+  readonly statements: readonly MysqlStatement[]
+}
+
+export interface MysqlSplitOptions extends LexerOptions {}
+
+// Enough tokens to read `CREATE OR REPLACE DEFINER = 'u' @ 'h' SQL SECURITY INVOKER VIEW db . v`.
+const HEAD_TOKENS = 16
+
+/**
+ * Splits MySQL/MariaDB SQL text into statements where the server would end them, as the `mysql`
+ * client does, and better:
+ *
+ * - `;` inside strings (`'…'`, `"…"`, with backslash escapes unless `noBackslashEscapes`), quoted
+ *   identifiers (`` `…` ``) and comments (`#`, `-- `, `/* *\/`) does not end a statement;
+ * - the content of executable comments (`/*! … *\/`, `/*!50001 … *\/`, `/*M! … *\/`) is code; a
+ *   statement that ends inside one is a problem (the server would end it there too, and then
+ *   reject both halves);
+ * - a compound statement is one statement without any `DELIMITER`: `CREATE PROCEDURE | FUNCTION |
+ *   TRIGGER | EVENT … BEGIN … END` with nested blocks, `IF`, `CASE`, loops and labels, and
+ *   MariaDB's `BEGIN NOT ATOMIC … END` (see `BlockTracker`). `BEGIN;` and `BEGIN WORK` stay
+ *   transaction statements;
+ * - `DELIMITER x` lines are honoured as the `mysql` client honours them: only as the first word of
+ *   a line, when no statement is pending; the rest of the line is the command, the delimiter is
+ *   its first word (or a quoted string); `DELIMITER ;` restores the default. After `DELIMITER $$`
+ *   a statement ends at `$$` (left out of its text) and, as the client sends each `$$`-chunk with
+ *   multi-statements on, also at a top-level `;`. The delimiter is matched anywhere outside strings
+ *   and comments, even inside a word, as the client does.
+ *
+ * Each statement's text runs unaltered from its first token to its `;` inclusive (to its last token
+ * for the other terminators). Empty statements and trailing comments are dropped; the last
+ * statement may omit its terminator. Unterminated strings, comments and blocks are reported as a
+ * `problem` naming the line where they begin.
+ *
+ * The client's backslash commands (`\g`, `\d`, …) are not read: outside strings they are not SQL,
+ * and the server rejects them. The client also takes `--x` at the start of a line for a comment;
+ * the server does not, and neither does this splitter (a `--` comment needs whitespace after it).
+ *
+ * @example
+ * ```ts
+ * splitMysqlStatements("CREATE PROCEDURE p() BEGIN SELECT ';'; END;\nCALL p()")
+ * // → statements: [{ index: 1, line: 1, sql: "CREATE PROCEDURE p() BEGIN SELECT ';'; END;" },
+ * //                { index: 2, line: 2, sql: 'CALL p()' }]
+ * ```
+ */
+export function splitMysqlStatements(text: string, options: MysqlSplitOptions = {}): MysqlSplitResult {
+  return new Splitter(text, options).run()
+}
+
+interface PendingStatement {
+  readonly offset: number
+  readonly line: number
+  readonly column: number
+  readonly head: string[]
+  readonly tracker: BlockTracker
+  lastSignificantEnd: number
+}
+
+class Splitter {
+  readonly #text: string
+  readonly #options: MysqlSplitOptions
+  readonly #statements: MysqlStatement[] = []
+  readonly #lexer: LexerState = { kind: TokenKind.Space, inExecutableComment: false }
+  /** The client's delimiter; `;` is the default. */
+  #delimiter = ';'
+  #statement: PendingStatement | undefined
+  /** Line of the executable comment that is open, for its problem. */
+  #executableLine = 0
+  // Incremental line counting: `#line` is the line of offset `#countedTo`.
+  #line = 1
+  #lineStart = 0
+  #countedTo = 0
+
+  constructor(text: string, options: MysqlSplitOptions) {
+    this.#text = text
+    this.#options = options
+  }
+
+  run(): MysqlSplitResult {
+    const text = this.#text
+    for (let pos = 0; pos < text.length;) {
+      if (this.#delimiter !== ';' && text.startsWith(this.#delimiter, pos)) {
+        const problem = this.#finish(pos, 'delimiter')
+        if (problem) return problem
+        pos += this.#delimiter.length
+        continue
+      }
+      let end = scanToken(text, pos, this.#lexer, this.#options)
+      const kind = this.#lexer.kind
+      if (kind === TokenKind.Unterminated) return this.#problem(this.#lineAt(pos), unterminatedReason(text, pos))
+      if (kind === TokenKind.Space) {
+        pos = end
+        continue
+      }
+      if (kind === TokenKind.Semi) {
+        if (this.#statement !== undefined) {
+          if (this.#statement.tracker.semicolon()) {
+            const problem = this.#finish(end, ';')
+            if (problem) return problem
+          } else {
+            this.#statement.lastSignificantEnd = end
+          }
+        }
+        pos = end
+        continue
+      }
+      if (kind === TokenKind.Word && this.#delimiter !== ';') {
+        // The client finds its delimiter even inside a word.
+        const cut = text.indexOf(this.#delimiter, pos + 1)
+        if (cut >= 0 && cut < end) end = cut
+      }
+      if (this.#statement === undefined && kind === TokenKind.Word && this.#isDelimiterCommand(pos, end)) {
+        const result = this.#delimiterCommand(pos, end)
+        if (typeof result !== 'number') return result
+        pos = result
+        continue
+      }
+      if (kind === TokenKind.ExecutableOpen) this.#executableLine = this.#lineAt(pos)
+      this.#significant(pos, end, kind)
+      pos = end
+    }
+    if (this.#lexer.inExecutableComment) {
+      return this.#problem(this.#executableLine, 'executable comment "/*!" is not closed by "*/"')
+    }
+    const statement = this.#statement
+    if (statement !== undefined) {
+      const open = statement.tracker.openBlock
+      if (open !== undefined) return this.#problem(open.line, notClosedReason(open.keyword, 'at the end of the file'))
+      this.#push(statement, statement.lastSignificantEnd, 'end-of-text')
+    }
+    return { statements: this.#statements }
+  }
+
+  #significant(pos: number, end: number, kind: TokenKind): void {
+    const text = this.#text
+    let statement = this.#statement
+    if (statement === undefined) {
+      const line = this.#lineAt(pos)
+      statement = {
+        offset: pos,
+        line,
+        column: pos - this.#lineStart + 1,
+        head: [],
+        tracker: new BlockTracker(),
+        lastSignificantEnd: end,
+      }
+      this.#statement = statement
+    }
+    statement.lastSignificantEnd = end
+    // The markers of executable comments are not part of what the statement says.
+    if (kind === TokenKind.ExecutableOpen || kind === TokenKind.ExecutableClose) return
+    const raw = text.slice(pos, end)
+    if (statement.head.length < HEAD_TOKENS) statement.head.push(raw)
+    const line = this.#lineAt(pos)
+    statement.tracker.token(trackedToken(raw, kind, line), this.#peeker(end))
+  }
+
+  /** Looks ahead at the significant tokens after `from`, stopping at the delimiter. */
+  #peeker(from: number): Peek {
+    const found: (TrackedToken | undefined)[] = []
+    let pos = from
+    const state: LexerState = { kind: TokenKind.Space, inExecutableComment: this.#lexer.inExecutableComment }
+    return (ahead) => {
+      const text = this.#text
+      while (found.length < ahead) {
+        let token: TrackedToken | undefined
+        while (pos < text.length) {
+          if (this.#delimiter !== ';' && text.startsWith(this.#delimiter, pos)) {
+            pos = text.length
+            break
+          }
+          let end = scanToken(text, pos, state, this.#options)
+          const kind = state.kind
+          if (kind === TokenKind.Unterminated) {
+            pos = text.length
+            break
+          }
+          if (kind === TokenKind.Word && this.#delimiter !== ';') {
+            const cut = text.indexOf(this.#delimiter, pos + 1)
+            if (cut >= 0 && cut < end) end = cut
+          }
+          const start = pos
+          pos = end
+          if (kind === TokenKind.Space || kind === TokenKind.ExecutableOpen || kind === TokenKind.ExecutableClose)
+            continue
+          token = trackedToken(text.slice(start, end), kind, 0)
+          break
+        }
+        found.push(token)
+        if (token === undefined) break
+      }
+      return found[ahead - 1]
+    }
+  }
+
+  /** Ends the pending statement (if any) at a terminator; a block still open there is a problem. */
+  #finish(end: number, terminator: ';' | 'delimiter'): MysqlSplitResult | undefined {
+    const statement = this.#statement
+    if (statement === undefined) return undefined
+    if (terminator === 'delimiter') {
+      const open = statement.tracker.openBlock
+      if (open !== undefined)
+        return this.#problem(
+          open.line,
+          notClosedReason(open.keyword, `before the delimiter "${this.#delimiter}" on line ${this.#lineAt(end)}`),
+        )
+    }
+    if (this.#lexer.inExecutableComment) {
+      return this.#problem(
+        this.#executableLine,
+        `the statement ends at "${terminator === ';' ? ';' : this.#delimiter}" on line ${this.#lineAt(end)} ` +
+          'inside an executable comment "/*! … */", where the server would end it too: ' +
+          'close the comment before the terminator',
+      )
+    }
+    this.#push(statement, terminator === ';' ? end : statement.lastSignificantEnd, terminator)
+    return undefined
+  }
+
+  #push(statement: PendingStatement, end: number, terminator: MysqlStatement['terminator']): void {
+    this.#statements.push(
+      Object.freeze({
+        index: this.#statements.length + 1,
+        line: statement.line,
+        column: statement.column,
+        offset: statement.offset,
+        sql: this.#text.slice(statement.offset, end),
+        head: Object.freeze(statement.head),
+        terminator,
+      }),
+    )
+    this.#statement = undefined
+  }
+
+  /** `DELIMITER` as the first word of its line (after whitespace only), followed by whitespace. */
+  #isDelimiterCommand(pos: number, end: number): boolean {
+    const text = this.#text
+    if (end - pos !== 9 || text.slice(pos, end).toLowerCase() !== 'delimiter') return false
+    if (this.#lexer.inExecutableComment) return false
+    const after = text.charCodeAt(end)
+    if (end < text.length && after !== 32 && after !== 9 && after !== 13 && after !== 10) return false
+    for (let i = pos - 1; i >= 0; i--) {
+      const c = text.charCodeAt(i)
+      if (c === 10) return true
+      if (!isSpace(c)) return false
+    }
+    return true
+  }
+
+  /** Reads `DELIMITER x` up to the end of its line; returns where the next line starts, or a problem. */
+  #delimiterCommand(pos: number, wordEnd: number): number | MysqlSplitResult {
+    const text = this.#text
+    const newline = text.indexOf('\n', wordEnd)
+    const lineEnd = newline < 0 ? text.length : newline
+    const argument = readDelimiterArgument(text.slice(wordEnd, lineEnd))
+    const line = this.#lineAt(pos)
+    if (argument === '') return this.#problem(line, 'DELIMITER must be followed by a delimiter (such as $$ or ;)')
+    if (argument.includes('\\')) return this.#problem(line, `the delimiter "${argument}" contains a backslash`)
+    this.#delimiter = argument
+    return lineEnd
+  }
+
+  #problem(line: number, reason: string): MysqlSplitResult {
+    return { statements: this.#statements, problem: { line, reason } }
+  }
+
+  #lineAt(offset: number): number {
+    const text = this.#text
+    if (offset < this.#countedTo) {
+      // Rare (a problem reported for an earlier token): count from the start.
+      this.#line = 1
+      this.#lineStart = 0
+      this.#countedTo = 0
+    }
+    for (let i = text.indexOf('\n', this.#countedTo); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+      this.#line++
+      this.#lineStart = i + 1
+    }
+    this.#countedTo = offset
+    return this.#line
+  }
+}
+
+function trackedToken(raw: string, kind: TokenKind, line: number): TrackedToken {
+  const isWord = kind === TokenKind.Word
+  return { word: isWord ? asciiUpper(raw) : raw, isWord, line }
+}
+
+/** ASCII-only upper case: keywords are ASCII, and `toUpperCase()` would fold `ı` into `I`. */
+function asciiUpper(word: string): string {
+  return word.replace(/[a-z]+/g, (s) => s.toUpperCase())
+}
+
+/**
+ * The client's reading of the DELIMITER argument: its first word, or a string quoted with
+ * `'`, `"` or `` ` `` (a backslash before the quote escapes it). The client ends an unquoted
+ * delimiter at a space only; here any whitespace ends it (a tab or CR is never meant to be in it).
+ */
+export function readDelimiterArgument(rest: string): string {
+  const trimmed = rest.replace(/^[ \t\r\v\f]+/, '')
+  const quote = trimmed[0]
+  if (quote === "'" || quote === '"' || quote === '`') {
+    let value = ''
+    for (let i = 1; i < trimmed.length; i++) {
+      const c = trimmed[i]!
+      if (c === '\\' && trimmed[i + 1] === quote) {
+        value += quote
+        i++
+      } else if (c === quote) {
+        return value
+      } else {
+        value += c
+      }
+    }
+    return '' // unclosed quote: the client takes no delimiter
+  }
+  const match = /^[^\s]*/.exec(trimmed)
+  return match ? match[0] : ''
+}
+
+function notClosedReason(keyword: string, where: string): string {
+  const closer = keyword === 'BEGIN' ? 'END' : `END ${keyword}`
+  return `${keyword} is not closed by "${closer}" ${where}`
+}
+
+function unterminatedReason(text: string, pos: number): string {
+  switch (text[pos]) {
+    case "'":
+      return 'string literal is not closed'
+    case '"':
+      return 'double-quoted string is not closed'
+    case '`':
+      return 'quoted identifier starting with ` is not closed'
+    default:
+      return 'comment "/*" is not closed by "*/"'
+  }
+}
