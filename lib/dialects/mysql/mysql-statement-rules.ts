@@ -24,7 +24,8 @@ export interface MysqlStatementAnalysis {
   readonly commitReason: string | undefined
 }
 
-export interface MysqlMigrationAnalysis extends Omit<MigrationAnalysis, 'mode'> {
+export interface MysqlMigrationAnalysis
+  extends Pick<MigrationAnalysis, 'problems' | 'connectionSettings' | 'objectChanges'> {
   readonly mode: MysqlTransactionMode
   readonly statements: readonly MysqlStatementAnalysis[]
 }
