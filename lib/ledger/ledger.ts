@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely'
+import { type Generated, type Kysely, type Selectable, type Updateable, sql } from 'kysely'
 import type { MigrationDialect } from '../dialects/dialect.js'
 import { DatabaseError } from '../errors.js'
 
@@ -30,6 +30,33 @@ export interface LedgerRow {
    * type generation is completed by the next run.
    */
   readonly typesPending: boolean
+  /**
+   * `applied` for every finished migration. Where DDL commits implicitly (MySQL), a migration
+   * that runs statement by statement has a row while it runs, and keeps one when it fails:
+   * `running` (statement `progress.applied + 1` was under way), `failed` (statement
+   * `progress.applied + 1` failed). Such a migration is not applied: a run resumes it.
+   */
+  readonly status: LedgerStatus
+  /** Statement progress of a migration run statement by statement, when recorded. */
+  readonly progress: StatementProgress | null
+}
+
+export type LedgerStatus = 'applied' | 'running' | 'failed'
+
+/** How far a migration run statement by statement got, and what its applied statements were. */
+export interface StatementProgress {
+  /** Statements applied, from the first. */
+  readonly applied: number
+  readonly total: number
+  /** A checksum of each applied statement's text, in order: a resumed file must keep them. */
+  readonly checksums: readonly string[]
+  /** The database's message for the statement that failed (`status: 'failed'`). */
+  readonly error: string | null
+  /**
+   * What the objects the statement under way touches looked like before it ran (`status:
+   * 'running'`), so that a run interrupted there can tell whether it took effect.
+   */
+  readonly probe: string | null
 }
 
 export interface LedgerTable {
@@ -41,6 +68,12 @@ export interface LedgerTable {
   duration_ms: number | null
   types_pending: number
   migrations_dir: string | null
+  status: Generated<string>
+  statements_applied: Generated<number | null>
+  statements_total: Generated<number | null>
+  statement_checksums: Generated<string | null>
+  error: Generated<string | null>
+  probe: Generated<string | null>
 }
 
 export interface OwnershipTable {
@@ -58,11 +91,23 @@ export interface LedgerTables {
 const REQUIRED_COLUMNS = ['skill_name', 'version', 'filename', 'checksum', 'applied_at']
 
 /** Columns added after the first release, with how to add them to an older ledger. */
-const ADDED_COLUMNS: readonly { readonly name: keyof LedgerTable; readonly type: 'integer' | 'varchar(4096)' }[] = [
+const ADDED_COLUMNS: readonly {
+  readonly name: keyof LedgerTable
+  readonly type: 'integer' | 'varchar(16)' | 'varchar(4096)' | 'text'
+}[] = [
   { name: 'duration_ms', type: 'integer' },
   { name: 'types_pending', type: 'integer' },
   { name: 'migrations_dir', type: 'varchar(4096)' },
+  { name: 'status', type: 'varchar(16)' },
+  { name: 'statements_applied', type: 'integer' },
+  { name: 'statements_total', type: 'integer' },
+  { name: 'statement_checksums', type: 'text' },
+  { name: 'error', type: 'text' },
+  { name: 'probe', type: 'text' },
 ]
+
+/** Columns that get a default when added (existing rows take it). */
+const COLUMN_DEFAULTS: Partial<Record<keyof LedgerTable, string | number>> = { types_pending: 0, status: 'applied' }
 
 /**
  * Reads ledger rows (all skills, or the given ones) without taking any lock. A database without
@@ -82,7 +127,7 @@ export async function readLedger(
   // One skill: filter in SQL. Several: read all rows once and filter here, which keeps the query
   // text constant (a cached statement) and is as fast for the few thousand rows a ledger holds.
   if (skills !== undefined && skills.length === 1) query = query.where('skill_name', '=', skills[0] as string)
-  const rows = (await query.execute()) as Partial<LedgerTable>[]
+  const rows = (await query.execute()) as Partial<Selectable<LedgerTable>>[]
   const wanted = skills === undefined || skills.length === 1 ? undefined : new Set(skills)
   const result: LedgerRow[] = []
   for (const row of rows) {
@@ -97,6 +142,17 @@ export async function readLedger(
         durationMs: row.duration_ms === undefined || row.duration_ms === null ? null : Number(row.duration_ms),
         migrationsDir: row.migrations_dir ?? null,
         typesPending: Number(row.types_pending ?? 0) === 1,
+        status: statusOf(row.status),
+        progress:
+          row.statements_total === undefined || row.statements_total === null
+            ? null
+            : Object.freeze({
+                applied: Number(row.statements_applied ?? 0),
+                total: Number(row.statements_total),
+                checksums: Object.freeze(row.statement_checksums ? row.statement_checksums.split(',') : []),
+                error: row.error ?? null,
+                probe: row.probe ?? null,
+              }),
       }),
     )
   }
@@ -121,9 +177,10 @@ export async function ensureLedger(conn: Kysely<any>, dialect: MigrationDialect)
     }
     for (const column of ADDED_COLUMNS) {
       if (columns.includes(column.name)) continue
+      const fallback = COLUMN_DEFAULTS[column.name]
       await conn.schema
         .alterTable(LEDGER_TABLE)
-        .addColumn(column.name, column.type, (c) => (column.name === 'types_pending' ? c.notNull().defaultTo(0) : c))
+        .addColumn(column.name, column.type, (c) => (fallback === undefined ? c : c.notNull().defaultTo(fallback)))
         .execute()
     }
   } else {
@@ -137,6 +194,12 @@ export async function ensureLedger(conn: Kysely<any>, dialect: MigrationDialect)
       .addColumn('duration_ms', 'integer')
       .addColumn('types_pending', 'integer', (column) => column.notNull().defaultTo(0))
       .addColumn('migrations_dir', 'varchar(4096)')
+      .addColumn('status', 'varchar(16)', (column) => column.notNull().defaultTo('applied'))
+      .addColumn('statements_applied', 'integer')
+      .addColumn('statements_total', 'integer')
+      .addColumn('statement_checksums', 'text')
+      .addColumn('error', 'text')
+      .addColumn('probe', 'text')
       .addPrimaryKeyConstraint(`${LEDGER_TABLE}_pk`, ['skill_name', 'version'])
       .execute()
   }
@@ -190,8 +253,49 @@ export async function insertLedgerRow(conn: Kysely<any>, row: LedgerRow): Promis
       duration_ms: row.durationMs,
       types_pending: row.typesPending ? 1 : 0,
       migrations_dir: row.migrationsDir,
+      ...(row.status === 'applied' && row.progress === null ? {} : progressColumns(row)),
     })
     .execute()
+}
+
+/**
+ * Writes a statement-by-statement migration's row as it stands: its status, progress and
+ * checksum (the ledger row of a migration that has not finished).
+ *
+ * @returns whether the row was there to update (a migration that deleted its own row was not
+ *   stopped by anything else).
+ */
+export async function updateLedgerRow(conn: Kysely<any>, row: LedgerRow): Promise<boolean> {
+  const result = await (conn as Kysely<LedgerTables>)
+    .updateTable(LEDGER_TABLE)
+    .set({
+      filename: row.filename,
+      checksum: row.checksum,
+      applied_at: row.appliedAt,
+      duration_ms: row.durationMs,
+      types_pending: row.typesPending ? 1 : 0,
+      migrations_dir: row.migrationsDir,
+      ...progressColumns(row),
+    })
+    .where('skill_name', '=', row.skill)
+    .where('version', '=', row.version)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
+function progressColumns(row: LedgerRow): Updateable<LedgerTable> {
+  return {
+    status: row.status,
+    statements_applied: row.progress?.applied ?? null,
+    statements_total: row.progress?.total ?? null,
+    statement_checksums: row.progress ? row.progress.checksums.join(',') : null,
+    error: row.progress?.error ?? null,
+    probe: row.progress?.probe ?? null,
+  }
+}
+
+function statusOf(value: string | undefined): LedgerStatus {
+  return value === 'running' || value === 'failed' ? value : 'applied'
 }
 
 /** Records that the skills' generated types have caught up with every migration applied so far. */

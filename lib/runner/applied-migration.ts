@@ -42,6 +42,8 @@ export function ledgerRow(applied: AppliedMigration): LedgerRow {
     durationMs: applied.durationMs,
     migrationsDir: dirname(applied.path),
     typesPending: true,
+    status: 'applied',
+    progress: null,
   }
 }
 

@@ -9,7 +9,7 @@ import type { MigrationFileRef } from '../files/migration-folder.js'
 import type { LedgerRow } from '../ledger/ledger.js'
 
 /** Where one migration stands. */
-export type MigrationStatus = 'applied' | 'pending' | 'checksum-mismatch' | 'missing-file' | 'out-of-order'
+export type MigrationStatus = 'applied' | 'pending' | 'partial' | 'checksum-mismatch' | 'missing-file' | 'out-of-order'
 
 /** One migration of a skill: a file, a ledger row, or both. */
 export interface MigrationInfo {
@@ -26,6 +26,11 @@ export interface MigrationInfo {
   /** ISO-8601 UTC time the migration was applied. */
   readonly appliedAt: string | undefined
   readonly durationMs: number | undefined
+  /**
+   * For a `partial` migration (run statement by statement where DDL commits implicitly, and
+   * stopped by a failure or an interruption): how far it got, and why it stopped.
+   */
+  readonly progress?: { readonly applied: number; readonly total: number; readonly error: string | null } | undefined
 }
 
 /** A skill's files compared with its ledger rows. */
@@ -38,6 +43,8 @@ export interface SkillPlan {
   readonly problems: readonly GloriousMigrateError[]
   /** Highest applied version, 0 when none. */
   readonly highestApplied: number
+  /** Ledger rows of migrations that started but did not finish (MySQL), by version: they resume. */
+  readonly unfinished: ReadonlyMap<number, LedgerRow>
 }
 
 export interface PlanInput {
@@ -68,8 +75,10 @@ export function planSkill(input: PlanInput): SkillPlan {
   const problems: GloriousMigrateError[] = [...input.folderProblems]
   const byVersion = new Map(input.files.map((file) => [file.version, file]))
   const byFilename = new Map(input.files.map((file) => [file.filename, file]))
-  const rowsByVersion = new Map(input.rows.map((row) => [row.version, row]))
-  const highestApplied = input.rows.reduce((max, row) => Math.max(max, row.version), 0)
+  const finished = input.rows.filter((row) => row.status === 'applied')
+  const unfinished = new Map(input.rows.filter((row) => row.status !== 'applied').map((row) => [row.version, row]))
+  const rowsByVersion = new Map(finished.map((row) => [row.version, row]))
+  const highestApplied = finished.reduce((max, row) => Math.max(max, row.version), 0)
   const migrations: MigrationInfo[] = []
 
   const safeChecksum = (file: MigrationFileRef): string | undefined => {
@@ -81,7 +90,7 @@ export function planSkill(input: PlanInput): SkillPlan {
     }
   }
 
-  for (const row of input.rows) {
+  for (const row of finished) {
     // With two files of one version (a duplicate, reported above), compare the row with the file
     // it recorded, not with whichever of the two sorts last.
     const recorded = byFilename.get(row.filename)
@@ -106,9 +115,31 @@ export function planSkill(input: PlanInput): SkillPlan {
     migrations.push(info(input.skill, row, file, checksum, 'applied'))
   }
 
+  for (const row of unfinished.values()) {
+    const file = byVersion.get(row.version)
+    if (!file && !input.allowMissing) {
+      problems.push(
+        new MissingMigrationFileError(input.skill, row.version, row.filename, join(input.dir, row.filename)),
+      )
+    }
+    migrations.push(
+      Object.freeze({
+        ...info(input.skill, row, file, undefined, file ? 'partial' : 'missing-file'),
+        progress: row.progress
+          ? { applied: row.progress.applied, total: row.progress.total, error: row.progress.error }
+          : undefined,
+      }),
+    )
+  }
+
   const pending: MigrationFileRef[] = []
   for (const file of input.files) {
     if (rowsByVersion.has(file.version)) continue
+    if (unfinished.has(file.version)) {
+      // Resumed where it stopped: not out of order, whatever was applied after it.
+      if (input.toVersion === undefined || file.version <= input.toVersion) pending.push(file)
+      continue
+    }
     const outOfOrder = file.version < highestApplied
     if (outOfOrder && !input.allowOutOfOrder) {
       problems.push(new OutOfOrderMigrationError(input.skill, file.filename, file.path, file.version, highestApplied))
@@ -125,6 +156,7 @@ export function planSkill(input: PlanInput): SkillPlan {
     pending: problems.length > 0 ? [] : Object.freeze(pending),
     problems: Object.freeze(problems),
     highestApplied,
+    unfinished,
   })
 }
 

@@ -24,8 +24,10 @@ export interface MysqlStatementAnalysis {
   readonly commitReason: string | undefined
 }
 
-export interface MysqlMigrationAnalysis
-  extends Pick<MigrationAnalysis, 'problems' | 'connectionSettings' | 'objectChanges'> {
+export interface MysqlMigrationAnalysis extends Pick<
+  MigrationAnalysis,
+  'problems' | 'connectionSettings' | 'objectChanges'
+> {
   readonly mode: MysqlTransactionMode
   readonly statements: readonly MysqlStatementAnalysis[]
 }
