@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import Database from 'better-sqlite3'
@@ -11,7 +11,7 @@ import { SQLITE_TYPE_RULES, sqliteTypeRule } from '../../codegen/map/sqlite.js'
 import { isReadOnly } from '../../codegen/model.js'
 import { openDatabase } from '../../lib/database.js'
 import { tempDir } from '../helpers/temp.js'
-import { openSession } from './helpers.js'
+import { openSession, prettierFormat, typecheck } from './helpers.js'
 
 /** A value as an application stores it: bound through better-sqlite3, or a SQL expression of bound values. */
 type Stored = unknown | { readonly sql: string; readonly args: readonly unknown[] }
@@ -298,6 +298,24 @@ describe('generated types cover what better-sqlite3 returns (SQLite affinity and
   it("with integers: 'bigint' and safeIntegers: the same", async () => {
     const types = generatedTypes(await generate(root, database, 'bigints.ts', { integers: 'bigint' }))
     assert.deepEqual(mismatches(database, types, true), [])
+  })
+
+  it('compiles and is Prettier-stable with every option (Int64, Json and Buffer unions, booleans)', async () => {
+    const files: string[] = []
+    for (const [name, options] of [
+      ['numbers.ts', {}],
+      ['bigints.ts', { integers: 'bigint' }],
+      ['converted.ts', { json: 'json', booleans: 'boolean', camelCase: true }],
+      ['converted-bigints.ts', { json: 'json', booleans: 'boolean', integers: 'bigint' }],
+    ] as const) {
+      const text = await generate(root, database, name, options)
+      assert.equal(await prettierFormat(text), text, name)
+      files.push(name)
+    }
+    writeFileSync(join(root, 'package.json'), '{ "type": "module" }')
+    const result = typecheck(root, files)
+    assert.equal(result.output, '', result.output)
+    assert.equal(result.status, 0)
   })
 
   it('types and documents the cases of the issue as they are stored', async () => {
