@@ -83,7 +83,10 @@ export interface SchemaModel {
   readonly dialect: DialectName
   /** Every user table and view, sorted by name (the toolkit's own tables are left out). */
   readonly tables: readonly TableModel[]
-  /** Relations the introspector had to leave out, and why (e.g. a view over a dropped table). */
+  /**
+   * What the introspector could not read, and what it did instead: a relation left out (a view
+   * over a dropped table), a `DEFAULT` it could not evaluate (it calls the application's own function).
+   */
   readonly problems: readonly SchemaProblem[]
 }
 

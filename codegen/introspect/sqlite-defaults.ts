@@ -29,22 +29,33 @@ const STRICT_TYPES: ReadonlySet<string> = new Set(['INT', 'INTEGER', 'REAL', 'TE
 
 const STORAGE_CLASSES: ReadonlySet<string> = new Set(['integer', 'real', 'text', 'blob'])
 
+/** What a default stores, or why that could not be found out. */
+export interface DefaultStorage {
+  /** `undefined` when the default is NULL, or when `problem` says why it is not known. */
+  readonly stored: StorageClass | undefined
+  readonly problem?: string | undefined
+}
+
 /**
- * The storage class each default stores (`undefined` when it is NULL or cannot be evaluated),
- * in the order of the probes. The scratch database gets (and loses again) one table, `probe`.
+ * What each default stores, in the order of the probes. The scratch database gets (and loses
+ * again) one table, `glorious_default_probe`.
  */
 export async function defaultStorageClasses(
   db: Kysely<any>,
   scratch: ScratchDatabase,
   probes: readonly DefaultProbe[],
-): Promise<(StorageClass | undefined)[]> {
-  const known = new Map<string, StorageClass | undefined>()
-  const results: (StorageClass | undefined)[] = []
+): Promise<DefaultStorage[]> {
+  const known = new Map<string, DefaultStorage>()
+  const results: DefaultStorage[] = []
   for (const probe of probes) {
     const column = probeColumn(probe)
     const key = `${column?.type}\u0000${column?.strict}\u0000${probe.defaultExpression}`
-    if (!known.has(key)) known.set(key, column === undefined ? undefined : await measure(db, scratch, column, probe))
-    results.push(known.get(key))
+    let result = known.get(key)
+    if (result === undefined) {
+      result = column === undefined ? { stored: undefined } : await measure(db, scratch, column, probe)
+      known.set(key, result)
+    }
+    results.push(result)
   }
   scratch.exec('DROP TABLE IF EXISTS glorious_default_probe')
   return results
@@ -80,11 +91,11 @@ async function measure(
   scratch: ScratchDatabase,
   column: ProbeColumn,
   probe: DefaultProbe,
-): Promise<StorageClass | undefined> {
+): Promise<DefaultStorage> {
   try {
     createProbe(scratch, column, probe.defaultExpression)
     scratch.prepare('INSERT INTO glorious_default_probe DEFAULT VALUES').run()
-    return storageClass(scratch.prepare('SELECT typeof(c) AS t FROM glorious_default_probe').get())
+    return { stored: storageClass(scratch.prepare('SELECT typeof(c) AS t FROM glorious_default_probe').get()) }
   } catch {
     // A function only the application's connection knows: evaluate it there, store the value here.
     return await measureThroughConnection(db, scratch, column, probe.defaultExpression)
@@ -96,17 +107,29 @@ async function measureThroughConnection(
   scratch: ScratchDatabase,
   column: ProbeColumn,
   expression: string,
-): Promise<StorageClass | undefined> {
+): Promise<DefaultStorage> {
+  let row: { t: string; v: unknown } | undefined
   try {
     const { rows } = await sql<{ t: string; v: unknown }>`
       SELECT typeof(v) AS t, v FROM (SELECT ${sql.raw(expression)} AS v)`.execute(db)
-    const row = rows[0]
-    if (row === undefined || row.t === 'null') return undefined
+    row = rows[0]
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    const hint = /no such function/.test(message)
+      ? ': open the database with the function registered (your own Kysely instance) to include it'
+      : ''
+    return { stored: undefined, problem: `its DEFAULT (${expression}) cannot be evaluated here (${message})${hint}` }
+  }
+  if (row === undefined || row.t === 'null') return { stored: undefined }
+  try {
     createProbe(scratch, column)
     scratch.prepare('INSERT INTO glorious_default_probe (c) VALUES (?)').run(bindable(row.t, row.v))
-    return storageClass(scratch.prepare('SELECT typeof(c) AS t FROM glorious_default_probe').get())
+    return { stored: storageClass(scratch.prepare('SELECT typeof(c) AS t FROM glorious_default_probe').get()) }
   } catch {
-    return undefined
+    return {
+      stored: undefined,
+      problem: `its DEFAULT (${expression}) gives ${row.t}, which SQLite refuses to store in a ${column.type} column`,
+    }
   }
 }
 

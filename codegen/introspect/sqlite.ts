@@ -77,7 +77,7 @@ export async function introspectSqlite(
     SELECT type, name, sql FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY rowid`.execute(db)
   const createText = new Map(schema.map((row) => [row.name, row.sql ?? '']))
   const { columns, problems } = await readColumns(db, wanted, owners)
-  const defaults = await readDefaults(db, wanted, columns, schema)
+  const defaults = await readDefaults(db, wanted, columns, schema, owners, problems)
 
   const tables: TableModel[] = []
   for (const relation of wanted) {
@@ -152,6 +152,8 @@ async function readDefaults(
   relations: readonly RelationRow[],
   columns: ReadonlyMap<string, readonly ColumnRow[]>,
   schema: readonly SchemaEntry[],
+  owners: Owners,
+  problems: SchemaProblem[],
 ): Promise<Map<ColumnRow, StorageClass | undefined>> {
   const rows: ColumnRow[] = []
   const probes: DefaultProbe[] = []
@@ -169,9 +171,20 @@ async function readDefaults(
   if (probes.length === 0) return byRow
   const scratch = await openScratchDatabase()
   try {
-    const stored = await defaultStorageClasses(db, scratch, probes)
-    for (const [index, row] of rows.entries()) byRow.set(row, stored[index])
-    const byName = new Map(rows.map((row, index) => [columnKey(row.table_name, row.name), stored[index]]))
+    const measured = await defaultStorageClasses(db, scratch, probes)
+    for (const [index, row] of rows.entries()) {
+      const { stored, problem } = measured[index] ?? { stored: undefined }
+      byRow.set(row, stored)
+      if (problem !== undefined) {
+        const owner = owners.get(row.table_name)?.skill
+        problems.push({
+          relation: row.table_name,
+          owner,
+          reason: `column "${row.name}" of "${row.table_name}": ${problem}; its type leaves out what the DEFAULT stores`,
+        })
+      }
+    }
+    const byName = new Map(rows.map((row) => [columnKey(row.table_name, row.name), byRow.get(row)]))
     for (const [view, origins] of viewOrigins(scratch, schema, views)) {
       for (const [index, row] of (columns.get(view) ?? []).entries()) {
         const origin = origins[index]

@@ -337,8 +337,9 @@ describe('generated types cover what better-sqlite3 returns (SQLite affinity and
     assert.match(column('INTEGER DEFAULT CURRENT_TIMESTAMP').doc, /the DEFAULT stores text/)
   })
 
-  it("evaluates a DEFAULT that calls the application's own function on the application's connection", async () => {
-    const sqlite = new Database(':memory:')
+  it("evaluates a DEFAULT that calls the application's own function on its connection; warns where it cannot", async () => {
+    const path = join(root, 'app-functions.db')
+    const sqlite = new Database(path)
     sqlite.function('app_now', () => 1_700_000_000)
     sqlite.function('app_code', () => 'abc')
     sqlite.exec(
@@ -346,19 +347,36 @@ describe('generated types cover what better-sqlite3 returns (SQLite affinity and
     )
     sqlite.exec('INSERT INTO t DEFAULT VALUES')
     assert.deepEqual(sqlite.prepare('SELECT at, code FROM t').get(), { at: 1_700_000_000, code: 'abc' })
-    const session = await openDatabase(
+    const own = await openDatabase(
       { database: new Kysely<any>({ dialect: new SqliteDialect({ database: sqlite }) }) },
       { readonly: false },
     )
     const out = join(root, 'app-functions.ts')
     try {
-      await generateTypes(session, [], { all: true, out })
+      const [result] = await generateTypes(own, [], { all: true, out })
+      assert.equal(result?.warnings, undefined)
     } finally {
-      await session.close()
+      await own.close()
     }
     const types = generatedTypes(readFileSync(out, 'utf8')).get('t')
     assert.equal(types?.get('at')?.type, 'Generated<number | null>')
     assert.equal(types?.get('code')?.type, 'Generated<number | string | null>')
     sqlite.close()
+
+    // Without the function (the CLI's own connection), the type follows the rule, and a warning says why.
+    const plain = await openSession(path)
+    try {
+      const [result] = await generateTypes(plain, [], { all: true, out: join(root, 'app-functions-plain.ts') })
+      assert.deepEqual(result?.warnings, [
+        'column "at" of "t": its DEFAULT (app_now()) cannot be evaluated here (no such function: app_now): ' +
+          'open the database with the function registered (your own Kysely instance) to include it; ' +
+          'its type leaves out what the DEFAULT stores',
+        'column "code" of "t": its DEFAULT (app_code()) cannot be evaluated here (no such function: app_code): ' +
+          'open the database with the function registered (your own Kysely instance) to include it; ' +
+          'its type leaves out what the DEFAULT stores',
+      ])
+    } finally {
+      await plain.close()
+    }
   })
 })
