@@ -18,7 +18,7 @@ import type {
 import { type MapOptions, type TypeMapper } from './mapper.js'
 import { type SchemaModel, type TableModel, isReadOnly } from './model.js'
 import { type AliasLayout, layoutAlias, layoutMember } from './layout.js'
-import { camelCaseName, propertyKey, uniquePascalNames } from './names.js'
+import { camelCaseName, escapeInvisible, propertyKey, uniquePascalNames } from './names.js'
 import { referencedNames } from './type-expr.js'
 
 export const TOOL_NAME = 'glorious-migrate'
@@ -26,6 +26,12 @@ export const TOOL_NAME = 'glorious-migrate'
 export interface EmitOptions extends MapOptions {
   /** Keys as Kysely's `CamelCasePlugin` shows them (`created_at` → `createdAt`). */
   readonly camelCase: boolean
+  /**
+   * The command-line flags that regenerate the file, for its header: those of the options the
+   * skill's saved settings (skill.json `"codegen"`) do not give. By default, one per option
+   * that is not the default.
+   */
+  readonly flags?: readonly string[] | undefined
 }
 
 /** What the file is for: one skill's tables, or the whole database. */
@@ -61,6 +67,14 @@ const HELPERS: readonly { readonly name: string; readonly needs: readonly string
       '  T extends ColumnType<infer S, unknown, unknown>',
       '    ? ColumnType<S, never, never>',
       '    : ColumnType<T, never, never>;',
+    ].join('\n'),
+  },
+  {
+    name: 'Int64',
+    needs: ['ColumnType'],
+    text: [
+      "/** An INTEGER read with better-sqlite3's `safeIntegers`: a `bigint` on select; a `number` or a `bigint` on insert and update. */",
+      'export type Int64 = ColumnType<bigint, bigint | number, bigint | number>;',
     ].join('\n'),
   },
   {
@@ -313,29 +327,46 @@ function contentHash(body: string): string {
   return createHash('sha256').update(body).digest('hex').slice(0, 8)
 }
 
-/** The first lines of the file: what made it, from what, and how to regenerate or check it. */
+/** The first lines of the file: what made it, from what, with which options, and how to regenerate or check it. */
 function header(model: SchemaModel, scope: EmitScope, options: EmitOptions, content: string): string {
-  const flags = options.camelCase ? ' --camel-case' : ''
+  const flags = (options.flags ?? optionFlags(options)).map((flag) => ` ${flag}`).join('')
   const regenerate =
     'skill' in scope
       ? `glorious migrate codegen ${scope.skill}${flags}`
       : `glorious migrate codegen --all${flags} --out <this file>`
   const check =
     'skill' in scope
-      ? `glorious migrate codegen --check${flags}`
+      ? `glorious migrate codegen ${flags === '' ? '' : `${scope.skill} `}--check${flags}`
       : `glorious migrate codegen --all --check${flags} --out <this file>`
   const lines = [headerFirstLine(model, scope, options, content), `// Regenerate: ${regenerate}   Check: ${check}`]
-  const apiOptions = [
+  const chosen = [
+    options.camelCase ? 'camelCase: true' : undefined,
     options.booleans === 'boolean' ? "booleans: 'boolean'" : undefined,
     options.json === 'json' ? "json: 'json'" : undefined,
+    options.integers === 'bigint' ? "integers: 'bigint'" : undefined,
   ].filter((option) => option !== undefined)
-  if (apiOptions.length > 0)
-    lines.push(`// Generated with { ${apiOptions.join(', ')} }: pass the same options to regenerate.`)
+  if (chosen.length > 0) lines.push(`// Options: { ${chosen.join(', ')} }`)
+  lines.push(
+    options.integers === 'bigint'
+      ? "// Integers are bigint: read them with better-sqlite3's safeIntegers (insert and update take a number or a bigint)."
+      : '// Integers are JavaScript numbers: exact up to 2^53 - 1 (Number.MAX_SAFE_INTEGER); larger ones come back rounded.\n' +
+          "// For larger values, read with better-sqlite3's safeIntegers and generate with integers: 'bigint' (--integers bigint).",
+  )
   return lines.join('\n')
 }
 
+/** The flags that give each option that is not the default. */
+export function optionFlags(options: MapOptions & { readonly camelCase: boolean }): string[] {
+  return [
+    options.camelCase ? '--camel-case' : undefined,
+    options.booleans === 'boolean' ? '--booleans boolean' : undefined,
+    options.json === 'json' ? '--json-columns json' : undefined,
+    options.integers === 'bigint' ? '--integers bigint' : undefined,
+  ].filter((flag) => flag !== undefined)
+}
+
 /** Version of the output format: bump it whenever the same schema would be printed differently. */
-const OUTPUT_FORMAT = 1
+const OUTPUT_FORMAT = 2
 
 /** A short hash of everything the text depends on: the model, the options and the output format. */
 export function fingerprintOf(model: SchemaModel, options: EmitOptions): string {
@@ -343,7 +374,13 @@ export function fingerprintOf(model: SchemaModel, options: EmitOptions): string 
     format: OUTPUT_FORMAT,
     dialect: model.dialect,
     tables: model.tables,
-    options: { booleans: options.booleans, camelCase: options.camelCase, json: options.json },
+    options: {
+      booleans: options.booleans,
+      camelCase: options.camelCase,
+      json: options.json,
+      integers: options.integers,
+      flags: options.flags ?? optionFlags(options),
+    },
   })
   return createHash('sha256').update(input).digest('hex').slice(0, 8)
 }
@@ -353,12 +390,14 @@ function codeSpan(name: string): string {
   return '`' + name.replaceAll('`', "'") + '`'
 }
 
-/** Doc text that cannot end the comment early and stays on its own lines. */
+/**
+ * Doc text that cannot end the comment early, stays on its own lines, and shows every character
+ * a reader cannot see as an escape (a bidi control in a name cannot reorder the comment).
+ */
 function safeDoc(line: string): string {
   return line
-    .replace(/\r\n?|[\u2028\u2029]/g, '\n')
-    .split('\n')
-    .map((part) => part.replace(/\s+/g, ' ').trim())
+    .split(/\r\n?|[\n\u2028\u2029]/)
+    .map((part) => escapeInvisible(part.replace(/\t/g, ' ')).replace(/\s+/g, ' ').trim())
     .filter((part) => part !== '')
     .join(' ')
     .replaceAll('*/', '*\\/')

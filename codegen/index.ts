@@ -14,12 +14,17 @@ import { readFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import type { DatabaseSession } from '../lib/connection/session.js'
 import { GloriousMigrateError, InvalidOptionError, UnexpectedError } from '../lib/errors.js'
+import {
+  CODEGEN_CHOICES,
+  type CodegenOptionName,
+  type SavedCodegenOptions,
+  readSavedCodegenOptions,
+} from '../lib/files/skill-codegen.js'
 import { RESERVED_TABLES } from '../lib/ledger/ledger.js'
 import { readOwnership } from '../lib/ledger/ownership-rows.js'
 import { type EmitOptions, type EmitScope, emitTypes, isCurrentTypesFile } from './emit.js'
 import type { CodegenDialect } from './dialects/codegen-dialect.js'
 import { codegenDialectFor } from './dialects/registry.js'
-import { DEFAULT_MAP_OPTIONS } from './mapper.js'
 import type { SchemaModel } from './model.js'
 import { checkFile, writeIfChanged } from './write.js'
 
@@ -29,26 +34,38 @@ export type { StaleTypesFile } from './errors.js'
 /** The name of the generated file, beside a skill's `migrations/` folder. */
 export const TYPES_FILE_NAME = 'db-types.ts'
 
+/**
+ * Options of one generation. The four type options (`camelCase`, `booleans`, `json`,
+ * `integers`) override, for this call, those the target's skill saves in its skill.json under
+ * `"codegen"`; options left out (or `undefined`) come from there, else from the defaults.
+ */
 export interface CodegenOptions {
   /** Write to this file instead of `db-types.ts` beside the migrations folder (one target only). */
-  out?: string
+  out?: string | undefined
   /**
    * Emit every table and view of the database (except the toolkit's own, `sqlite_*` and FTS
    * shadow tables) instead of only those the skill's migrations created. @default false
    */
-  all?: boolean
+  all?: boolean | undefined
   /** Keys as Kysely's `CamelCasePlugin` shows them (`created_at` → `createdAt`). @default false */
-  camelCase?: boolean
+  camelCase?: boolean | undefined
   /**
    * `'number'`: boolean columns are `number` (SQLite stores 0/1; better-sqlite3 returns numbers).
    * `'boolean'`: `boolean`, for applications with a plugin or type cast that converts. @default 'number'
    */
-  booleans?: 'number' | 'boolean'
+  booleans?: 'number' | 'boolean' | undefined
   /**
-   * `'string'`: JSON columns are the text as stored. `'json'`: a `Json` type (parsed values on
+   * `'string'`: JSON columns are the value as stored. `'json'`: a `Json` type (parsed values on
    * select, text on insert), for applications that parse JSON with a plugin. @default 'string'
    */
-  json?: 'string' | 'json'
+  json?: 'string' | 'json' | undefined
+  /**
+   * `'number'`: integers are `number`, exact up to 2^53 - 1 (what better-sqlite3 returns by
+   * default; larger values come back rounded). `'bigint'`: `bigint` on select and `number |
+   * bigint` on insert and update, for applications that turn on better-sqlite3's
+   * `safeIntegers`. @default 'number'
+   */
+  integers?: 'number' | 'bigint' | undefined
 }
 
 /** A skill whose types to generate: its name (the ownership key) and its migrations folder. */
@@ -99,20 +116,21 @@ export const WHOLE_DATABASE = '*'
 export async function generateTypes(
   session: DatabaseSession,
   targets: readonly CodegenTarget[],
-  options: CodegenOptions & { check?: boolean },
+  options: CodegenOptions & { check?: boolean | undefined },
 ): Promise<readonly CodegenFileResult[]> {
-  const emitOptions = checkOptions(targets, options)
+  const given = checkOptions(targets, options)
   const files = filesFor(targets, options)
   if (files.length === 0) return []
   const codegen = await codegenDialectFor(session.dialect.name)
   const model = await readSchema(session, codegen)
   const results: CodegenFileResult[] = []
   for (const file of files) {
+    const { emitOptions, notices } = resolveOptions(file, given, options)
     const selected = selectTables(model, file.scope)
     const existing = options.check ? undefined : await readText(file.path)
     if (existing !== undefined && isCurrentTypesFile(existing, selected, file.scope, emitOptions)) {
       // Same schema, options and format as the file on disk: nothing to print, ts-morph stays unloaded.
-      const warnings = selected.problems.map((problem) => problem.reason)
+      const warnings = [...selected.problems.map((problem) => problem.reason), ...notices]
       results.push(
         Object.freeze({
           skill: file.skill,
@@ -125,7 +143,7 @@ export async function generateTypes(
       continue
     }
     const emitted = await emitTypes(selected, codegen.mapper, file.scope, emitOptions)
-    const warnings = [...selected.problems.map((problem) => problem.reason), ...emitted.warnings]
+    const warnings = [...selected.problems.map((problem) => problem.reason), ...emitted.warnings, ...notices]
     const base = {
       skill: file.skill,
       path: file.path,
@@ -140,6 +158,65 @@ export async function generateTypes(
     }
   }
   return Object.freeze(results)
+}
+
+/** The type options of one generation that were given (checked), each `undefined` when not. */
+type GivenOptions = { readonly [K in CodegenOptionName]: (typeof CODEGEN_CHOICES)[K][number] | undefined }
+
+/** The command-line flag that sets an option to a value. */
+function flagFor(name: CodegenOptionName, value: unknown): string {
+  switch (name) {
+    case 'camelCase':
+      return value ? '--camel-case' : '--no-camel-case'
+    case 'booleans':
+      return `--booleans ${String(value)}`
+    case 'json':
+      return `--json-columns ${String(value)}`
+    case 'integers':
+      return `--integers ${String(value)}`
+  }
+}
+
+/**
+ * The options of one file: those given, else those its skill saves in skill.json, else the
+ * defaults; and, when given options differ from the saved ones, the flags that regenerate the
+ * file (for its header) and a warning that later runs and checks will not use them.
+ */
+function resolveOptions(
+  file: PlannedFile,
+  given: GivenOptions,
+  options: CodegenOptions & { check?: boolean | undefined },
+): { emitOptions: EmitOptions; notices: string[] } {
+  const saved = file.saved?.options ?? {}
+  const effective: Record<string, unknown> = {}
+  const flags: string[] = []
+  const overrides: Record<string, unknown> = {}
+  for (const name of Object.keys(CODEGEN_CHOICES) as CodegenOptionName[]) {
+    const base = saved[name] ?? CODEGEN_CHOICES[name][0]
+    const value = given[name] ?? base
+    effective[name] = value
+    if (value !== base) {
+      flags.push(flagFor(name, value))
+      overrides[name] = value
+    }
+  }
+  const emitOptions = Object.freeze({ ...effective, flags: Object.freeze(flags) }) as EmitOptions
+  const notices: string[] = []
+  // Only a skill's own db-types.ts is regenerated by later runs (and compared by --check).
+  if (flags.length > 0 && file.saved !== undefined && !options.check && options.out === undefined) {
+    const names = Object.keys(overrides)
+    const [is, it] = names.length === 1 ? ['is', 'it'] : ['are', 'them']
+    const shown = names.map((name) => `${name}: ${JSON.stringify(overrides[name])}`).join(', ')
+    const keep = JSON.stringify({ ...saved, ...overrides })
+    notices.push(
+      file.saved.manifest === undefined
+        ? `${file.skill}: ${shown} ${is} not saved (no skill.json beside its migrations folder), so a later run, reload or codegen --check without ${it} uses the defaults: ` +
+            `give ${it} every time, or add a skill.json with {"name": ${JSON.stringify(file.skill)}, "codegen": ${keep}}`
+        : `${file.skill}: ${shown} ${is} not saved in ${file.saved.manifest}, so a later run, reload or codegen --check without ${it} uses the saved options: ` +
+            `to keep ${it}, set "codegen": ${keep} there`,
+    )
+  }
+  return { emitOptions, notices }
 }
 
 /** Reads the schema and who owns what, once for every file. */
@@ -157,23 +234,27 @@ interface PlannedFile {
   readonly skill: string
   readonly path: string
   readonly scope: EmitScope
+  /** What the target's skill saves in its skill.json (none for a whole-database file without a target). */
+  readonly saved: SavedCodegenOptions | undefined
 }
 
 function filesFor(targets: readonly CodegenTarget[], options: CodegenOptions): PlannedFile[] {
   const out = options.out === undefined ? undefined : resolve(options.out)
   if (targets.length === 0) {
     return options.all && out !== undefined
-      ? [{ skill: WHOLE_DATABASE, path: out, scope: { wholeDatabase: true } }]
+      ? [{ skill: WHOLE_DATABASE, path: out, scope: { wholeDatabase: true }, saved: undefined }]
       : []
   }
+  // Every skill.json is read (and checked) before anything is written.
   return targets.map((target) => ({
     skill: target.skill,
     path: out ?? join(dirname(resolve(target.migrationsDir)), TYPES_FILE_NAME),
     scope: options.all ? { wholeDatabase: true } : { skill: target.skill },
+    saved: readSavedCodegenOptions(target.migrationsDir),
   }))
 }
 
-function checkOptions(targets: readonly CodegenTarget[], options: CodegenOptions): EmitOptions {
+function checkOptions(targets: readonly CodegenTarget[], options: CodegenOptions): GivenOptions {
   if (options.out !== undefined && (typeof options.out !== 'string' || options.out.trim() === '')) {
     throw new InvalidOptionError('out must be a file path')
   }
@@ -193,17 +274,18 @@ function checkOptions(targets: readonly CodegenTarget[], options: CodegenOptions
       "all (--all) without a skill needs out (--out): the file to write the whole database's types to",
     )
   }
-  if (options.booleans !== undefined && options.booleans !== 'number' && options.booleans !== 'boolean') {
-    throw new InvalidOptionError(`booleans must be 'number' or 'boolean', got ${JSON.stringify(options.booleans)}`)
+  const given: Record<string, unknown> = {}
+  for (const name of Object.keys(CODEGEN_CHOICES) as CodegenOptionName[]) {
+    const value = options[name]
+    const choices: readonly unknown[] = CODEGEN_CHOICES[name]
+    if (value !== undefined && !choices.includes(value)) {
+      throw new InvalidOptionError(
+        `${name} must be ${choices.map((choice) => (typeof choice === 'string' ? `'${choice}'` : String(choice))).join(' or ')}, got ${JSON.stringify(value)}`,
+      )
+    }
+    given[name] = value
   }
-  if (options.json !== undefined && options.json !== 'string' && options.json !== 'json') {
-    throw new InvalidOptionError(`json must be 'string' or 'json', got ${JSON.stringify(options.json)}`)
-  }
-  return Object.freeze({
-    camelCase: options.camelCase ?? false,
-    booleans: options.booleans ?? DEFAULT_MAP_OPTIONS.booleans,
-    json: options.json ?? DEFAULT_MAP_OPTIONS.json,
-  })
+  return Object.freeze(given) as GivenOptions
 }
 
 /** The part of the model a file covers: the skill's own relations, or all of them. */

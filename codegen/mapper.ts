@@ -10,6 +10,12 @@ export interface MapOptions {
   readonly booleans: 'number' | 'boolean'
   /** How JSON columns are typed: `'string'` (the text as stored), or `'json'` (parsed values). */
   readonly json: 'string' | 'json'
+  /**
+   * How integers are typed: `'number'` (the driver's default: exact up to 2^53 - 1, larger values
+   * are rounded), or `'bigint'` for applications that read them as `bigint` (better-sqlite3's
+   * `safeIntegers`): `bigint` on select, `number | bigint` on insert and update.
+   */
+  readonly integers: 'number' | 'bigint'
 }
 
 /** A column's value type before the modifiers (nullable, generated, read-only) are applied. */
@@ -34,7 +40,7 @@ export interface TypeMapper {
   describeTable(table: TableModel): string | undefined
 }
 
-export const DEFAULT_MAP_OPTIONS: MapOptions = Object.freeze({ booleans: 'number', json: 'string' })
+export const DEFAULT_MAP_OPTIONS: MapOptions = Object.freeze({ booleans: 'number', json: 'string', integers: 'number' })
 
 /**
  * Applies the modifiers every dialect shares to a column's base type:

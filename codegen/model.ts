@@ -30,6 +30,13 @@ export type ColumnGeneration = 'none' | 'default' | 'always'
 /** How the database numbers a column by itself, when it does. */
 export type AutoIncrement = 'rowid-alias' | 'autoincrement' | 'identity'
 
+/**
+ * The class of a stored value, as SQLite names its storage classes (NULL aside): what decides
+ * the JavaScript type a driver returns (better-sqlite3: INTEGER → `number`, or `bigint` with
+ * `safeIntegers`; REAL → `number`; TEXT → `string`; BLOB → `Buffer`).
+ */
+export type StorageClass = 'integer' | 'real' | 'text' | 'blob'
+
 export interface ColumnModel {
   /** The column name, exactly as the database reports it. */
   readonly name: string
@@ -40,6 +47,13 @@ export interface ColumnModel {
   readonly primaryKey: boolean
   /** The `DEFAULT` expression as the catalog reports it, when there is one. */
   readonly defaultExpression: string | undefined
+  /**
+   * What the `DEFAULT` really stores in this column, when the introspector found out (SQLite:
+   * the expression evaluated, then the column's affinity applied; `DEFAULT (unixepoch())` in a
+   * `TIMESTAMP` column stores an integer). `undefined` when there is no default, it is `NULL`,
+   * or it could not be evaluated.
+   */
+  readonly defaultStorageClass: StorageClass | undefined
   readonly autoIncrement: AutoIncrement | undefined
   readonly generation: ColumnGeneration
   /** For a computed column: its expression (when known) and how it is kept. */
@@ -69,7 +83,10 @@ export interface SchemaModel {
   readonly dialect: DialectName
   /** Every user table and view, sorted by name (the toolkit's own tables are left out). */
   readonly tables: readonly TableModel[]
-  /** Relations the introspector had to leave out, and why (e.g. a view over a dropped table). */
+  /**
+   * What the introspector could not read, and what it did instead: a relation left out (a view
+   * over a dropped table), a `DEFAULT` it could not evaluate (it calls the application's own function).
+   */
   readonly problems: readonly SchemaProblem[]
 }
 
@@ -88,6 +105,7 @@ export function columnModel(column: Pick<ColumnModel, 'name'> & Partial<ColumnMo
     nullable: column.nullable ?? true,
     primaryKey: column.primaryKey ?? false,
     defaultExpression: column.defaultExpression,
+    defaultStorageClass: column.defaultStorageClass,
     autoIncrement: column.autoIncrement,
     generation:
       column.generation ?? (column.defaultExpression !== undefined || column.autoIncrement ? 'default' : 'none'),

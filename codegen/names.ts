@@ -49,12 +49,50 @@ export function uniquePascalNames(names: readonly string[]): ReadonlyMap<string,
 
 /**
  * A property key as Prettier prints it (`quoteProps: 'as-needed'`, `singleQuote: true`): bare
- * when it is an identifier, else a string in the quote that needs fewer escapes.
+ * when it is an identifier, else a string in the quote that needs fewer escapes. A name holding
+ * a character a reader cannot see (see {@link escapeInvisible}) is always quoted, with that
+ * character escaped, even where JavaScript would accept it in an identifier (U+200D).
  *
  * @param isIdentifier whether a text is an identifier that Prettier leaves (or makes) bare
  */
 export function propertyKey(name: string, isIdentifier: (text: string) => boolean): string {
-  return isIdentifier(name) ? name : quoteString(name)
+  return isIdentifier(name) && !hasInvisible(name) ? name : quoteString(name)
+}
+
+/**
+ * Characters a reader cannot see, or that change how the text around them is shown: controls
+ * (C0, DEL, C1: ESC recolours a terminal), format characters (the bidi controls U+202A–U+202E and
+ * U+2066–U+2069 that reorder a line, zero-width characters, the BOM, tags), line and paragraph
+ * separators (U+2028 ends a `//` comment), and lone surrogates.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u
+const INVISIBLE_ALL = new RegExp(INVISIBLE.source, 'gu')
+
+/** Whether a text holds a character {@link escapeInvisible} escapes. */
+export function hasInvisible(text: string): boolean {
+  return INVISIBLE.test(text)
+}
+
+/**
+ * The text with every character a reader cannot see written as a JavaScript escape (`\u202E`,
+ * `\x1B`; astral ones as a surrogate pair, which every target accepts): the generated file shows
+ * what a name really holds and nothing in it can reorder or recolour what is around it.
+ *
+ * @example
+ * escapeInvisible('abc\u202Etxt') // 'abc\\u202Etxt'
+ */
+export function escapeInvisible(text: string): string {
+  return text.replace(INVISIBLE_ALL, unicodeEscape)
+}
+
+function unicodeEscape(char: string): string {
+  const code = char.codePointAt(0) as number
+  if (code < 0x100) return `\\x${code.toString(16).toUpperCase().padStart(2, '0')}`
+  let escaped = ''
+  for (let index = 0; index < char.length; index++) {
+    escaped += `\\u${char.charCodeAt(index).toString(16).toUpperCase().padStart(4, '0')}`
+  }
+  return escaped
 }
 
 /** A string literal with single quotes, or double quotes when the text has more `'` than `"`. */
@@ -64,13 +102,11 @@ export function quoteString(text: string): string {
   const quote = singles > doubles ? '"' : "'"
   let out = quote
   for (const char of text) {
-    const code = char.codePointAt(0) as number
     if (char === quote || char === '\\') out += `\\${char}`
     else if (char === '\n') out += '\\n'
     else if (char === '\r') out += '\\r'
     else if (char === '\t') out += '\\t'
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`
-    else if (code === 0x2028 || code === 0x2029) out += `\\u${code.toString(16)}`
+    else if (INVISIBLE.test(char)) out += unicodeEscape(char)
     else out += char
   }
   return out + quote

@@ -2,21 +2,32 @@ import type { SessionSource } from './connection/session-holder.js'
 import { clearTypesPending } from './ledger/ledger.js'
 import type { RunReport } from './runner/run-migrations.js'
 
-/** Options of the type generation that follows a run (see `glorious migrate codegen`). */
+/**
+ * Options of the type generation (see `glorious migrate codegen`). A skill saves its own in its
+ * skill.json, under `"codegen"` (`{"name": "notes", "codegen": {"camelCase": true}}`); every
+ * run, reload and check uses them. Options given here override the saved ones for this call.
+ */
 export interface TypesOptions {
   /** Keys as Kysely's `CamelCasePlugin` shows them. @default false */
   readonly camelCase?: boolean | undefined
   /** `boolean` for BOOLEAN columns (needs a converting plugin) instead of SQLite's 0/1 `number`. @default 'number' */
   readonly booleans?: 'number' | 'boolean' | undefined
-  /** A `Json` type for JSON columns (needs a parsing plugin) instead of the stored `string`. @default 'string' */
+  /** A `Json` type for JSON columns (needs a parsing plugin) instead of the stored text. @default 'string' */
   readonly json?: 'string' | 'json' | undefined
+  /**
+   * `'bigint'` for applications that read integers with better-sqlite3's `safeIntegers`:
+   * `bigint` on select, `number | bigint` on insert and update. The default `number` is exact
+   * only up to 2^53 - 1 (`Number.MAX_SAFE_INTEGER`). @default 'number'
+   */
+  readonly integers?: 'number' | 'bigint' | undefined
 }
 
 /** What happens after migrations were applied. */
 export interface AfterRunOptions {
   /**
    * Generate each skill's `db-types.ts` (beside its `migrations/` folder) after a run that
-   * applied something: `true`, `false`, or the generation options.
+   * applied something: `true` (with the options the skill saves in its skill.json), `false`, or
+   * options that override the saved ones.
    * @default true
    */
   readonly codegen?: boolean | TypesOptions | undefined

@@ -45,6 +45,7 @@ export async function generateSkillTypes(options: GenerateTypesOptions): Promise
       camelCase: options.camelCase,
       booleans: options.booleans,
       json: options.json,
+      integers: options.integers,
     })
   } finally {
     await sessions.close()

@@ -4,16 +4,14 @@ import type { CliContext, GlobalArgs } from '../context.js'
 import { plural } from '../print/format.js'
 import { writeJson } from '../print/json.js'
 import { selectSkills } from '../targets.js'
+import { TYPES_FLAGS, type TypesFlags, typesOptions } from '../types-flags.js'
 
-interface CodegenArgs extends GlobalArgs {
+interface CodegenArgs extends GlobalArgs, TypesFlags {
   readonly skill?: string
   readonly dir?: string
   readonly out?: string
   readonly all?: boolean
   readonly check?: boolean
-  readonly camelCase?: boolean
-  readonly booleans?: 'number' | 'boolean'
-  readonly jsonColumns?: 'string' | 'json'
 }
 
 export function codegenCommand(ctx: CliContext): CommandModule<GlobalArgs, CodegenArgs> {
@@ -30,21 +28,15 @@ export function codegenCommand(ctx: CliContext): CommandModule<GlobalArgs, Codeg
           type: 'boolean',
           describe: 'Write nothing; exit 1 with a diff when a file is stale or missing (for CI)',
         })
-        .option('camel-case', { type: 'boolean', describe: "Keys as Kysely's CamelCasePlugin shows them" })
-        .option('booleans', {
-          choices: ['number', 'boolean'] as const,
-          describe: 'Type of BOOLEAN columns (default number: SQLite stores 0/1)',
-        })
-        .option('json-columns', {
-          choices: ['string', 'json'] as const,
-          describe: 'Type of JSON columns (default string: the stored text)',
-        })
+        .options(TYPES_FLAGS)
         .option('json', { type: 'boolean', describe: 'Print one JSON document instead of text' })
         .example('$0 migrate codegen', "Regenerate every skill's db-types.ts")
         .example('$0 migrate codegen --check', 'In CI: fail when committed types are out of date')
-        .example(
-          '$0 migrate codegen --all --out src/db-types.ts',
-          'One file for the whole database',
+        .example('$0 migrate codegen --all --out src/db-types.ts', 'One file for the whole database')
+        .epilogue(
+          'Each skill keeps its type options in its skill.json, which run, reload and --check all use: ' +
+            '{"name": "notes", "codegen": {"camelCase": true, "booleans": "boolean", "json": "json", "integers": "bigint"}}. ' +
+            'A flag overrides one for this command only and is not saved (a warning says so).',
         ) as Argv<CodegenArgs>,
     handler: async (args) => {
       const skills = args.all && args.skill === undefined && args.dir === undefined ? [] : selectSkills(ctx, args)
@@ -54,9 +46,7 @@ export function codegenCommand(ctx: CliContext): CommandModule<GlobalArgs, Codeg
         out: args.out,
         all: args.all,
         check: args.check,
-        camelCase: args.camelCase,
-        booleans: args.booleans,
-        json: args.jsonColumns,
+        ...typesOptions(args),
       })
       const stale = results.filter((result) => result.status === 'stale' || result.status === 'missing')
       if (args.json) {

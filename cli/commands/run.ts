@@ -5,8 +5,9 @@ import { writeJson } from '../print/json.js'
 import { ProgressBar } from '../print/progress.js'
 import { dryRunJson, printDryRun, printRun, runJson } from '../print/run-report.js'
 import { selectSkills } from '../targets.js'
+import { TYPES_FLAGS, type TypesFlags, typesOptions } from '../types-flags.js'
 
-interface RunArgs extends GlobalArgs {
+interface RunArgs extends GlobalArgs, TypesFlags {
   readonly skill?: string
   readonly dir?: string
   readonly to?: number
@@ -47,6 +48,7 @@ export function runCommand(ctx: CliContext): CommandModule<GlobalArgs, RunArgs> 
           type: 'boolean',
           describe: 'Treat warnings (e.g. an empty migration) as errors; change nothing',
         })
+        .options(TYPES_FLAGS)
         .option('json', { type: 'boolean', describe: 'Print one JSON document instead of text' })
         .example('$0 migrate run', 'Apply everything pending for every skill')
         .example('$0 migrate run notes --dir ./src/notes/migrations', 'Apply one skill from a folder')
@@ -91,7 +93,7 @@ export function runCommand(ctx: CliContext): CommandModule<GlobalArgs, RunArgs> 
       const started = performance.now()
       const result = await migrateSkills(targets, {
         ...options,
-        codegen: args.codegen,
+        codegen: args.codegen === false ? false : typesOptions(args),
         onProgress: bar
           ? ({ done, total, migration }) => {
               if (total >= PROGRESS_FROM) bar.update(done, total, `${migration.skill} ${migration.filename}`)

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { SkillError } from '../errors.js'
 import { assertSkillName } from './skill-name.js'
 
@@ -145,4 +145,24 @@ function isDirectory(path: string): boolean {
 
 function unique(values: string[]): string[] {
   return [...new Set(values)]
+}
+
+/**
+ * The skill.json of the skill whose migrations are in `migrationsDir` (where its codegen
+ * options are saved), found as {@link readSkill} finds it: in the folder that holds
+ * `migrations/` (its skill.json, or the only `src/<name>/skill.json`), or, when `migrations/` is
+ * in `src/<name>/`, in the skill folder above `src/`. `undefined` when there is none (a folder
+ * migrated with `--dir` that has no skill.json).
+ */
+export function findSkillManifest(migrationsDir: string): string | undefined {
+  const holder = dirname(resolve(migrationsDir))
+  const skillFolder = basename(dirname(holder)) === 'src' ? dirname(dirname(holder)) : undefined
+  for (const folder of skillFolder === undefined ? [holder] : [holder, skillFolder]) {
+    try {
+      return findManifest(folder)
+    } catch {
+      // No skill.json here (or several): look further up, or there is none.
+    }
+  }
+  return undefined
 }

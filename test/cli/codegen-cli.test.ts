@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
 import { GLORIOUS, glorious } from '../helpers/cli.js'
+import { REPO_ROOT } from '../codegen/helpers.js'
 import { rows } from '../helpers/sqlite.js'
 import { skillFolder, tempDir } from '../helpers/temp.js'
 
@@ -123,5 +124,79 @@ describe('glorious migrate codegen', () => {
     writeFileSync(join(migrations, '002_data.sql'), "INSERT INTO notes (body) VALUES ('x');")
     // Data only: the schema is unchanged, so the file's fingerprint matches and ts-morph stays unloaded.
     assert.doesNotMatch(loaded('data-only'), /ts-morph/)
+  })
+
+  it('run, reload and codegen --check use the options skill.json saves; flags override for one command, with a warning', async () => {
+    const { root, skills, types, run, migrations } = workspace()
+    const manifest = join(skills, 'notes', 'src', 'notes', 'skill.json')
+    writeFileSync(manifest, JSON.stringify({ name: 'notes', codegen: { camelCase: true, booleans: 'boolean' } }))
+    writeFileSync(join(migrations, '002_stamp.sql'), 'ALTER TABLE notes ADD COLUMN created_at TEXT;')
+    const first = await run('migrate', 'run')
+    assert.equal(first.code, 0, first.stderr)
+    assert.equal(first.stderr, '')
+    assert.match(readFileSync(types, 'utf8'), /^ {2}done: Generated<boolean>;\n {2}createdAt: string \| null;$/m)
+    const check = await run('migrate', 'codegen', '--check')
+    assert.equal(check.code, 0, check.stdout + check.stderr)
+
+    writeFileSync(join(migrations, '003_seen.sql'), 'ALTER TABLE notes ADD COLUMN seen_at TEXT;')
+    const reload = await glorious(['migrate', 'reload', 'notes', '--skills', skills, '--db', join(root, 'agent.db')])
+    assert.equal(reload.code, 0, reload.stderr)
+    assert.match(readFileSync(types, 'utf8'), /^ {2}seenAt: string \| null;$/m)
+    assert.equal((await run('migrate', 'codegen', '--check')).code, 0)
+
+    // A flag overrides for this command only: run accepts the type flags, writes with them, and says they are not saved.
+    writeFileSync(join(migrations, '004_count.sql'), 'ALTER TABLE notes ADD COLUMN hits INTEGER;')
+    const flagged = await run('migrate', 'run', '--integers', 'bigint', '--no-camel-case')
+    assert.equal(flagged.code, 0, flagged.stderr)
+    assert.match(readFileSync(types, 'utf8'), /^ {2}hits: Int64 \| null;$/m)
+    assert.match(readFileSync(types, 'utf8'), /^ {2}seen_at: string \| null;$/m)
+    assert.match(
+      flagged.stderr,
+      new RegExp(
+        `^warning: notes: camelCase: false, integers: "bigint" are not saved in ${manifest.replaceAll('/', '\\/')}, .*` +
+          `set "codegen": \\{"camelCase":false,"booleans":"boolean","integers":"bigint"\\} there\n$`,
+      ),
+    )
+    const stale = await run('migrate', 'codegen', '--check')
+    assert.equal(stale.code, 1, 'the check uses the saved options')
+    assert.match(stale.stdout, /^\+ {2}hits: number \| null;$/m)
+    const restored = await run('migrate', 'codegen')
+    assert.equal(restored.code, 0, restored.stderr)
+    assert.equal(restored.stderr, '')
+    assert.equal((await run('migrate', 'codegen', '--check')).code, 0)
+  })
+
+  it('a bad option in skill.json: codegen fails with one line naming the file and key; run applies and warns', async () => {
+    const { skills, run } = workspace()
+    const manifest = join(skills, 'notes', 'src', 'notes', 'skill.json')
+    writeFileSync(manifest, JSON.stringify({ name: 'notes', codegen: { integers: 'int64' } }))
+    const applied = await run('migrate', 'run')
+    assert.equal(applied.code, 0, applied.stderr)
+    assert.match(applied.stdout, /^applied {2}notes {2}001_init\.sql/m)
+    const expected = `${manifest}: "codegen.integers" must be "number" or "bigint", not "int64": fix the file`
+    assert.equal(applied.stderr, `warning: types were not generated: ${expected}\n`)
+    const codegen = await run('migrate', 'codegen')
+    assert.equal(codegen.code, 1)
+    assert.equal(codegen.stderr, `error: ${expected}\n`)
+  })
+
+  it('--help and the README list the type flags of run, reload and codegen', async () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8')
+    for (const command of ['run', 'reload', 'codegen']) {
+      const help = await glorious(['migrate', command, '--help'])
+      // The command's entry in the README's list: its line and the indented lines that continue it.
+      const lines = readme.split('\n')
+      const start = lines.findIndex((text) => text.startsWith(`glorious migrate ${command} `))
+      const end = lines.findIndex((text, index) => index > start && !text.startsWith('    '))
+      const line = start < 0 ? '' : lines.slice(start, end).join(' ')
+      assert.match(
+        help.stdout.replace(/\s+/g, ' '),
+        /overrides the skill\.json "codegen" option for this command; not saved/,
+      )
+      for (const flag of ['--camel-case', '--booleans', '--json-columns', '--integers']) {
+        assert.match(help.stdout, new RegExp(`^ +${flag}\\b`, 'm'), `${command} --help: ${flag}`)
+        assert.ok(line.includes(flag), `README: ${line} lacks ${flag}`)
+      }
+    }
   })
 })

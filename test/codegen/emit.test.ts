@@ -78,6 +78,55 @@ describe('emitTypes', () => {
     assert.ok(camel.text.includes('glorious migrate codegen core --camel-case'))
   })
 
+  it('states the precision of integers in the header; integers: bigint gives Int64 where nothing else is in the type', async () => {
+    const scores = table('scores', [
+      columnModel({ name: 'points', declaredType: 'INTEGER', nullable: false }),
+      columnModel({ name: 'ratio', declaredType: 'DECIMAL(5,2)' }),
+      columnModel({
+        name: 'stamp',
+        declaredType: 'INTEGER',
+        defaultExpression: 'CURRENT_TIMESTAMP',
+        defaultStorageClass: 'text',
+      }),
+      columnModel({ name: 'label', declaredType: 'TEXT' }),
+    ])
+    const numbers = await emitTypes(
+      schemaModel('sqlite', [USERS, scores]),
+      sqliteTypeMapper,
+      { skill: 'core' },
+      OPTIONS,
+    )
+    assert.match(
+      numbers.text,
+      /^\/\/ Integers are JavaScript numbers: exact up to 2\^53 - 1 \(Number\.MAX_SAFE_INTEGER\); larger ones come back rounded\.$/m,
+    )
+    assert.match(numbers.text, /safeIntegers and generate with integers: 'bigint' \(--integers bigint\)/)
+    assert.ok(!numbers.text.includes('Int64'))
+    const bigints = await emitTypes(
+      schemaModel('sqlite', [USERS, scores]),
+      sqliteTypeMapper,
+      { skill: 'core' },
+      { ...OPTIONS, integers: 'bigint' },
+    )
+    assert.match(bigints.text, /^\/\/ Options: \{ integers: 'bigint' \}$/m)
+    assert.match(bigints.text, /^\/\/ Integers are bigint: read them with better-sqlite3's safeIntegers/m)
+    assert.match(
+      bigints.text,
+      /Regenerate: glorious migrate codegen core --integers bigint {3}Check: glorious migrate codegen core --check --integers bigint$/m,
+    )
+    assert.ok(bigints.text.includes('export type Int64 = ColumnType<bigint, bigint | number, bigint | number>;'))
+    assert.ok(bigints.text.includes('  id: Generated<Int64>;\n'), 'a rowid alias')
+    assert.ok(bigints.text.includes('  points: Int64;\n'))
+    assert.ok(
+      bigints.text.includes('  ratio: number | bigint | null;\n'),
+      'with number beside it, bigint needs no ColumnType',
+    )
+    assert.ok(bigints.text.includes('  stamp: Generated<Int64 | string | null>;\n'))
+    assert.ok(bigints.text.includes('  label: string | null;\n'))
+    assert.notEqual(numbers.fingerprint, bigints.fingerprint)
+    assert.equal(await prettierFormat(bigints.text), bigints.text)
+  })
+
   it('imports only Selectable for a file of views, and emits views after tables as read-only', async () => {
     const view = table('active_users', [columnModel({ name: 'email', declaredType: 'TEXT' })], { kind: 'view' })
     const { text } = await emitTypes(schemaModel('sqlite', [view]), sqliteTypeMapper, { skill: 'core' }, OPTIONS)
@@ -166,10 +215,11 @@ describe('emitTypes', () => {
 
   it('leaves nothing for Prettier to change, whatever the length of names (every shape the emitter writes)', async () => {
     const shapes: Partial<ColumnModel>[] = []
-    for (const declaredType of ['INTEGER', 'TEXT', 'BLOB', '', 'BOOLEAN', 'JSON']) {
+    for (const declaredType of ['INTEGER', 'TEXT', 'BLOB', '', 'BOOLEAN', 'JSON', 'JSONB', 'STRING', 'DECIMAL']) {
       for (const nullable of [false, true]) {
         shapes.push({ declaredType, nullable })
         shapes.push({ declaredType, nullable, defaultExpression: '0' })
+        shapes.push({ declaredType, nullable, defaultExpression: "''", defaultStorageClass: 'text' })
         shapes.push({ declaredType, nullable, generation: 'always', computed: { expression: '1', storage: 'stored' } })
       }
     }
@@ -192,15 +242,19 @@ describe('emitTypes', () => {
     }
     for (const json of ['string', 'json'] as const) {
       for (const booleans of ['number', 'boolean'] as const) {
-        const { text } = await emitTypes(
-          schemaModel('sqlite', tables),
-          sqliteTypeMapper,
-          { wholeDatabase: true },
-          { camelCase: false, json, booleans },
-        )
-        const formatted = await prettierFormat(text)
-        if (formatted !== text)
-          assert.equal(text, formatted, `Prettier reformats the output (json: ${json}, booleans: ${booleans})`)
+        for (const integers of ['number', 'bigint'] as const) {
+          const { text } = await emitTypes(
+            schemaModel('sqlite', tables),
+            sqliteTypeMapper,
+            { wholeDatabase: true },
+            { camelCase: false, json, booleans, integers },
+          )
+          const formatted = await prettierFormat(text)
+          if (formatted !== text) {
+            const options = `json: ${json}, booleans: ${booleans}, integers: ${integers}`
+            assert.equal(text, formatted, `Prettier reformats the output (${options})`)
+          }
+        }
       }
     }
   })

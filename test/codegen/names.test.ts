@@ -2,7 +2,14 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { CamelCasePlugin, Kysely, SqliteDialect } from 'kysely'
 import Database from 'better-sqlite3'
-import { camelCaseName, pascalCase, quoteString, uniquePascalNames } from '../../codegen/names.js'
+import {
+  camelCaseName,
+  escapeInvisible,
+  pascalCase,
+  propertyKey,
+  quoteString,
+  uniquePascalNames,
+} from '../../codegen/names.js'
 
 describe('pascalCase', () => {
   const examples: [string, string][] = [
@@ -45,6 +52,31 @@ describe('quoteString', () => {
     assert.equal(quoteString(`it's "x" 'y'`), `"it's \\"x\\" 'y'"`)
     assert.equal(quoteString('a\\b'), "'a\\\\b'")
     assert.equal(quoteString('new\nline\u0001'), "'new\\nline\\x01'")
+  })
+
+  it('escapes every character a reader cannot see: controls, bidi, zero-width, separators, tags', () => {
+    assert.equal(quoteString('a\u001b[31mb'), "'a\\x1B[31mb'")
+    assert.equal(quoteString('x\u0085\u009b'), "'x\\x85\\x9B'")
+    assert.equal(quoteString('abc\u202Etxt'), "'abc\\u202Etxt'")
+    assert.equal(quoteString('\u2066\u2069\u200e\u061c'), "'\\u2066\\u2069\\u200E\\u061C'")
+    assert.equal(quoteString('zw\u200bsp\u200dj\ufeff'), "'zw\\u200Bsp\\u200Dj\\uFEFF'")
+    assert.equal(quoteString('a\u2028b\u2029'), "'a\\u2028b\\u2029'")
+    assert.equal(quoteString('tag\u{E0041}'), "'tag\\uDB40\\uDC41'", 'astral: a surrogate pair, valid for every target')
+    assert.equal(quoteString('café 名前 🎉'), "'café 名前 🎉'", 'visible characters stay as they are')
+  })
+})
+
+describe('escapeInvisible and propertyKey', () => {
+  it('escapes only what cannot be seen', () => {
+    assert.equal(escapeInvisible('tab\there ok'), 'tab\\x09here ok')
+    assert.equal(escapeInvisible('évil\u202E'), 'évil\\u202E')
+  })
+
+  it('quotes a key that JavaScript would accept bare when it holds an invisible character (ZWJ, ZWNJ)', () => {
+    const identifier = (text: string) => /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u.test(text)
+    assert.equal(propertyKey('plain', identifier), 'plain')
+    assert.equal(propertyKey('zw\u200dj', identifier), "'zw\\u200Dj'")
+    assert.equal(propertyKey('zw\u200cnj', identifier), "'zw\\u200Cnj'")
   })
 })
 

@@ -16,12 +16,14 @@ import { Kysely } from 'kysely';
 import type { DB as BillingDB } from './billing.db-types.js';
 import type { DB as CoreDB, UsersInsert, UsersRow, UsersUpdate } from './core.db-types.js';
 import type { DB as WholeDB, JsonValue } from './whole.db-types.js';
+import type { DB as BigDB, UsersInsert as BigUsersInsert } from './core.bigint.db-types.js';
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const expectType = <T extends true>(): T => true as T;
 
 declare const db: Kysely<CoreDB & BillingDB>;
 declare const whole: Kysely<WholeDB>;
+declare const big: Kysely<BigDB>;
 
 export async function selectsAndInserts(): Promise<void> {
   const user = await db.selectFrom('users').select(['id', 'email', 'display_name', 'email_domain', 'name_length', 'plan', 'avatar', 'misc']).executeTakeFirstOrThrow();
@@ -56,6 +58,29 @@ export async function selectsAndInserts(): Promise<void> {
   await whole.insertInto('users').values({ email: 'd@example.com', settings: '{"a":1}', isAdmin: true }).execute();
   const event = await whole.selectFrom('events').select('payload').executeTakeFirstOrThrow();
   expectType<Equals<typeof event.payload, JsonValue>>();
+}
+
+export async function bigints(): Promise<void> {
+  // integers: 'bigint' (better-sqlite3's safeIntegers): bigint on select, number or bigint on insert and update.
+  const user = await big.selectFrom('users').select(['id', 'visits', 'age', 'score', 'balance', 'is_admin', 'name_length']).executeTakeFirstOrThrow();
+  expectType<Equals<typeof user.id, bigint>>();
+  expectType<Equals<typeof user.visits, bigint>>();
+  expectType<Equals<typeof user.age, bigint | null>>();
+  expectType<Equals<typeof user.score, number>>();
+  expectType<Equals<typeof user.balance, number | bigint | null>>();
+  expectType<Equals<typeof user.is_admin, bigint>>();
+  expectType<Equals<typeof user.name_length, bigint>>();
+  await big.insertInto('users').values({ id: 7n, email: 'b', visits: 1, age: 2n, balance: 9.5 }).execute();
+  await big.updateTable('users').set({ visits: 3n, age: 4 }).execute();
+  const insert: BigUsersInsert = { email: 'c', visits: 10n };
+  await big.insertInto('users').values(insert).execute();
+  const admins = await big.selectFrom('active_admins').select(['id']).execute();
+  expectType<Equals<(typeof admins)[number]['id'], bigint | null>>();
+  // @ts-expect-error text is not an integer
+  await big.insertInto('users').values({ email: 'd', visits: '1' }).execute();
+  // @ts-expect-error a bigint column never selects as a number
+  const n: number = user.visits;
+  void n;
 }
 
 export async function mistakes(): Promise<void> {
@@ -99,6 +124,7 @@ describe('generated types compile and reject mistakes (tsc --noEmit)', () => {
         json: 'json',
         booleans: 'boolean',
       })
+      await generateTypes(session, [core], { out: join(root, 'core.bigint.db-types.ts'), integers: 'bigint' })
     } finally {
       await session.close()
     }

@@ -13,12 +13,16 @@ import {
   type RelationKind,
   type SchemaModel,
   type SchemaProblem,
+  type StorageClass,
   type TableModel,
   columnModel,
   schemaModel,
   tableModel,
 } from '../../model.js'
 import type { Owners } from '../codegen-dialect.js'
+import { type DefaultProbe, defaultStorageClasses } from './sqlite-defaults.js'
+import { openScratchDatabase } from './sqlite-scratch.js'
+import { type SchemaEntry, viewOrigins } from './sqlite-view-origins.js'
 import { type TableClauses, readTableClauses } from './sqlite-ddl.js'
 
 interface RelationRow {
@@ -67,10 +71,11 @@ export async function introspectSqlite(
       !/^sqlite_/i.test(relation.name) &&
       !excluded.has(relation.name.toLowerCase()),
   )
-  const { rows: texts } = await sql<{ name: string; sql: string | null }>`
-    SELECT name, sql FROM sqlite_schema WHERE type IN ('table', 'view')`.execute(db)
-  const createText = new Map(texts.map((row) => [row.name, row.sql ?? '']))
+  const { rows: schema } = await sql<SchemaEntry>`
+    SELECT type, name, sql FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY rowid`.execute(db)
+  const createText = new Map(schema.map((row) => [row.name, row.sql ?? '']))
   const { columns, problems } = await readColumns(db, wanted, owners)
+  const defaults = await readDefaults(db, wanted, columns, schema, owners, problems)
 
   const tables: TableModel[] = []
   for (const relation of wanted) {
@@ -86,7 +91,7 @@ export async function introspectSqlite(
         owner: owners.get(relation.name),
         options,
         module: clauses?.module,
-        columns: toColumns(rows, kind, relation.wr === 1, clauses),
+        columns: toColumns(rows, kind, relation.wr === 1, clauses, defaults),
       }),
     )
   }
@@ -136,11 +141,71 @@ async function readColumns(
   return { columns, problems }
 }
 
+/**
+ * What each default stores (see `sqlite-defaults.ts`), by column row; a view column gets what
+ * its origin's default stores (see `sqlite-view-origins.ts`).
+ */
+async function readDefaults(
+  db: Kysely<any>,
+  relations: readonly RelationRow[],
+  columns: ReadonlyMap<string, readonly ColumnRow[]>,
+  schema: readonly SchemaEntry[],
+  owners: Owners,
+  problems: SchemaProblem[],
+): Promise<Map<ColumnRow, StorageClass | undefined>> {
+  const rows: ColumnRow[] = []
+  const probes: DefaultProbe[] = []
+  for (const relation of relations) {
+    if (relation.type !== 'table') continue
+    for (const row of columns.get(relation.name) ?? []) {
+      // A column without a declared type holds anything; its default changes nothing.
+      if (row.dflt_value === null || row.type.trim() === '') continue
+      rows.push(row)
+      probes.push({ declaredType: row.type, defaultExpression: row.dflt_value, strict: relation.strict === 1 })
+    }
+  }
+  const views = relations.filter((relation) => relation.type === 'view').map((relation) => relation.name)
+  const byRow = new Map<ColumnRow, StorageClass | undefined>()
+  if (probes.length === 0) return byRow
+  const scratch = await openScratchDatabase()
+  try {
+    const measured = await defaultStorageClasses(db, scratch, probes)
+    for (const [index, row] of rows.entries()) {
+      const { stored, problem } = measured[index] ?? { stored: undefined }
+      byRow.set(row, stored)
+      if (problem !== undefined) {
+        const owner = owners.get(row.table_name)?.skill
+        problems.push({
+          relation: row.table_name,
+          owner,
+          reason: `column "${row.name}" of "${row.table_name}": ${problem}; its type leaves out what the DEFAULT stores`,
+        })
+      }
+    }
+    const byName = new Map(rows.map((row) => [columnKey(row.table_name, row.name), byRow.get(row)]))
+    for (const [view, origins] of viewOrigins(scratch, schema, views)) {
+      for (const [index, row] of (columns.get(view) ?? []).entries()) {
+        const origin = origins[index]
+        if (origin !== undefined) byRow.set(row, byName.get(columnKey(origin.table, origin.column)))
+      }
+    }
+  } finally {
+    scratch.close()
+  }
+  return byRow
+}
+
+/** SQLite compares names without case. */
+function columnKey(table: string, column: string): string {
+  return `${table.toLowerCase()}\u0000${column.toLowerCase()}`
+}
+
 function toColumns(
   rows: readonly ColumnRow[],
   kind: RelationKind,
   withoutRowid: boolean,
   clauses: TableClauses | undefined,
+  defaults: ReadonlyMap<ColumnRow, StorageClass | undefined>,
 ): ColumnModel[] {
   const visible = rows.filter((row) => row.hidden !== HIDDEN_VIRTUAL_TABLE_COLUMN)
   const primaryKeys = visible.filter((row) => row.pk > 0)
@@ -163,6 +228,7 @@ function toColumns(
       nullable: kind === 'view' || kind === 'virtual-table' ? true : row.notnull === 0 && !rowidAlias,
       primaryKey: row.pk > 0,
       defaultExpression,
+      defaultStorageClass: defaults.get(row),
       autoIncrement: rowidAlias ? (clause?.autoincrement ? 'autoincrement' : 'rowid-alias') : undefined,
       generation: storage !== undefined ? 'always' : rowidAlias || defaultExpression !== undefined ? 'default' : 'none',
       computed: storage === undefined ? undefined : { expression: clause?.generatedExpression, storage },
