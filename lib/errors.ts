@@ -189,6 +189,11 @@ export interface StatementFailure {
   readonly outsideTransaction: boolean
   /** Something the user must clean up by hand before a retry (an INVALID index, …). */
   readonly cleanup?: string | undefined
+  /**
+   * Its progress is recorded (MySQL, statement by statement): the next run resumes at the failed
+   * statement once the file is fixed.
+   */
+  readonly resumable?: boolean | undefined
 }
 
 /** A statement of a migration failed. Inside a transaction nothing of the migration was kept. */
@@ -217,10 +222,13 @@ export class MigrationFailedError extends GloriousMigrateError {
     ].join('')
     const kept = !failure.outsideTransaction
       ? 'Nothing of this migration was applied: fix the file and run again.'
-      : failure.appliedStatements === 0
-        ? 'It ran outside a transaction; no statement of it was applied: fix the file and run again.'
-        : `It ran outside a transaction, so ${failure.appliedStatements === 1 ? 'statement 1 stays' : `statements 1-${failure.appliedStatements} stay`} applied: ` +
-          'undo them by hand (or make the file safe to re-run), then fix the file and run again.'
+      : failure.resumable
+        ? `It runs statement by statement (its statements commit implicitly), and the ledger records that ${failure.appliedStatements === 0 ? 'no statement' : failure.appliedStatements === 1 ? 'statement 1' : `statements 1-${failure.appliedStatements}`} of it ${failure.appliedStatements === 1 ? 'is' : 'are'} applied: ` +
+          `fix statement ${failure.statementIndex} (statements before it must stay as they are) and run again; it resumes at statement ${failure.statementIndex}.`
+        : failure.appliedStatements === 0
+          ? 'It ran outside a transaction; no statement of it was applied: fix the file and run again.'
+          : `It ran outside a transaction, so ${failure.appliedStatements === 1 ? 'statement 1 stays' : `statements 1-${failure.appliedStatements} stay`} applied: ` +
+            'undo them by hand (or make the file safe to re-run), then fix the file and run again.'
     super(
       `${where(failure.skill)}migration "${failure.filename}" failed at ${at}: ${sentence(failure.databaseMessage)}${facts} ` +
         `${failure.cleanup ? `${sentence(failure.cleanup)} ` : ''}${kept}`,
@@ -238,6 +246,44 @@ export class MigrationFailedError extends GloriousMigrateError {
     this.outsideTransaction = failure.outsideTransaction
     this.cleanup = failure.cleanup
     this.partial = failure.outsideTransaction && failure.appliedStatements > 0
+  }
+}
+
+/** A migration stopped part way (MySQL) cannot resume: a statement that already ran changed in its file. */
+export class ResumeRefusedError extends GloriousMigrateError {
+  readonly code = 'resume-refused'
+  constructor(
+    skill: string,
+    readonly filename: string,
+    file: string,
+    readonly appliedStatements: number,
+    readonly totalStatements: number,
+    readonly reason: string,
+  ) {
+    super(
+      `${where(skill)}migration "${filename}" stopped after statement ${appliedStatements} of ${totalStatements}, and ${reason}: ` +
+        `statements 1-${appliedStatements} already ran and cannot run again, so put them back as they were (only later statements may change), ` +
+        'or repair the database by hand and record the migration with "glorious migrate accept"',
+      { skill, file },
+    )
+  }
+}
+
+/** A run was interrupted while a statement ran outside a transaction, and whether it took effect cannot be told. */
+export class InterruptedMigrationError extends GloriousMigrateError {
+  readonly code = 'interrupted'
+  constructor(
+    skill: string,
+    readonly filename: string,
+    file: string,
+    readonly statementIndex: number,
+    readonly line: number,
+  ) {
+    super(
+      `${where(skill)}migration "${filename}" was interrupted while statement ${statementIndex} (line ${line}) ran, and whether it took effect cannot be told from the database: ` +
+        `check it, then record the outcome with "glorious migrate accept" (statement ${statementIndex} applied or not), and run again`,
+      { skill, file },
+    )
   }
 }
 

@@ -77,6 +77,11 @@ export interface MigrationAnalysis {
   readonly objectChanges: readonly SchemaObjectChange[] | undefined
   /** Notes worth showing about individual statements (caveats that do not stop the migration). */
   readonly notes: readonly string[]
+  /**
+   * Per statement, whether the engine commits implicitly around it (MySQL DDL), when the engine
+   * does that at all: such a migration runs statement by statement with its progress recorded.
+   */
+  readonly implicitCommits?: readonly boolean[] | undefined
 }
 
 /** A change to the set of tables and views, as a statement declares it. */
@@ -247,7 +252,11 @@ export interface MigrationDialect {
   reservedTablesFingerprint(
     conn: Kysely<any>,
     reservedTables: readonly string[],
-    options: { readonly rows: 'none' | 'changes' | 'content' },
+    options: {
+      readonly rows: 'none' | 'changes' | 'content'
+      /** A ledger row the toolkit itself updates meanwhile, left out of `content`. */
+      readonly except?: { readonly skill: string; readonly version: number } | undefined
+    },
   ): Promise<string>
 
   /**
@@ -270,6 +279,14 @@ export interface MigrationDialect {
    * position, DETAIL, HINT and SQLSTATE), when the engine gives them.
    */
   errorFacts?(error: unknown): ErrorFacts
+
+  /**
+   * A fingerprint of the objects a statement acts on (their definitions, or their absence), taken
+   * before it runs outside a transaction: a run interrupted while it ran compares it with the
+   * objects as they are to tell whether the statement took effect. `undefined` when the
+   * statement's effect cannot be told this way (a `CALL`, …).
+   */
+  probeStatement?(conn: Kysely<any>, statement: SqlStatement): Promise<string | undefined>
 
   /**
    * What a statement that failed outside a transaction left behind, and how to remove it before

@@ -110,7 +110,7 @@ async function runBatch(conn: Kysely<any>, dialect: MigrationDialect, migration:
   }
 }
 
-function failure(
+export function failure(
   dialect: MigrationDialect,
   migration: PreparedMigration,
   statement: SqlStatement,
@@ -119,6 +119,7 @@ function failure(
     readonly appliedStatements: number
     readonly outsideTransaction: boolean
     readonly cleanup?: string | undefined
+    readonly resumable?: boolean | undefined
     /** Where the error points inside the statement text (from the batch), in UTF-16 code units. */
     readonly offsetInStatement?: number | undefined
   },
@@ -143,6 +144,7 @@ function failure(
       appliedStatements: context.appliedStatements,
       outsideTransaction: context.outsideTransaction,
       cleanup: context.cleanup,
+      resumable: context.resumable,
     },
     error,
   )

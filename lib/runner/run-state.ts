@@ -136,6 +136,11 @@ export class RunState {
     return undefined
   }
 
+  /** The ledger row of a step that started in an earlier run and did not finish (MySQL), if any. */
+  unfinished(step: Step): LedgerRow | undefined {
+    return this.#bySkill.get(step.skill)?.plan?.unfinished.get(step.file.version)
+  }
+
   /** How many migrations are still to run. */
   pendingCount(): number {
     return this.#states.reduce(

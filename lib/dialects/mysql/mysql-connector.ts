@@ -1,8 +1,164 @@
-import type { EngineConnector } from '../connector.js'
+import { Kysely, MysqlDialect, sql } from 'kysely'
+import type { DatabaseTarget } from '../../connection/database-options.js'
+import { scrubSecrets } from '../../connection/redact-url.js'
+import type { DatabaseSession } from '../../connection/session.js'
+import { DatabaseError } from '../../errors.js'
+import type { EngineConnector, OpenSettings } from '../connector.js'
+import { mysqlDialect } from './mysql-dialect.js'
+import { describeMysqlError } from './mysql-errors.js'
 
-/** Placeholder until the MySQL dialect lands. */
-export const mysqlConnector: EngineConnector = new Proxy({} as EngineConnector, {
-  get() {
-    throw new Error('MySQL is not supported yet')
+type UrlTarget = Extract<DatabaseTarget, { kind: 'url' }>
+type Mysql2 = typeof import('mysql2')
+
+/**
+ * MySQL and MariaDB through `mysql2` (an optional peer dependency, loaded only here) and
+ * Kysely's `MysqlDialect`. A writable open of a database that does not exist creates it, when
+ * the user may; read-only sessions never create anything and refuse writes at the server.
+ */
+export const mysqlConnector: EngineConnector = Object.freeze<EngineConnector>({
+  engine: 'mysql',
+  dialect: mysqlDialect,
+
+  async exists(target) {
+    const url = asUrl(target)
+    const mysql = await loadMysql2(url)
+    const connection = await connect(mysql, url, withoutDatabase(url.url))
+    try {
+      const [rows] = await connection
+        .promise()
+        .query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [databaseOf(url.url)])
+      return (rows as unknown[]).length > 0
+    } finally {
+      connection.destroy()
+    }
+  },
+
+  async open(target, settings: OpenSettings): Promise<DatabaseSession> {
+    const url = asUrl(target)
+    const mysql = await loadMysql2(url)
+    const database = databaseOf(url.url)
+    if (database === '') {
+      throw new DatabaseError(
+        url.label,
+        'names no database',
+        'add the database to the URL: mysql://user@host:3306/<database>',
+      )
+    }
+    if (!settings.readonly) {
+      const connection = await connect(mysql, url, withoutDatabase(url.url))
+      try {
+        await connection.promise().query(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(database)}`)
+      } catch (error) {
+        throw new DatabaseError(
+          url.label,
+          `does not exist and cannot be created (${scrubSecrets(String((error as Error).message), url.url)})`,
+          'create the database first, or give a user that may (CREATE privilege)',
+          error,
+        )
+      } finally {
+        connection.destroy()
+      }
+    }
+    const pool = mysql.createPool({
+      uri: driverUrl(url.url),
+      connectionLimit: 4,
+      // Our own queries never need several statements in one request; migrations are split.
+      multipleStatements: false,
+      // UTC in and out, so applied_at and dates never depend on the machine's time zone.
+      timezone: 'Z',
+    })
+    pool.on('connection', (connection) => {
+      if (settings.readonly) connection.query('SET SESSION TRANSACTION READ ONLY')
+    })
+    const db = new Kysely<any>({ dialect: new MysqlDialect({ pool }) })
+    try {
+      const { rows } = await sql<{ server: string | null }>`SELECT concat(@@hostname, ':', @@port) AS server`.execute(
+        db,
+      )
+      return session(db, url.label, `mysql:${rows[0]?.server}/${database}`, {
+        readonly: settings.readonly,
+        owned: true,
+      })
+    } catch (error) {
+      await db.destroy().catch(() => undefined)
+      throw describeMysqlError(error, url.label, 0, url.url) ?? error
+    }
+  },
+
+  async adopt(db: Kysely<any>): Promise<DatabaseSession> {
+    const { rows } = await sql<{ db: string | null; server: string | null }>`
+      SELECT DATABASE() AS db, concat(@@hostname, ':', @@port) AS server`.execute(db)
+    const row = rows[0]
+    return session(db, `mysql database ${row?.db ?? '?'} (the Kysely instance)`, `mysql:${row?.server}/${row?.db}`, {
+      readonly: false,
+      owned: false,
+    })
   },
 })
+
+function session(
+  db: Kysely<any>,
+  label: string,
+  lockKey: string,
+  options: { readonly readonly: boolean; readonly owned: boolean },
+): DatabaseSession {
+  return Object.freeze({
+    db,
+    dialect: mysqlDialect,
+    label,
+    lockKey,
+    readonly: options.readonly,
+    pinned: <T>(fn: (conn: Kysely<any>) => Promise<T>) => db.connection().execute(fn),
+    close: async () => {
+      if (options.owned) await db.destroy()
+    },
+  })
+}
+
+async function loadMysql2(url: UrlTarget): Promise<Mysql2> {
+  try {
+    const module = (await import('mysql2')) as Mysql2 & { default?: Mysql2 }
+    return module.default ?? module
+  } catch {
+    throw new DatabaseError(
+      url.label,
+      'needs the MySQL driver, which is not installed',
+      'install it beside glorious-migrate: npm install mysql2',
+    )
+  }
+}
+
+async function connect(mysql: Mysql2, url: UrlTarget, uri: string): Promise<ReturnType<Mysql2['createConnection']>> {
+  const connection = mysql.createConnection({ uri: driverUrl(uri) })
+  try {
+    await connection.promise().connect()
+    return connection
+  } catch (error) {
+    connection.destroy()
+    throw describeMysqlError(error, url.label, 0, url.url) ?? error
+  }
+}
+
+function asUrl(target: Exclude<DatabaseTarget, { kind: 'kysely' }>): UrlTarget {
+  if (target.kind !== 'url' || target.engine !== 'mysql') throw new Error(`internal: not a MySQL URL: ${target.label}`)
+  return target
+}
+
+/** mysql2 knows the `mysql:` scheme only. */
+function driverUrl(url: string): string {
+  return url.replace(/^mariadb:/i, 'mysql:')
+}
+
+function databaseOf(url: string): string {
+  return decodeURIComponent(new URL(driverUrl(url)).pathname.replace(/^\//, ''))
+}
+
+function withoutDatabase(url: string): string {
+  const parsed = new URL(driverUrl(url))
+  parsed.pathname = '/'
+  return parsed.toString()
+}
+
+export function quoteIdent(name: string): string {
+  return `\`${name.replaceAll('`', '``')}\``
+}

@@ -41,7 +41,8 @@ export async function runPerMigrationTransactions(ctx: RunContext): Promise<void
   }
 }
 
-async function applyWithRetries(
+/** Applies one migration in a transaction of its own, retrying lock timeouts and deadlocks; `false` when it failed. */
+export async function applyWithRetries(
   ctx: RunContext,
   step: Step,
   migration: PreparedMigration,

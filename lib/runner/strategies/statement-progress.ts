@@ -1,10 +1,258 @@
-import type { RunContext } from '../run-context.js'
-import { runPerMigrationTransactions } from './per-migration-transaction.js'
+import { createHash } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { SqlStatement } from '../../dialects/dialect.js'
+import {
+  GloriousMigrateError,
+  InterruptedMigrationError,
+  LedgerWriteError,
+  ReservedTableError,
+  ResumeRefusedError,
+} from '../../errors.js'
+import { rememberChecksum } from '../../files/checksum-cache.js'
+import {
+  type LedgerRow,
+  RESERVED_TABLES,
+  type StatementProgress,
+  ensureLedger,
+  insertLedgerRow,
+  updateLedgerRow,
+} from '../../ledger/ledger.js'
+import { diffSchemaObjects, hasOwnershipChanges } from '../../ledger/ownership.js'
+import { nameKeyOf, recordOwnership } from '../../ledger/ownership-rows.js'
+import { type AppliedMigration, appliedMigration, ledgerRow } from '../applied-migration.js'
+import { failure } from '../execute-statements.js'
+import type { PreparedMigration } from '../prepared-migration.js'
+import { type RunContext, describeError } from '../run-context.js'
+import { applyWithRetries } from './per-migration-transaction.js'
 
 /**
- * The strategy for engines that commit DDL implicitly (MySQL): statement by statement, with the
- * progress of each migration recorded in its ledger row so a failed migration can resume.
+ * The strategy for engines that commit DDL implicitly (MySQL, MariaDB), where a migration with
+ * DDL cannot be atomic. Rather than pretend, it records progress:
+ *
+ * - a migration with only DML runs atomically in one transaction with its ledger row;
+ * - any other runs statement by statement; its ledger row records, after each statement, how many
+ *   statements are applied and a checksum of each; a statement with no implicit commit runs in a
+ *   transaction together with that record, so the two cannot disagree;
+ * - before a statement that commits implicitly, the row records that it is under way, with a
+ *   fingerprint of the objects it acts on; a run interrupted there (`kill -9`) tells from the
+ *   objects whether the statement took effect, and resumes after or at it;
+ * - a failure leaves the row `failed` at statement k with the server's message; once the file is
+ *   fixed, the next run resumes at statement k — if statements 1…k−1 are unchanged (their
+ *   checksums match), and refuses with an explanation if they changed.
+ *
+ * The run holds the dialect's session lock and has read the ledger under it.
  */
 export async function runStatementProgress(ctx: RunContext): Promise<void> {
-  await runPerMigrationTransactions(ctx)
+  const { dialect, state } = ctx
+  for (;;) {
+    const step = state.next()
+    if (!step) return
+    const migration = state.prepare(dialect, step)
+    if (!migration) continue
+    state.warn(step, migration.warnings)
+    const unfinished = state.unfinished(step)
+    if (migration.analysis.transaction === 'inside' && unfinished === undefined) {
+      await applyWithRetries(ctx, step, migration, false)
+      continue
+    }
+    try {
+      const done = await applyWithProgress(ctx, migration, unfinished)
+      state.advance(step, done)
+      state.commit([done])
+      if (migration.signature) rememberChecksum(done.path, done.checksum, migration.signature)
+    } catch (error) {
+      state.fail(step, describeError(ctx, error))
+    }
+  }
+}
+
+/** A short checksum of a statement's text: what a resumed file must still have. */
+export function statementChecksum(statement: SqlStatement): string {
+  return createHash('sha256').update(statement.sql).digest('hex').slice(0, 16)
+}
+
+interface Probe {
+  readonly statement: number
+  readonly checksum: string
+  readonly before: string | null
+}
+
+async function applyWithProgress(
+  ctx: RunContext,
+  migration: PreparedMigration,
+  unfinished: LedgerRow | undefined,
+): Promise<AppliedMigration> {
+  const { conn, dialect } = ctx
+  const statements = migration.statements
+  const checksums = statements.map(statementChecksum)
+  const commits = migration.analysis.implicitCommits ?? statements.map(() => true)
+  const started = performance.now()
+  let applied = unfinished ? await resumePoint(ctx, migration, unfinished, checksums) : 0
+  const base = ledgerRow(appliedMigration(migration, 0))
+  const rowAt = (status: LedgerRow['status'], progress: Partial<StatementProgress>): LedgerRow => ({
+    ...base,
+    status,
+    progress: {
+      applied,
+      total: statements.length,
+      checksums: checksums.slice(0, applied),
+      error: null,
+      probe: null,
+      ...progress,
+    },
+  })
+  const record = async (row: LedgerRow): Promise<void> => {
+    try {
+      if (!(await updateLedgerRow(conn, row))) {
+        throw new ReservedTableError(
+          migration.skill,
+          migration.file.filename,
+          migration.file.path,
+          'deleted its own ledger row',
+          true,
+        )
+      }
+    } catch (error) {
+      if (error instanceof GloriousMigrateError) throw error
+      throw new LedgerWriteError(
+        migration.skill,
+        migration.file.filename,
+        migration.file.path,
+        dialect.errorMessage(error),
+        error,
+      )
+    }
+  }
+
+  await ensureLedger(conn, dialect)
+  if (unfinished === undefined) await insertLedgerRow(conn, rowAt('running', {}))
+  const key = { skill: migration.skill, version: migration.file.version }
+  const reservedBefore = await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, {
+    rows: 'content',
+    except: key,
+  })
+  const before = await dialect.listSchemaObjects(conn)
+
+  for (; applied < statements.length; applied++) {
+    const statement = statements[applied] as SqlStatement
+    if (commits[applied]) {
+      const probe: Probe = {
+        statement: applied + 1,
+        checksum: checksums[applied] as string,
+        before: (await dialect.probeStatement?.(conn, statement)) ?? null,
+      }
+      await record(rowAt('running', { probe: JSON.stringify(probe) }))
+      await executeWithRetries(ctx, migration, statement, applied, async () => {})
+    } else {
+      // No implicit commit: the statement and its progress commit together.
+      await executeWithRetries(ctx, migration, statement, applied, async () => {
+        await record(rowAt('running', { applied: applied + 1, checksums: checksums.slice(0, applied + 1) }))
+      })
+    }
+  }
+
+  if (
+    (await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, { rows: 'content', except: key })) !==
+    reservedBefore
+  ) {
+    throw new ReservedTableError(
+      migration.skill,
+      migration.file.filename,
+      migration.file.path,
+      "changed the toolkit's own tables (their definition or their rows)",
+      true,
+    )
+  }
+  const done = { ...appliedMigration(migration, Math.round(performance.now() - started)) }
+  await record({ ...ledgerRow(done), status: 'applied', progress: rowAt('applied', {}).progress })
+  const changes = diffSchemaObjects(before, await dialect.listSchemaObjects(conn), RESERVED_TABLES, nameKeyOf(dialect))
+  if (hasOwnershipChanges(changes)) {
+    await recordOwnership(conn, { skill: migration.skill, version: migration.file.version, ...changes })
+  }
+  return done
+
+  /** Runs one statement (retrying lock waits), and on failure records where the migration stopped. */
+  async function executeWithRetries(
+    context: RunContext,
+    prepared: PreparedMigration,
+    statement: SqlStatement,
+    index: number,
+    inTransaction: () => Promise<void>,
+  ): Promise<void> {
+    const atomic = !commits[index]
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (atomic) await dialect.beginTransaction(conn, { locked: false })
+        await dialect.executeStatement(conn, statement.sql)
+        await inTransaction()
+        if (atomic) await dialect.commit(conn)
+        return
+      } catch (error) {
+        if (atomic) await dialect.rollback(conn).catch(() => undefined)
+        if (error instanceof GloriousMigrateError) throw error
+        const reason = dialect.retryableReason?.(error)
+        if (reason !== undefined && attempt <= context.options.lockRetries) {
+          context.options.onRetry?.({ migration: `${prepared.skill} ${prepared.file.filename}`, attempt, reason })
+          await sleep(Math.random() * Math.min(5000, 100 * 2 ** (attempt - 1)))
+          continue
+        }
+        const message = dialect.errorMessage(error)
+        await record(rowAt('failed', { error: message })).catch(() => undefined)
+        throw failure(dialect, prepared, statement, error, {
+          appliedStatements: index,
+          outsideTransaction: true,
+          resumable: true,
+        })
+      }
+    }
+  }
+}
+
+/**
+ * Where an unfinished migration resumes: after its applied statements, if the file still has
+ * them unchanged; after a statement that was under way when the run stopped if the objects it
+ * acts on changed (it took effect), at it if they did not.
+ *
+ * @throws {ResumeRefusedError | InterruptedMigrationError}
+ */
+async function resumePoint(
+  ctx: RunContext,
+  migration: PreparedMigration,
+  row: LedgerRow,
+  checksums: readonly string[],
+): Promise<number> {
+  const progress = row.progress
+  const total = migration.statements.length
+  const refuse = (reason: string): ResumeRefusedError =>
+    new ResumeRefusedError(
+      migration.skill,
+      migration.file.filename,
+      migration.file.path,
+      progress?.applied ?? 0,
+      total,
+      reason,
+    )
+  if (!progress) throw refuse('its ledger row records no progress')
+  if (progress.applied > total) throw refuse(`the file now has only ${total} statements`)
+  const changed = progress.checksums.findIndex((checksum, i) => checksums[i] !== checksum)
+  if (changed >= 0) throw refuse(`statement ${changed + 1} has changed since it ran`)
+  if (row.status !== 'running' || !progress.probe) return progress.applied
+  // The run stopped while a statement that commits implicitly was under way.
+  const probe = JSON.parse(progress.probe) as Probe
+  const statement = migration.statements[probe.statement - 1]
+  if (!statement || checksums[probe.statement - 1] !== probe.checksum) {
+    throw refuse(`statement ${probe.statement}, which was under way when the run stopped, has changed since`)
+  }
+  const now = probe.before === null ? undefined : await ctx.dialect.probeStatement?.(ctx.conn, statement)
+  if (now === undefined) {
+    throw new InterruptedMigrationError(
+      migration.skill,
+      migration.file.filename,
+      migration.file.path,
+      probe.statement,
+      statement.line,
+    )
+  }
+  return now === probe.before ? probe.statement - 1 : probe.statement
 }

@@ -1,0 +1,232 @@
+import { createHash } from 'node:crypto'
+import { sql } from 'kysely'
+import type {
+  DialectCapabilities,
+  MigrationAnalysis,
+  MigrationDialect,
+  SchemaObject,
+  TransactionMode,
+} from '../dialect.js'
+import { describeMysqlError, mysqlErrorFacts, mysqlMessage, mysqlRetryableReason } from './mysql-errors.js'
+import { acquireMysqlLock } from './mysql-lock.js'
+import { probeMysqlStatement } from './mysql-probe.js'
+import { splitMysqlStatements } from './mysql-splitter.js'
+import { analyzeMysqlMigration } from './mysql-statement-rules.js'
+
+const CAPABILITIES: DialectCapabilities = Object.freeze({
+  // DDL commits implicitly before and after: a migration with DDL cannot be atomic.
+  transactionalDdl: false,
+  runStrategy: 'statement-progress',
+  lockScope: 'session',
+  caseInsensitiveNames: false,
+  batchStatements: false,
+})
+
+const SETTING_NAME = /^[a-z_][a-z0-9_]*$/
+
+/**
+ * MySQL and MariaDB: statements split as the `mysql` client does (compound statements need no
+ * DELIMITER), a migration with only DML runs atomically in one transaction, one whose statements
+ * commit implicitly runs statement by statement with its progress recorded, the lock is a named
+ * `GET_LOCK` held by the run's session, and metadata lock waits are bounded.
+ */
+export const mysqlDialect: MigrationDialect = Object.freeze<MigrationDialect>({
+  name: 'mysql',
+  capabilities: CAPABILITIES,
+
+  split: (text) => splitMysqlStatements(text),
+
+  analyze(statements, options): MigrationAnalysis {
+    const analysis = analyzeMysqlMigration(statements, options)
+    const mode: TransactionMode =
+      analysis.mode === 'transaction'
+        ? 'transaction'
+        : analysis.mode === 'no-transaction'
+          ? 'no-transaction'
+          : 'statement-by-statement'
+    const commits = analysis.statements.filter((statement) => statement.commitsImplicitly)
+    return Object.freeze({
+      mode,
+      transaction: analysis.mode === 'transaction' ? 'inside' : 'outside',
+      // FOREIGN_KEY_CHECKS = 0 takes effect at once, in or out of a transaction; it is restored
+      // after the migration like any session setting.
+      foreignKeysOff: false,
+      checkDeferredForeignKeys: false,
+      editsSchemaDirectly: false,
+      problems: analysis.problems,
+      connectionSettings: analysis.connectionSettings,
+      objectChanges: analysis.objectChanges,
+      notes: Object.freeze(
+        commits.length > 0 && analysis.mode === 'statement-progress'
+          ? [
+              `runs statement by statement with its progress recorded: ${commits.length} of its statements commit implicitly (first: statement ${commits[0]?.statement.index}, ${commits[0]?.commitReason})`,
+            ]
+          : [],
+      ),
+      implicitCommits: Object.freeze(analysis.statements.map((statement) => statement.commitsImplicitly)),
+    })
+  },
+
+  async prepareConnection(conn, settings) {
+    const { rows } = await sql<{ lock_wait: number; innodb_wait: number }>`
+      SELECT @@SESSION.lock_wait_timeout AS lock_wait, @@SESSION.innodb_lock_wait_timeout AS innodb_wait`.execute(conn)
+    // Bounded waits for table locks (metadata locks for DDL, row locks for DML), so a migration
+    // queued behind a long transaction cannot stall the application; 0 means no bound.
+    const seconds =
+      settings.statementLockTimeoutMs === 0 ? 31536000 : Math.max(1, Math.ceil(settings.statementLockTimeoutMs / 1000))
+    await sql
+      .raw(`SET SESSION lock_wait_timeout = ${seconds}, SESSION innodb_lock_wait_timeout = ${seconds}`)
+      .execute(conn)
+    return async () => {
+      const previous = rows[0]
+      if (previous) {
+        await sql
+          .raw(
+            `SET SESSION lock_wait_timeout = ${Number(previous.lock_wait)}, SESSION innodb_lock_wait_timeout = ${Number(previous.innodb_wait)}`,
+          )
+          .execute(conn)
+      }
+    }
+  },
+
+  async beginTransaction(conn) {
+    await sql`START TRANSACTION`.execute(conn)
+  },
+  async commit(conn) {
+    await sql`COMMIT`.execute(conn)
+  },
+  async rollback(conn) {
+    await sql`ROLLBACK`.execute(conn)
+  },
+  async savepoint(conn, name) {
+    await sql.raw(`SAVEPOINT ${name}`).execute(conn)
+  },
+  async releaseSavepoint(conn, name) {
+    await sql.raw(`RELEASE SAVEPOINT ${name}`).execute(conn)
+  },
+  async rollbackToSavepoint(conn, name) {
+    await sql.raw(`ROLLBACK TO SAVEPOINT ${name}`).execute(conn)
+    await sql.raw(`RELEASE SAVEPOINT ${name}`).execute(conn)
+  },
+
+  async acquireLock(conn, lockTimeoutMs) {
+    const { rows } = await sql<{ db: string | null }>`SELECT DATABASE() AS db`.execute(conn)
+    return acquireMysqlLock(conn, lockTimeoutMs, `mysql ${rows[0]?.db ?? ''}`)
+  },
+
+  async executeStatement(conn, text) {
+    await sql.raw(text).execute(conn)
+  },
+
+  async tableExists(conn, table) {
+    const { rows } = await sql`
+      SELECT 1 AS found FROM information_schema.TABLES
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${table} AND TABLE_TYPE = 'BASE TABLE'`.execute(conn)
+    return rows.length > 0
+  },
+  async columnNames(conn, table) {
+    const { rows } = await sql<{ name: string }>`
+      SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${table} ORDER BY ORDINAL_POSITION`.execute(conn)
+    return rows.map((row) => row.name)
+  },
+  async listSchemaObjects(conn): Promise<readonly SchemaObject[]> {
+    const { rows } = await sql<{ name: string; type: string }>`
+      SELECT TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES
+      WHERE TABLE_SCHEMA = DATABASE()`.execute(conn)
+    return rows.map((row) => ({
+      name: row.name,
+      type: row.type === 'VIEW' ? 'view' : 'table',
+      identity: undefined,
+    }))
+  },
+
+  async foreignKeysEnabled(conn) {
+    const { rows } = await sql<{ on: number }>`SELECT @@SESSION.foreign_key_checks AS \`on\``.execute(conn)
+    return Number(rows[0]?.on) === 1
+  },
+  async setForeignKeys(conn, enabled) {
+    await sql.raw(`SET SESSION foreign_key_checks = ${enabled ? 1 : 0}`).execute(conn)
+  },
+  // MySQL has no check of existing rows against foreign keys, and no deferred constraints.
+  async foreignKeyViolations() {
+    return []
+  },
+  async deferredForeignKeyTables() {
+    return []
+  },
+
+  async readSetting(conn, name) {
+    if (!SETTING_NAME.test(name)) return undefined
+    const { rows } = await sql
+      .raw<{ value: unknown }>(`SELECT @@SESSION.${name} AS value`)
+      .execute(conn)
+      .catch(() => ({ rows: [] as { value: unknown }[] }))
+    const value = rows[0]?.value
+    return value === undefined || value === null ? undefined : String(value)
+  },
+  async writeSetting(conn, name, value) {
+    if (!SETTING_NAME.test(name)) return
+    await sql
+      .raw(`SET SESSION ${name} = ${/^-?\d+$/.test(value) ? value : `'${value.replaceAll("'", "''")}'`}`)
+      .execute(conn)
+  },
+
+  async guardReservedTables() {
+    return undefined
+  },
+  async reservedTablesFingerprint(conn, reservedTables, options) {
+    const hash = createHash('sha256')
+    for (const table of reservedTables) {
+      const { rows: exists } = await sql`
+        SELECT 1 AS found FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${table}`.execute(
+        conn,
+      )
+      if (exists.length === 0) {
+        hash.update(`${table}:absent;`)
+        continue
+      }
+      const { rows: definition } = await sql.raw(`SHOW CREATE TABLE \`${table}\``).execute(conn)
+      const { rows: triggers } = await sql`
+        SELECT TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION, ACTION_STATEMENT FROM information_schema.TRIGGERS
+        WHERE EVENT_OBJECT_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = ${table} ORDER BY 1`.execute(conn)
+      hash.update(JSON.stringify([definition, triggers]))
+      if (options.rows !== 'none') {
+        // No per-transaction counters here: the rows themselves (a few thousand at most), but the
+        // one the toolkit is updating as the migration progresses.
+        const except = options.except && table === reservedTables[0] ? options.except : undefined
+        const { rows: content } = await sql
+          .raw(
+            `SELECT COUNT(*) AS n, COALESCE(SUM(CRC32(CONCAT_WS(0x1f, ${(await columnsOf(conn, table)).join(', ')}))), 0) AS sum ` +
+              `FROM \`${table}\`` +
+              (except
+                ? ` WHERE NOT (skill_name = ${quoteString(except.skill)} AND version = ${Number(except.version)})`
+                : ''),
+          )
+          .execute(conn)
+        hash.update(JSON.stringify(content))
+      }
+    }
+    return hash.digest('hex')
+  },
+
+  probeStatement: probeMysqlStatement,
+
+  describeError(error, database, lockTimeoutMs) {
+    return describeMysqlError(error, database, lockTimeoutMs)
+  },
+  errorMessage: mysqlMessage,
+  errorFacts: mysqlErrorFacts,
+  retryableReason: mysqlRetryableReason,
+})
+
+async function columnsOf(conn: Parameters<MigrationDialect['tableExists']>[0], table: string): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`
+    SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS
+    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${table} ORDER BY ORDINAL_POSITION`.execute(conn)
+  return rows.map((row) => `\`${row.name.replaceAll('`', '``')}\``)
+}
+
+function quoteString(text: string): string {
+  return `'${text.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`
+}

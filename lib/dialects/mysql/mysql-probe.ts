@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto'
+import { type Kysely, sql } from 'kysely'
+import type { SqlStatement } from '../dialect.js'
+import { type SignificantToken, identifierName, significantTokens } from './mysql-lexer.js'
+
+type Kind = 'table' | 'routine' | 'trigger' | 'event'
+
+interface Target {
+  readonly kind: Kind
+  readonly schema: string | undefined
+  readonly name: string
+}
+
+/**
+ * A fingerprint of the objects a DDL statement acts on — each one's definition as the server
+ * shows it, or its absence — taken before the statement runs. A run interrupted while the
+ * statement ran compares it with the objects as they are: unchanged means the statement did not
+ * take effect (MySQL's DDL is atomic), changed means it did. `undefined` for a statement whose
+ * targets cannot be read (`CALL`, `TRUNCATE`, …): its effect cannot be told this way.
+ */
+export async function probeMysqlStatement(conn: Kysely<any>, statement: SqlStatement): Promise<string | undefined> {
+  const targets = targetsOf(significantTokens(statement.sql))
+  if (targets === undefined || targets.length === 0) return undefined
+  const hash = createHash('sha256')
+  for (const target of targets) hash.update(JSON.stringify([target, await definitionOf(conn, target)]))
+  return hash.digest('hex')
+}
+
+async function definitionOf(conn: Kysely<any>, target: Target): Promise<unknown> {
+  const schema = target.schema === undefined ? sql`DATABASE()` : sql`${target.schema}`
+  switch (target.kind) {
+    case 'table': {
+      const { rows } = await sql`
+        SELECT TABLE_TYPE, CREATE_OPTIONS, TABLE_COLLATION, TABLE_COMMENT,
+          (SELECT GROUP_CONCAT(CONCAT_WS(':', COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT) ORDER BY ORDINAL_POSITION SEPARATOR '|')
+             FROM information_schema.COLUMNS c WHERE c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME) AS columns_,
+          (SELECT GROUP_CONCAT(CONCAT_WS(':', INDEX_NAME, SEQ_IN_INDEX, COLUMN_NAME, NON_UNIQUE, INDEX_TYPE) ORDER BY INDEX_NAME, SEQ_IN_INDEX SEPARATOR '|')
+             FROM information_schema.STATISTICS s WHERE s.TABLE_SCHEMA = t.TABLE_SCHEMA AND s.TABLE_NAME = t.TABLE_NAME) AS indexes_,
+          (SELECT GROUP_CONCAT(CONCAT_WS(':', CONSTRAINT_NAME, CONSTRAINT_TYPE) ORDER BY CONSTRAINT_NAME SEPARATOR '|')
+             FROM information_schema.TABLE_CONSTRAINTS k WHERE k.TABLE_SCHEMA = t.TABLE_SCHEMA AND k.TABLE_NAME = t.TABLE_NAME) AS constraints_,
+          (SELECT VIEW_DEFINITION FROM information_schema.VIEWS v WHERE v.TABLE_SCHEMA = t.TABLE_SCHEMA AND v.TABLE_NAME = t.TABLE_NAME) AS view_
+        FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = ${schema} AND t.TABLE_NAME = ${target.name}`.execute(
+        conn,
+      )
+      return rows
+    }
+    case 'routine': {
+      const { rows } = await sql`
+        SELECT ROUTINE_TYPE, ROUTINE_DEFINITION, CREATED, LAST_ALTERED FROM information_schema.ROUTINES
+        WHERE ROUTINE_SCHEMA = ${schema} AND ROUTINE_NAME = ${target.name} ORDER BY 1`.execute(conn)
+      return rows
+    }
+    case 'trigger': {
+      const { rows } = await sql`
+        SELECT ACTION_STATEMENT, CREATED FROM information_schema.TRIGGERS
+        WHERE TRIGGER_SCHEMA = ${schema} AND TRIGGER_NAME = ${target.name}`.execute(conn)
+      return rows
+    }
+    case 'event': {
+      const { rows } = await sql`
+        SELECT EVENT_DEFINITION, CREATED, LAST_ALTERED, STATUS FROM information_schema.EVENTS
+        WHERE EVENT_SCHEMA = ${schema} AND EVENT_NAME = ${target.name}`.execute(conn)
+      return rows
+    }
+  }
+}
+
+const KINDS: Readonly<Record<string, Kind | undefined>> = {
+  TABLE: 'table',
+  TABLES: 'table',
+  VIEW: 'table',
+  PROCEDURE: 'routine',
+  FUNCTION: 'routine',
+  TRIGGER: 'trigger',
+  EVENT: 'event',
+}
+
+/** What a `CREATE | ALTER | DROP | RENAME …` statement acts on, or `undefined` when that cannot be read. */
+function targetsOf(tokens: readonly SignificantToken[]): Target[] | undefined {
+  const words = tokens.map((token) => token.upper)
+  const verb = words[0]
+  if (verb !== 'CREATE' && verb !== 'ALTER' && verb !== 'DROP' && verb !== 'RENAME') return undefined
+  // The object keyword comes after optional words (OR REPLACE, TEMPORARY, ONLINE, IGNORE,
+  // ALGORITHM = x, DEFINER = u@h, SQL SECURITY x, UNIQUE, FULLTEXT, SPATIAL, AGGREGATE).
+  const at = words.findIndex((word, i) => i > 0 && i < 14 && (KINDS[word] !== undefined || word === 'INDEX'))
+  if (at < 0) return undefined
+  if (words[at] === 'INDEX') {
+    // CREATE … INDEX i [USING …] ON t (…) | DROP INDEX i ON t: the table's definition changes.
+    const on = words.indexOf('ON', at)
+    const table = on < 0 ? undefined : readName(tokens, on + 1)
+    return table ? [{ kind: 'table', ...table.name }] : undefined
+  }
+  const kind = KINDS[words[at] as string] as Kind
+  let next = at + 1
+  if (words[next] === 'IF') next += words[next + 1] === 'NOT' ? 3 : 2
+  if (verb === 'RENAME' || (verb === 'DROP' && kind === 'table')) {
+    // RENAME TABLE a TO b, c TO d | DROP TABLE a, b: every name in the list.
+    const targets: Target[] = []
+    while (next < tokens.length) {
+      const read = readName(tokens, next)
+      if (!read) return undefined
+      targets.push({ kind, ...read.name })
+      next = read.next
+      if (words[next] === 'TO' || words[next] === ',') next++
+      else break
+    }
+    return targets
+  }
+  const read = readName(tokens, next)
+  if (!read) return undefined
+  const targets: Target[] = [{ kind, ...read.name }]
+  // ALTER TABLE a … RENAME [TO | AS] b: b changes too.
+  const rename = verb === 'ALTER' ? words.indexOf('RENAME', read.next) : -1
+  if (rename > 0 && words[rename + 1] !== 'COLUMN' && words[rename + 1] !== 'INDEX' && words[rename + 1] !== 'KEY') {
+    const to = readName(tokens, words[rename + 1] === 'TO' || words[rename + 1] === 'AS' ? rename + 2 : rename + 1)
+    if (to) targets.push({ kind, ...to.name })
+  }
+  return targets
+}
+
+function readName(
+  tokens: readonly SignificantToken[],
+  at: number,
+): { name: { schema: string | undefined; name: string }; next: number } | undefined {
+  const first = tokens[at] && identifierName(tokens[at] as SignificantToken)
+  if (first === undefined) return undefined
+  if (tokens[at + 1]?.text === '.') {
+    const second = tokens[at + 2] && identifierName(tokens[at + 2] as SignificantToken)
+    if (second === undefined) return undefined
+    return { name: { schema: first, name: second }, next: at + 3 }
+  }
+  return { name: { schema: undefined, name: first }, next: at + 1 }
+}
