@@ -11,7 +11,14 @@ import type { SkillMigrations } from './skills.js'
 
 /** Where a skill stands, worst first. */
 export type SkillState =
-  'checksum-mismatch' | 'missing-file' | 'out-of-order' | 'invalid-files' | 'not-found' | 'pending' | 'ok'
+  | 'checksum-mismatch'
+  | 'missing-file'
+  | 'out-of-order'
+  | 'invalid-files'
+  | 'not-found'
+  | 'partial'
+  | 'pending'
+  | 'ok'
 
 /** One line of `status`. */
 export interface SkillStatus {
@@ -82,14 +89,16 @@ export function statusFromRows(rows: readonly LedgerRow[], options: StatusOption
     const applied = plan.migrations.filter(
       (m) => m.status === 'applied' || m.status === 'checksum-mismatch' || m.status === 'missing-file',
     )
-    const pending = plan.migrations.filter((m) => m.status === 'pending' || m.status === 'out-of-order')
+    const pending = plan.migrations.filter(
+      (m) => m.status === 'pending' || m.status === 'out-of-order' || m.status === 'partial',
+    )
     result.push(
       Object.freeze({
         skill: skill.name,
         version: plan.highestApplied,
         migrations: applied.length,
         pending: pending.length,
-        state: stateOf(plan.problems, pending.length),
+        state: stateOf(plan.problems, pending.length, plan.migrations.some((m) => m.status === 'partial')),
         migrationsDir: skill.migrationsDir,
         problems: plan.problems,
         details: plan.migrations,
@@ -114,11 +123,12 @@ export function statusFromRows(rows: readonly LedgerRow[], options: StatusOption
   return Object.freeze(result.sort((a, b) => (a.skill < b.skill ? -1 : a.skill > b.skill ? 1 : 0)))
 }
 
-function stateOf(problems: readonly GloriousMigrateError[], pending: number): SkillState {
+function stateOf(problems: readonly GloriousMigrateError[], pending: number, partial: boolean): SkillState {
   const codes = new Set(problems.map((problem) => problem.code))
   if (codes.has('checksum-mismatch')) return 'checksum-mismatch'
   if (codes.has('missing-file')) return 'missing-file'
   if (codes.has('out-of-order')) return 'out-of-order'
   if (codes.size > 0) return 'invalid-files'
+  if (partial) return 'partial'
   return pending > 0 ? 'pending' : 'ok'
 }

@@ -16,6 +16,7 @@ const STATE_TEXT: Record<SkillStatus['state'], string> = {
   'out-of-order': 'out of order',
   'invalid-files': 'invalid files',
   'not-found': 'skill not found',
+  partial: 'stopped part way (resumes)',
 }
 
 export function statusCommand(ctx: CliContext): CommandModule<GlobalArgs, StatusArgs> {
