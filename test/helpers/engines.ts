@@ -151,7 +151,64 @@ const postgres: TestEngine = {
   },
 }
 
-const ALL: Readonly<Record<EngineName, TestEngine | undefined>> = { sqlite, postgres, mysql: undefined }
+const mysql: TestEngine = {
+  name: 'mysql',
+  async create() {
+    const mysql2 = (await import('mysql2/promise')).default
+    const name = `glorious_test_${randomBytes(6).toString('hex')}`
+    const admin = await mysql2.createConnection({ uri: MYSQL_ADMIN_URL })
+    await admin.query(`CREATE DATABASE ${name}`)
+    await admin.end()
+    const url = withPath(MYSQL_ADMIN_URL, name)
+    after(async () => {
+      const dropper = await mysql2.createConnection({ uri: MYSQL_ADMIN_URL })
+      await dropper.query(`DROP DATABASE IF EXISTS ${name}`)
+      await dropper.end()
+    })
+    const withConnection = async <T>(fn: (connection: Awaited<ReturnType<typeof mysql2.createConnection>>) => Promise<T>): Promise<T> => {
+      const connection = await mysql2.createConnection({ uri: url, dateStrings: true })
+      try {
+        return await fn(connection)
+      } finally {
+        await connection.end()
+      }
+    }
+    return {
+      engine: 'mysql',
+      database: url,
+      cliArgs: ['--url', url],
+      query: (text) => withConnection(async (connection) => {
+        const [rows] = await connection.query(text)
+        return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : []
+      }),
+      tables: () =>
+        withConnection(async (connection) => {
+          const [rows] = await connection.query(
+            `SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1`,
+          )
+          return (rows as { name: string }[]).map((row) => row.name)
+        }),
+      dump: () =>
+        withConnection(async (connection) => {
+          const [tables] = await connection.query(
+            `SELECT TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1`,
+          )
+          const lines: string[] = []
+          for (const table of tables as { name: string; type: string }[]) {
+            const [created] = await connection.query(`SHOW CREATE TABLE \`${table.name}\``)
+            lines.push(JSON.stringify(created))
+            if (table.type === 'BASE TABLE') {
+              const [rows] = await connection.query(`SELECT * FROM \`${table.name}\` ORDER BY 1`)
+              lines.push(`${table.name}: ${JSON.stringify(rows)}`)
+            }
+          }
+          return lines.join('\n').replace(/ AUTO_INCREMENT=\d+/g, '')
+        }),
+    }
+  },
+}
+
+const ALL: Readonly<Record<EngineName, TestEngine | undefined>> = { sqlite, postgres, mysql }
 
 /** The engines this run tests (fails loudly for an unknown or unavailable one). */
 export const ENGINES: readonly TestEngine[] = (process.env.GLORIOUS_TEST_ENGINES ?? 'sqlite')
