@@ -6,8 +6,8 @@
  */
 if (process.features.require_module !== true) {
   throw new Error(
-    `glorious-migrate is an ES module and Node ${process.version} cannot require() it: ` +
-      "load it with `await import('glorious-migrate')`, or use Node 20.19 or later (22.12 or later on Node 22)",
+    `glorious-migrate is an ES module, and require() of ES modules is not enabled in this Node (${process.version}): ` +
+      "load it with `await import('glorious-migrate')`, or run Node 20.19+ (22.12+ on Node 22) without --no-experimental-require-module",
   )
 }
 module.exports = require('./index.js')
