@@ -1,6 +1,8 @@
-// `npm run build`, and `prepare` (npm runs it after `npm ci` here, and when it installs the
-// package from git or from a folder): a clean build/ (no files of renamed or deleted sources),
-// tsc for the library, codegen, CLI and tests, then the CLI bundle.
+// `npm run build`: a clean build/ (no files of renamed or deleted sources), tsc for the library,
+// codegen, CLI and tests, then the CLI bundle. `--package` (the `prepare` script, which npm runs
+// after `npm ci` here and when it installs the package from git or from a folder) leaves the tests
+// out: the package needs only the library, codegen and the bundle, and every test script builds
+// everything anyway.
 import { spawnSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -21,8 +23,9 @@ try {
   process.exit(1)
 }
 
+const tsconfig = process.argv.includes('--package') ? 'tsconfig.build.json' : 'tsconfig.json'
 rmSync(resolve(root, 'build'), { recursive: true, force: true })
-for (const args of [[tsc, '-p', resolve(root, 'tsconfig.json')], [resolve(root, 'scripts', 'bundle-cli.mjs')]]) {
+for (const args of [[tsc, '-p', resolve(root, tsconfig)], [resolve(root, 'scripts', 'bundle-cli.mjs')]]) {
   const run = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' })
   if (run.status !== 0) process.exit(run.status ?? 1)
 }
