@@ -1,3 +1,4 @@
+import { GloriousMigrateError, UnexpectedError } from '../errors.js'
 import type { SessionSource } from '../session-holder.js'
 import { clearTypesPending } from './ledger.js'
 import type { RunReport } from './run-migrations.js'
@@ -33,6 +34,8 @@ export interface AfterRunResult {
   readonly types: readonly GeneratedTypesFile[]
   /** Codegen problems: shown as warnings, they never undo or fail the applied migrations. */
   readonly warnings: readonly string[]
+  /** Why the types could not be generated at all (also among `warnings`). */
+  readonly typesError?: GloriousMigrateError | undefined
 }
 
 /**
@@ -73,9 +76,7 @@ export async function afterRun(
       warnings: results.flatMap((result) => result.warnings ?? []),
     }
   } catch (error) {
-    return {
-      types: [],
-      warnings: [`types were not generated: ${error instanceof Error ? error.message : String(error)}`],
-    }
+    const typesError = error instanceof GloriousMigrateError ? error : UnexpectedError.from(error)
+    return { types: [], warnings: [`types were not generated: ${typesError.message}`], typesError }
   }
 }
