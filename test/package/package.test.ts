@@ -13,7 +13,7 @@
  */
 import assert from 'node:assert/strict'
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
@@ -64,11 +64,11 @@ function ok(command: string, args: readonly string[], cwd: string, env?: NodeJS.
  * A fresh application that installs `spec` (a tarball, git URL or folder) with Kysely `kysely`,
  * and with `tools` (TypeScript and type definitions) when it is to be type-checked.
  */
-function makeApp(name: string, spec: string, kysely: string, tools = TOOLS): string {
+function makeApp(name: string, spec: string | readonly string[], kysely: string, tools = TOOLS): string {
   const dir = join(work, name)
   mkdirSync(dir)
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'module' }))
-  ok('npm', ['install', '--prefer-offline', '--no-progress', spec, `kysely@${kysely}`, ...tools], dir)
+  ok('npm', ['install', '--prefer-offline', '--no-progress', ...[spec].flat(), `kysely@${kysely}`, ...tools], dir)
   return dir
 }
 
@@ -299,14 +299,15 @@ describe('git: installed from the repository (prepare builds it), with Kysely 0.
   })
 })
 
-describe('folder: installed from a checkout whose dependencies are installed', () => {
-  it('prepare builds the checkout; the application imports it and runs its binary', () => {
+describe('folder: installed from a checkout whose dependencies are installed (--install-links)', () => {
+  it('prepare builds the checkout; the application imports its copy and runs its binary', () => {
     const checkout = join(work, 'checkout')
     ok('git', ['clone', '--quiet', REPO, checkout], work)
     // The checkout's dependencies, as `npm ci` there would install them.
     symlinkSync(join(REPO, 'node_modules'), join(checkout, 'node_modules'))
-    const app = makeApp('from-folder', checkout, '~0.28.0', [])
+    const app = makeApp('from-folder', ['--install-links', checkout], '~0.29.0', [])
     assert.ok(existsSync(join(checkout, 'build', 'lib', 'index.js')), 'prepare built the checkout')
+    assert.ok(!lstatSync(join(app, 'node_modules', 'glorious-migrate')).isSymbolicLink(), 'a copy, not a link')
     const imported = run(
       process.execPath,
       ['--input-type=module', '-e', "const m = await import('glorious-migrate'); console.log(typeof m.loadSkill)"],
