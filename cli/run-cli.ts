@@ -10,6 +10,7 @@ import { statusCommand } from './commands/status.js'
 import { verifyCommand } from './commands/verify.js'
 import { CliContext, type CliProcess, type GlobalArgs } from './context.js'
 import { UsageError } from './usage-error.js'
+import { packageVersion } from './version.js'
 
 const COMMANDS = 'create, run, status, history, rollback, verify, reload, codegen'
 
@@ -39,7 +40,7 @@ export async function runCli(argv: readonly string[], cliProcess: CliProcess): P
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version('version', 'Show the version of glorious-migrate', packageVersion())
     .wrap(Math.min(110, cliProcess.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((message: string | null, error: Error | undefined) => {

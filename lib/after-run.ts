@@ -1,4 +1,5 @@
 import type { SessionSource } from './connection/session-holder.js'
+import { GloriousMigrateError, UnexpectedError } from './errors.js'
 import { clearTypesPending } from './ledger/ledger.js'
 import type { RunReport } from './runner/run-migrations.js'
 
@@ -44,6 +45,8 @@ export interface AfterRunResult {
   readonly types: readonly GeneratedTypesFile[]
   /** Codegen problems: shown as warnings, they never undo or fail the applied migrations. */
   readonly warnings: readonly string[]
+  /** Why the types could not be generated at all (also among `warnings`). */
+  readonly typesError?: GloriousMigrateError | undefined
 }
 
 /**
@@ -84,9 +87,7 @@ export async function afterRun(
       warnings: results.flatMap((result) => result.warnings ?? []),
     }
   } catch (error) {
-    return {
-      types: [],
-      warnings: [`types were not generated: ${error instanceof Error ? error.message : String(error)}`],
-    }
+    const typesError = error instanceof GloriousMigrateError ? error : UnexpectedError.from(error)
+    return { types: [], warnings: [`types were not generated: ${typesError.message}`], typesError }
   }
 }

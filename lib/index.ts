@@ -22,7 +22,7 @@ export type { MigrationInfo, MigrationStatus } from './runner/plan.js'
 export type { LedgerRow } from './ledger/ledger.js'
 export { LEDGER_TABLE, OWNERSHIP_TABLE } from './ledger/ledger.js'
 export { SqlFileMigrationProvider } from './runner/sql-file-migration-provider.js'
-export type { SqlFileMigrationProviderProps } from './runner/sql-file-migration-provider.js'
+export type { SqlFileMigration, SqlFileMigrationProviderProps } from './runner/sql-file-migration-provider.js'
 export { planDryRun } from './dry-run.js'
 export type { DryRunPlan, DryRunMigration } from './dry-run.js'
 

@@ -44,6 +44,11 @@ export interface MigrationResultSet {
   readonly warnings: readonly string[]
   /** The `db-types.ts` files generated after the run (empty when nothing was applied). */
   readonly types: readonly GeneratedTypesFile[]
+  /**
+   * Why the types could not be generated (e.g. `db-types.ts` is not writable), also shown among
+   * `warnings`. The migrations stay applied; the CLI's `run --strict` makes this an error.
+   */
+  readonly typesError: GloriousMigrateError | undefined
 }
 
 export interface Migrator {
@@ -141,6 +146,7 @@ export function resultSet(report: RunReport, after: AfterRunResult = NOTHING_AFT
     applied: Object.freeze(applied),
     warnings: Object.freeze(warnings),
     types: after.types,
+    typesError: after.typesError,
   })
 }
 

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs'
-import { InvalidOptionError, migrateSkills, planDryRun } from '../../lib/index.js'
+import { InvalidOptionError, type SkillsRunResult, migrateSkills, planDryRun } from '../../lib/index.js'
 import type { CliContext, GlobalArgs } from '../context.js'
 import { writeJson } from '../print/json.js'
 import { ProgressBar } from '../print/progress.js'
@@ -46,7 +46,8 @@ export function runCommand(ctx: CliContext): CommandModule<GlobalArgs, RunArgs> 
         })
         .option('strict', {
           type: 'boolean',
-          describe: 'Treat warnings (e.g. an empty migration) as errors; change nothing',
+          describe:
+            'Treat warnings (e.g. an empty migration) as errors and change nothing; types that cannot be written fail the run',
         })
         .options(TYPES_FLAGS)
         .option('json', { type: 'boolean', describe: 'Print one JSON document instead of text' })
@@ -91,7 +92,7 @@ export function runCommand(ctx: CliContext): CommandModule<GlobalArgs, RunArgs> 
       }
       const bar = ctx.process.stderr.isTTY && !args.json ? new ProgressBar(ctx.process.stderr) : undefined
       const started = performance.now()
-      const result = await migrateSkills(targets, {
+      const ran = await migrateSkills(targets, {
         ...options,
         codegen: args.codegen === false ? false : typesOptions(args),
         onProgress: bar
@@ -101,6 +102,7 @@ export function runCommand(ctx: CliContext): CommandModule<GlobalArgs, RunArgs> 
           : undefined,
       })
       bar?.clear()
+      const result = args.strict ? typesFailureIsError(ran) : ran
       if (args.json) {
         writeJson(ctx.process.stdout, runJson(result, database))
         for (const skill of result.skills) if (skill.error) ctx.error(skill.error, args)
@@ -109,5 +111,19 @@ export function runCommand(ctx: CliContext): CommandModule<GlobalArgs, RunArgs> 
         printRun(ctx, result, database, performance.now() - started, Boolean(args.verbose))
       }
     },
+  }
+}
+
+/**
+ * `--strict`: types that could not be generated fail the run (exit 1) instead of being a warning.
+ * The migrations stay applied; the error says why the types are missing.
+ */
+function typesFailureIsError(result: SkillsRunResult): SkillsRunResult {
+  const failure = result.typesError
+  if (failure === undefined || result.error !== undefined) return result
+  return {
+    ...result,
+    error: failure,
+    warnings: result.warnings.filter((warning) => !warning.endsWith(failure.message)),
   }
 }

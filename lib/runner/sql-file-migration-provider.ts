@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import type { Kysely, Migration, MigrationProvider } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { MigrationDialect } from '../dialects/dialect.js'
 import { sqliteDialect } from '../dialects/sqlite/sqlite-dialect.js'
 import { listMigrationFolder } from '../files/migration-folder.js'
@@ -18,6 +18,16 @@ export interface SqlFileMigrationProviderProps {
 }
 
 /**
+ * One migration as Kysely's `Migrator` runs it. Declared here rather than imported, so that the
+ * provider fits the Migrator of every Kysely version we support: 0.28 exports `Migration` and
+ * `MigrationProvider` from `kysely`, 0.29 only from `kysely/migration` (its root export keeps
+ * the names as type errors).
+ */
+export interface SqlFileMigration {
+  up(db: Kysely<any>): Promise<void>
+}
+
+/**
  * A Kysely `MigrationProvider` for a folder of `{version}_{description}.sql` files, for use with
  * Kysely's own `Migrator`. It enforces the naming rules (an invalid name or a duplicate version
  * throws), splits each file into statements the way the database's client would, refuses what
@@ -29,17 +39,28 @@ export interface SqlFileMigrationProviderProps {
  * Kysely's Migrator does not store checksums and takes no lock on SQLite; `createMigrator`
  * (which shares this provider's building blocks) does both.
  *
+ * It has the shape of Kysely's `MigrationProvider` without naming it, so Kysely 0.28's and 0.29's
+ * Migrator both accept it.
+ *
  * @example
  * ```ts
+ * import Database from 'better-sqlite3'
+ * import { Kysely, SqliteDialect } from 'kysely'
+ * import { Migrator } from 'kysely/migration' // Kysely 0.28: import { Migrator } from 'kysely'
+ * import { SqlFileMigrationProvider } from 'glorious-migrate'
+ *
+ * const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database('agent.db') }) })
  * const migrator = new Migrator({
  *   db,
  *   provider: new SqlFileMigrationProvider({ migrationsDir: './src/notes/migrations' }),
- *   nameComparator: compareMigrationNames,
  * })
- * await migrator.migrateToLatest()
+ * const { error, results } = await migrator.migrateToLatest()
+ * if (error) throw error
+ * console.log(results?.map((result) => `${result.migrationName}: ${result.status}`))
+ * await db.destroy()
  * ```
  */
-export class SqlFileMigrationProvider implements MigrationProvider {
+export class SqlFileMigrationProvider {
   readonly #props: Required<Omit<SqlFileMigrationProviderProps, 'skill'>> & { skill: string | undefined }
 
   constructor(props: SqlFileMigrationProviderProps) {
@@ -51,7 +72,8 @@ export class SqlFileMigrationProvider implements MigrationProvider {
     })
   }
 
-  async getMigrations(): Promise<Record<string, Migration>> {
+  /** The folder's migrations by name (the file name without `.sql`), as Kysely's Migrator asks. */
+  async getMigrations(): Promise<Record<string, SqlFileMigration>> {
     const { migrationsDir, skill, dialect, maxFileBytes } = this.#props
     const folder = listMigrationFolder(migrationsDir, skill)
     if (folder.problems[0]) throw folder.problems[0]
@@ -66,7 +88,7 @@ export class SqlFileMigrationProvider implements MigrationProvider {
         skill,
       )
     }
-    const migrations: Record<string, Migration> = {}
+    const migrations: Record<string, SqlFileMigration> = {}
     for (const file of folder.files) {
       migrations[file.filename.replace(/\.sql$/, '')] = {
         async up(db: Kysely<any>): Promise<void> {

@@ -6,7 +6,7 @@ import { generateTypes } from '../../codegen/index.js'
 import { migrateSkills } from '../../lib/index.js'
 import { tempDir } from '../helpers/temp.js'
 import { CORPUS } from '../helpers/corpus.js'
-import { openSession, typecheck } from './helpers.js'
+import { openSession, typecheck } from '../codegen/helpers.js'
 
 /**
  * pingvinshare relies on SQLite's legacy double-quoted string literals, which better-sqlite3
