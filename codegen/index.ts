@@ -49,6 +49,12 @@ export interface CodegenOptions {
    * select, text on insert), for applications that parse JSON with a plugin. @default 'string'
    */
   json?: 'string' | 'json'
+  /**
+   * MySQL/MariaDB `BIGINT` columns. `'number'`: what mysql2 returns by default (exact up to
+   * 2^53 - 1; larger values come back rounded). `'string'`: a string on select, for applications
+   * that connect with `supportBigNumbers: true, bigNumberStrings: true`. @default 'number'
+   */
+  bigNumbers?: 'number' | 'string'
 }
 
 /** A skill whose types to generate: its name (the ownership key) and its migrations folder. */
@@ -199,10 +205,14 @@ function checkOptions(targets: readonly CodegenTarget[], options: CodegenOptions
   if (options.json !== undefined && options.json !== 'string' && options.json !== 'json') {
     throw new InvalidOptionError(`json must be 'string' or 'json', got ${JSON.stringify(options.json)}`)
   }
+  if (options.bigNumbers !== undefined && options.bigNumbers !== 'number' && options.bigNumbers !== 'string') {
+    throw new InvalidOptionError(`bigNumbers must be 'number' or 'string', got ${JSON.stringify(options.bigNumbers)}`)
+  }
   return Object.freeze({
     camelCase: options.camelCase ?? false,
     booleans: options.booleans ?? DEFAULT_MAP_OPTIONS.booleans,
     json: options.json ?? DEFAULT_MAP_OPTIONS.json,
+    ...(options.bigNumbers === undefined ? {} : { bigNumbers: options.bigNumbers }),
   })
 }
 

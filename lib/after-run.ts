@@ -10,6 +10,8 @@ export interface TypesOptions {
   readonly booleans?: 'number' | 'boolean' | undefined
   /** A `Json` type for JSON columns (needs a parsing plugin) instead of the stored `string`. @default 'string' */
   readonly json?: 'string' | 'json' | undefined
+  /** MySQL/MariaDB BIGINT as `string`, for mysql2's `supportBigNumbers` + `bigNumberStrings`, instead of `number`. @default 'number' */
+  readonly bigNumbers?: 'number' | 'string' | undefined
 }
 
 /** What happens after migrations were applied. */

@@ -45,6 +45,7 @@ export async function generateSkillTypes(options: GenerateTypesOptions): Promise
       camelCase: options.camelCase,
       booleans: options.booleans,
       json: options.json,
+      ...(options.bigNumbers === undefined ? {} : { bigNumbers: options.bigNumbers }),
     })
   } finally {
     await sessions.close()
