@@ -6,6 +6,7 @@ export interface TypesFlags {
   readonly booleans?: 'number' | 'boolean' | undefined
   readonly jsonColumns?: 'string' | 'json' | undefined
   readonly integers?: 'number' | 'bigint' | undefined
+  readonly bigNumbers?: 'number' | 'string' | undefined
 }
 
 const NOT_SAVED = 'overrides the skill.json "codegen" option for this command; not saved'
@@ -31,9 +32,19 @@ export const TYPES_FLAGS = {
     choices: ['number', 'bigint'],
     describe: `Type of integers: number (exact up to 2^53 - 1, the default) or bigint (better-sqlite3's safeIntegers) (${NOT_SAVED})`,
   },
+  'big-numbers': {
+    choices: ['number', 'string'],
+    describe: `Type of MySQL BIGINT columns: number (mysql2's default, exact up to 2^53 - 1) or string (supportBigNumbers + bigNumberStrings) (${NOT_SAVED})`,
+  },
 } as const
 
 /** The library's type options from the flags (`undefined` where a flag was left out). */
 export function typesOptions(args: TypesFlags): TypesOptions {
-  return { camelCase: args.camelCase, booleans: args.booleans, json: args.jsonColumns, integers: args.integers }
+  return {
+    camelCase: args.camelCase,
+    booleans: args.booleans,
+    json: args.jsonColumns,
+    integers: args.integers,
+    bigNumbers: args.bigNumbers,
+  }
 }

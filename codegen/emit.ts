@@ -78,6 +78,34 @@ const HELPERS: readonly { readonly name: string; readonly needs: readonly string
     ].join('\n'),
   },
   {
+    name: 'Timestamp',
+    needs: ['ColumnType'],
+    text: [
+      '/** A date, or a date and time: a `Date` on select; a `Date` or a string on insert and update. */',
+      'export type Timestamp = ColumnType<Date, Date | string, Date | string>;',
+    ].join('\n'),
+  },
+  {
+    name: 'Int8',
+    needs: ['ColumnType'],
+    text: [
+      '/** A 64-bit integer read as a string (every digit kept); a string, a number or a bigint on insert and update. */',
+      'export type Int8 = ColumnType<',
+      '  string,',
+      '  string | number | bigint,',
+      '  string | number | bigint',
+      '>;',
+    ].join('\n'),
+  },
+  {
+    name: 'Decimal',
+    needs: ['ColumnType'],
+    text: [
+      '/** An exact decimal read as a string (every digit kept); a string or a number on insert and update. */',
+      'export type Decimal = ColumnType<string, string | number, string | number>;',
+    ].join('\n'),
+  },
+  {
     name: 'Json',
     needs: ['ColumnType', 'JsonValue'],
     text: [
@@ -212,6 +240,7 @@ export async function emitTypes(
           'Kysely still accepts `insertInto` on it (every column is `never` on insert), so take care.',
         ]
       : [`Table ${codeSpan(table.name)}${owner}${facts ? `, ${facts}` : ''}.`]
+    if (table.comment !== undefined) docs.push(table.comment)
     const properties: OptionalKind<PropertySignatureStructure>[] = []
     const keys = new Map<string, string>()
     for (const column of table.columns) {
@@ -344,6 +373,7 @@ function header(model: SchemaModel, scope: EmitScope, options: EmitOptions, cont
     options.booleans === 'boolean' ? "booleans: 'boolean'" : undefined,
     options.json === 'json' ? "json: 'json'" : undefined,
     options.integers === 'bigint' ? "integers: 'bigint'" : undefined,
+    options.bigNumbers === 'string' ? "bigNumbers: 'string'" : undefined,
   ].filter((option) => option !== undefined)
   if (chosen.length > 0) lines.push(`// Options: { ${chosen.join(', ')} }`)
   lines.push(
@@ -380,6 +410,8 @@ export function fingerprintOf(model: SchemaModel, options: EmitOptions): string 
       json: options.json,
       integers: options.integers,
       flags: options.flags ?? optionFlags(options),
+      // Only when not the default, so fingerprints made before the option existed stay valid.
+      ...(options.bigNumbers === 'string' ? { bigNumbers: options.bigNumbers } : {}),
     },
   })
   return createHash('sha256').update(input).digest('hex').slice(0, 8)

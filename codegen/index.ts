@@ -66,6 +66,12 @@ export interface CodegenOptions {
    * `safeIntegers`. @default 'number'
    */
   integers?: 'number' | 'bigint' | undefined
+  /**
+   * MySQL/MariaDB `BIGINT` columns. `'number'`: what mysql2 returns by default (exact up to
+   * 2^53 - 1; larger values come back rounded). `'string'`: a string on select, for applications
+   * that connect with `supportBigNumbers: true, bigNumberStrings: true`. @default 'number'
+   */
+  bigNumbers?: 'number' | 'string' | undefined
 }
 
 /** A skill whose types to generate: its name (the ownership key) and its migrations folder. */
@@ -174,6 +180,8 @@ function flagFor(name: CodegenOptionName, value: unknown): string {
       return `--json-columns ${String(value)}`
     case 'integers':
       return `--integers ${String(value)}`
+    case 'bigNumbers':
+      return `--big-numbers ${String(value)}`
   }
 }
 

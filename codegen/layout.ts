@@ -34,15 +34,30 @@ export function layoutMember(key: string, type: TypeExpr): MemberLayout {
   const flat = printType(type)
   if (textWidth(`${INDENT}${key}: ${flat};`) <= PRINT_WIDTH) return { name: key, type: flat }
   if (type.kind === 'union' && !hugsUnion(type)) {
-    // Prettier moves a long union that it cannot hug to the next line, one level deeper.
-    return { name: `${key}:\n${INDENT}${flat}`, type: undefined }
+    // Prettier moves a long union that it cannot hug to the next line, one level deeper; when it
+    // does not fit there either, one member a line, each after a `|`.
+    return { name: `${key}:\n${breakUnion(type, ';')}`, type: undefined }
   }
   if (type.kind === 'generic' && !(type.args.length === 1 && hugsTypeArgument(type.args[0] as TypeExpr))) {
     // Prettier puts each type argument on its own line, without a trailing comma.
-    const args = type.args.map((arg) => `${INDENT}${printType(arg)}`).join(',\n')
-    return { name: `${key}: ${type.name}<\n${args}\n>`, type: undefined }
+    const args = type.args.map((arg, index) =>
+      arg.kind === 'union' && !hugsUnion(arg)
+        ? breakUnion(arg, index < type.args.length - 1 ? ',' : '')
+        : `${INDENT}${printType(arg)}`,
+    )
+    return { name: `${key}: ${type.name}<\n${args.join(',\n')}\n>`, type: undefined }
   }
   return { name: key, type: flat }
+}
+
+/**
+ * A union on lines of its own, one level deeper than the member: on one line when it fits there
+ * (with the `after` text Prettier measures with it, `;` or `,`), else one member a line after `|`.
+ */
+function breakUnion(type: Extract<TypeExpr, { kind: 'union' }>, after: string): string {
+  const flat = printType(type)
+  if (textWidth(`${INDENT}${INDENT}${flat}${after}`) <= PRINT_WIDTH) return `${INDENT}${flat}`
+  return type.members.map((member) => `${INDENT}| ${printType(member)}`).join('\n')
 }
 
 /** Lays out `export type name = type;` (type: a single reference such as `Selectable<UsersTable>`). */
@@ -56,8 +71,8 @@ export function layoutAlias(name: string, type: string): AliasLayout {
  * or a type reference and every other member is `null` or `void`.
  */
 function hugsUnion(type: Extract<TypeExpr, { kind: 'union' }>): boolean {
-  const references = type.members.filter((member) => !isKeyword(member))
-  const rest = type.members.filter((member) => isKeyword(member))
+  const references = type.members.filter((member) => member.kind !== 'literal' && !isKeyword(member))
+  const rest = type.members.filter((member) => member.kind === 'literal' || isKeyword(member))
   return (
     references.length === 1 &&
     rest.every((member) => member.kind === 'name' && (member.name === 'null' || member.name === 'void'))
@@ -66,7 +81,7 @@ function hugsUnion(type: Extract<TypeExpr, { kind: 'union' }>): boolean {
 
 /** A lone type argument Prettier never breaks out of its `<…>`: a keyword, a plain reference, a hugged union. */
 function hugsTypeArgument(type: TypeExpr): boolean {
-  if (type.kind === 'name') return true
+  if (type.kind === 'name' || type.kind === 'literal') return true
   if (type.kind === 'union') return hugsUnion(type)
   return false
 }

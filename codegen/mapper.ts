@@ -16,6 +16,12 @@ export interface MapOptions {
    * `safeIntegers`): `bigint` on select, `number | bigint` on insert and update.
    */
   readonly integers: 'number' | 'bigint'
+  /**
+   * How MySQL/MariaDB `BIGINT` columns are typed: `'number'` (mysql2's default: exact up to
+   * 2^53 - 1, larger values come back rounded), or `'string'` for applications that connect with
+   * mysql2's `supportBigNumbers: true, bigNumberStrings: true` (always a string). @default 'number'
+   */
+  readonly bigNumbers?: 'number' | 'string' | undefined
 }
 
 /** A column's value type before the modifiers (nullable, generated, read-only) are applied. */

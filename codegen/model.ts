@@ -62,6 +62,15 @@ export interface ColumnModel {
   readonly enumValues: readonly string[] | undefined
   /** The column's comment in the database, when the dialect has them. */
   readonly comment: string | undefined
+  /**
+   * What the column holds beyond its SQL type, when that changes what the driver returns
+   * (MariaDB, whose JSON is a text type the server marks as JSON to the driver):
+   * - `json`: JSON documents, which the driver parses;
+   * - `json-or-text`: a view column that may be either (codegen could not trace it to its source).
+   */
+  readonly format?: 'json' | 'json-or-text' | undefined
+  /** Column options that change behaviour, as written (MySQL: `ON UPDATE current_timestamp()`, `INVISIBLE`). */
+  readonly options?: readonly string[] | undefined
 }
 
 export interface TableModel {
@@ -112,6 +121,11 @@ export function columnModel(column: Pick<ColumnModel, 'name'> & Partial<ColumnMo
     computed: column.computed === undefined ? undefined : Object.freeze({ ...column.computed }),
     enumValues: column.enumValues === undefined ? undefined : Object.freeze([...column.enumValues]),
     comment: column.comment,
+    // Only when set, so models (and their fingerprints) of dialects without formats stay as they were.
+    ...(column.format === undefined ? {} : { format: column.format }),
+    ...(column.options === undefined || column.options.length === 0
+      ? {}
+      : { options: Object.freeze([...column.options]) }),
   })
 }
 

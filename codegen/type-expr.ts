@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { quoteString } from './names.js'
 
 export type TypeExpr =
   /** A keyword (`string`, `null`) or a reference to a named type (`Buffer`, `Json`). */
@@ -12,6 +13,8 @@ export type TypeExpr =
   | { readonly kind: 'union'; readonly members: readonly TypeExpr[] }
   /** A generic reference with type arguments: `Generated<number>`. */
   | { readonly kind: 'generic'; readonly name: string; readonly args: readonly TypeExpr[] }
+  /** A string literal type (`'draft'`), for enum values. */
+  | { readonly kind: 'literal'; readonly value: string }
 
 const KEYWORDS: ReadonlySet<string> = new Set([
   'any',
@@ -30,6 +33,11 @@ const KEYWORDS: ReadonlySet<string> = new Set([
 
 export function named(name: string): TypeExpr {
   return Object.freeze({ kind: 'name', name })
+}
+
+/** A string literal type, printed as Prettier prints it. */
+export function literal(value: string): TypeExpr {
+  return Object.freeze({ kind: 'literal', value })
 }
 
 export function generic(name: string, ...args: TypeExpr[]): TypeExpr {
@@ -67,6 +75,8 @@ export function printType(type: TypeExpr): string {
       return type.members.map(printType).join(' | ')
     case 'generic':
       return `${type.name}<${type.args.map(printType).join(', ')}>`
+    case 'literal':
+      return quoteString(type.value)
   }
 }
 
@@ -82,6 +92,8 @@ export function referencedNames(type: TypeExpr, into: Set<string> = new Set()): 
     case 'generic':
       into.add(type.name)
       for (const arg of type.args) referencedNames(arg, into)
+      break
+    case 'literal':
       break
   }
   return into

@@ -21,6 +21,8 @@ export interface TypesOptions {
    * only up to 2^53 - 1 (`Number.MAX_SAFE_INTEGER`). @default 'number'
    */
   readonly integers?: 'number' | 'bigint' | undefined
+  /** MySQL/MariaDB BIGINT as `string`, for mysql2's `supportBigNumbers` + `bigNumberStrings`, instead of `number`. @default 'number' */
+  readonly bigNumbers?: 'number' | 'string' | undefined
 }
 
 /** What happens after migrations were applied. */

@@ -11,14 +11,7 @@ import type { SkillMigrations } from './skills.js'
 
 /** Where a skill stands, worst first. */
 export type SkillState =
-  | 'checksum-mismatch'
-  | 'missing-file'
-  | 'out-of-order'
-  | 'invalid-files'
-  | 'not-found'
-  | 'partial'
-  | 'pending'
-  | 'ok'
+  'checksum-mismatch' | 'missing-file' | 'out-of-order' | 'invalid-files' | 'not-found' | 'partial' | 'pending' | 'ok'
 
 /** One line of `status`. */
 export interface SkillStatus {
@@ -98,7 +91,11 @@ export function statusFromRows(rows: readonly LedgerRow[], options: StatusOption
         version: plan.highestApplied,
         migrations: applied.length,
         pending: pending.length,
-        state: stateOf(plan.problems, pending.length, plan.migrations.some((m) => m.status === 'partial')),
+        state: stateOf(
+          plan.problems,
+          pending.length,
+          plan.migrations.some((m) => m.status === 'partial'),
+        ),
         migrationsDir: skill.migrationsDir,
         problems: plan.problems,
         details: plan.migrations,

@@ -46,6 +46,7 @@ export async function generateSkillTypes(options: GenerateTypesOptions): Promise
       booleans: options.booleans,
       json: options.json,
       integers: options.integers,
+      bigNumbers: options.bigNumbers,
     })
   } finally {
     await sessions.close()

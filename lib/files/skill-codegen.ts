@@ -9,6 +9,7 @@ export const CODEGEN_CHOICES = Object.freeze({
   booleans: Object.freeze(['number', 'boolean']),
   json: Object.freeze(['string', 'json']),
   integers: Object.freeze(['number', 'bigint']),
+  bigNumbers: Object.freeze(['number', 'string']),
 } as const)
 
 export type CodegenOptionName = keyof typeof CODEGEN_CHOICES

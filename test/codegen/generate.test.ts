@@ -163,6 +163,10 @@ describe('generateTypes', () => {
         generateTypes(session, [core], { booleans: 'yes' as never }),
         /booleans must be 'number' or 'boolean'/,
       )
+      await assert.rejects(
+        generateTypes(session, [core], { bigNumbers: 'bigint' as never }),
+        /bigNumbers must be 'number' or 'string', got "bigint"/,
+      )
       assert.deepEqual(await generateTypes(session, [], {}), [], 'no target, nothing to do')
     } finally {
       await session.close()

@@ -59,7 +59,8 @@ for (const engine of ENGINES) {
       const dir = migrationsDir(tempDir(), {
         '001_init.sql': "CREATE TABLE items (name VARCHAR(20) NOT NULL);\nINSERT INTO items VALUES ('kept');",
         // DML only: atomic on every engine.
-        '002_broken.sql': "INSERT INTO items VALUES ('added');\n-- next one fails\nINSERT INTO missing_table VALUES (1);",
+        '002_broken.sql':
+          "INSERT INTO items VALUES ('added');\n-- next one fails\nINSERT INTO missing_table VALUES (1);",
         '003_later.sql': 'CREATE TABLE later (a INTEGER);',
       })
       const migrator = createMigrator({ database: db.database, skill: 'shop', migrationsDir: dir, codegen: false })

@@ -165,7 +165,9 @@ const mysql: TestEngine = {
       await dropper.query(`DROP DATABASE IF EXISTS ${name}`)
       await dropper.end()
     })
-    const withConnection = async <T>(fn: (connection: Awaited<ReturnType<typeof mysql2.createConnection>>) => Promise<T>): Promise<T> => {
+    const withConnection = async <T>(
+      fn: (connection: Awaited<ReturnType<typeof mysql2.createConnection>>) => Promise<T>,
+    ): Promise<T> => {
       const connection = await mysql2.createConnection({ uri: url, dateStrings: true })
       try {
         return await fn(connection)
@@ -177,10 +179,11 @@ const mysql: TestEngine = {
       engine: 'mysql',
       database: url,
       cliArgs: ['--url', url],
-      query: (text) => withConnection(async (connection) => {
-        const [rows] = await connection.query(text)
-        return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : []
-      }),
+      query: (text) =>
+        withConnection(async (connection) => {
+          const [rows] = await connection.query(text)
+          return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : []
+        }),
       tables: () =>
         withConnection(async (connection) => {
           const [rows] = await connection.query(

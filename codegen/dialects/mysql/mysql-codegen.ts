@@ -1,8 +1,6 @@
 import type { CodegenDialect } from '../codegen-dialect.js'
+import { introspectMysql } from './mysql-introspector.js'
+import { mysqlTypeMapper } from './mysql-type-map.js'
 
-/** Placeholder until MySQL codegen lands. */
-export const mysqlCodegen: CodegenDialect = new Proxy({} as CodegenDialect, {
-  get() {
-    throw new Error('codegen for MySQL is not supported yet')
-  },
-})
+/** MySQL and MariaDB: `information_schema` (COLUMN_TYPE, EXTRA, MariaDB's JSON CHECKs), mapped to what mysql2 returns. */
+export const mysqlCodegen: CodegenDialect = Object.freeze({ introspect: introspectMysql, mapper: mysqlTypeMapper })
