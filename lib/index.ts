@@ -52,6 +52,8 @@ export type {
 } from './dialects/dialect.js'
 export { sqliteDialect } from './dialects/sqlite/sqlite-dialect.js'
 export { splitSqliteStatements } from './dialects/sqlite/sqlite-splitter.js'
+export { splitPostgresStatements } from './dialects/postgres/postgres-splitter.js'
+export { splitMysqlStatements } from './dialects/mysql/mysql-splitter.js'
 
 export * from './errors.js'
 export { resolveSkillsRoots } from './files/skills-roots.js'

@@ -8,11 +8,8 @@ const tails = new Map<string, Promise<void>>()
 
 /**
  * Runs `fn` once every earlier call with the same `key` in this process has finished.
- *
- * @example
- * ```ts
- * await Promise.all([withProcessLock('sqlite:/a.db', runA), withProcessLock('sqlite:/a.db', runB)]) // one after the other
- * ```
+ * Two runs started together with one key (`Promise.all([withProcessLock(key, a), withProcessLock(key, b)])`)
+ * run one after the other.
  */
 export async function withProcessLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
   const previous = tails.get(key) ?? Promise.resolve()

@@ -128,7 +128,7 @@ describe('codegen options saved in skill.json ("codegen") are used by every way 
       [{ booleans: 'yes' }, /: "codegen\.booleans" must be "number" or "boolean", not "yes": fix the file$/],
       [
         { camelcase: true },
-        /: "codegen\.camelcase" is not a codegen option \(they are camelCase, booleans, json, integers\)/,
+        /: "codegen\.camelcase" is not a codegen option \(they are camelCase, booleans, json, integers, bigNumbers\)/,
       ],
       [{ integers: 64 }, /: "codegen\.integers" must be "number" or "bigint", not 64: fix the file$/],
       [{ camelCase: 'yes' }, /: "codegen\.camelCase" must be false or true, not "yes"/],
