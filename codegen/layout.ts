@@ -53,11 +53,13 @@ export function layoutAlias(name: string, type: string): AliasLayout {
 
 /**
  * Prettier keeps `A | null` on one line however long when exactly one member is an object type
- * or a type reference and every other member is `null` or `void`.
+ * or a type reference and every other member is `null` or `void` (an array type, `A[] | null`,
+ * is neither: it breaks).
  */
 function hugsUnion(type: Extract<TypeExpr, { kind: 'union' }>): boolean {
   const references = type.members.filter((member) => !isKeyword(member))
   const rest = type.members.filter((member) => isKeyword(member))
+  if (references.some((member) => member.kind === 'array')) return false
   return (
     references.length === 1 &&
     rest.every((member) => member.kind === 'name' && (member.name === 'null' || member.name === 'void'))

@@ -48,6 +48,18 @@ export interface ColumnModel {
   readonly enumValues: readonly string[] | undefined
   /** The column's comment in the database, when the dialect has them. */
   readonly comment: string | undefined
+  /**
+   * The type the driver decodes, when the dialect knows more than `declaredType`: the catalog's
+   * name of the type a domain resolves to (PostgreSQL `int8`, `_int4` for `integer[]`), qualified
+   * with its schema when it is not built in (`public.mood`).
+   */
+  readonly dataType?: string | undefined
+  /** For an array: its element type, named as `dataType` is (domains resolved). */
+  readonly elementType?: string | undefined
+  /** For a column of a domain: the type the domain is declared over (`integer`, another domain). */
+  readonly domainBase?: string | undefined
+  /** For an enum column (or an array of one): the name of the enum's union type, unique in the model. */
+  readonly typeAlias?: string | undefined
 }
 
 export interface TableModel {
@@ -94,6 +106,10 @@ export function columnModel(column: Pick<ColumnModel, 'name'> & Partial<ColumnMo
     computed: column.computed === undefined ? undefined : Object.freeze({ ...column.computed }),
     enumValues: column.enumValues === undefined ? undefined : Object.freeze([...column.enumValues]),
     comment: column.comment,
+    dataType: column.dataType,
+    elementType: column.elementType,
+    domainBase: column.domainBase,
+    typeAlias: column.typeAlias,
   })
 }
 

@@ -12,6 +12,8 @@ export type TypeExpr =
   | { readonly kind: 'union'; readonly members: readonly TypeExpr[] }
   /** A generic reference with type arguments: `Generated<number>`. */
   | { readonly kind: 'generic'; readonly name: string; readonly args: readonly TypeExpr[] }
+  /** An array of its element: `string[]`, `(A | B)[]`. */
+  | { readonly kind: 'array'; readonly element: TypeExpr }
 
 const KEYWORDS: ReadonlySet<string> = new Set([
   'any',
@@ -34,6 +36,11 @@ export function named(name: string): TypeExpr {
 
 export function generic(name: string, ...args: TypeExpr[]): TypeExpr {
   return Object.freeze({ kind: 'generic', name, args: Object.freeze(args) })
+}
+
+/** `T[]`. */
+export function array(element: TypeExpr): TypeExpr {
+  return Object.freeze({ kind: 'array', element })
 }
 
 /** A union; nested unions are flattened and repeated members dropped. */
@@ -67,6 +74,8 @@ export function printType(type: TypeExpr): string {
       return type.members.map(printType).join(' | ')
     case 'generic':
       return `${type.name}<${type.args.map(printType).join(', ')}>`
+    case 'array':
+      return type.element.kind === 'union' ? `(${printType(type.element)})[]` : `${printType(type.element)}[]`
   }
 }
 
@@ -82,6 +91,9 @@ export function referencedNames(type: TypeExpr, into: Set<string> = new Set()): 
     case 'generic':
       into.add(type.name)
       for (const arg of type.args) referencedNames(arg, into)
+      break
+    case 'array':
+      referencedNames(type.element, into)
       break
   }
   return into
