@@ -56,6 +56,8 @@ export interface ColumnModel {
   readonly dataType?: string | undefined
   /** For an array: its element type, named as `dataType` is (domains resolved). */
   readonly elementType?: string | undefined
+  /** For an array: the dimensions it was declared with (`integer[][]`: 2), at least 1. */
+  readonly arrayDimensions?: number | undefined
   /** For a column of a domain: the type the domain is declared over (`integer`, another domain). */
   readonly domainBase?: string | undefined
   /** For an enum column (or an array of one): the name of the enum's union type, unique in the model. */
@@ -108,6 +110,7 @@ export function columnModel(column: Pick<ColumnModel, 'name'> & Partial<ColumnMo
     comment: column.comment,
     dataType: column.dataType,
     elementType: column.elementType,
+    arrayDimensions: column.arrayDimensions,
     domainBase: column.domainBase,
     typeAlias: column.typeAlias,
   })

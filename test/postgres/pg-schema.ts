@@ -92,7 +92,17 @@ CREATE TABLE kinds (
   a_big_id       big_id[],
   a_citext       citext[],
   a_int4range    int4range[],
-  a_xml          xml[]
+  a_xml          xml[],
+  a_oid          oid[],
+  a_float4       real[],
+  a_bpchar       char(2)[],
+  a_regproc      regproc[],
+  a_macaddr      macaddr[],
+  a_cidr         cidr[],
+  a_timetz       timetz[],
+  a_numrange     numrange[],
+  a_int8_grid    bigint[][],
+  a_mood_grid    mood[][]
 );
 `,
   '003_users.sql': `

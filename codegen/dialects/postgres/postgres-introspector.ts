@@ -41,6 +41,7 @@ interface ColumnRow {
   name: string
   declared: string
   type_oid: number
+  dimensions: number
   not_null: boolean
   identity: string
   generated: string
@@ -114,7 +115,7 @@ export async function introspectPostgres(
   const oids = relations.map((relation) => relation.oid)
   const { rows: columnRows } = await sql<ColumnRow>`
     SELECT a.attrelid AS relid, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS declared,
-           a.atttypid AS type_oid, a.attnotnull AS not_null, a.attidentity AS identity, a.attgenerated AS generated,
+           a.atttypid AS type_oid, a.attndims AS dimensions, a.attnotnull AS not_null, a.attidentity AS identity, a.attgenerated AS generated,
            pg_get_expr(ad.adbin, ad.adrelid) AS expression, col_description(a.attrelid, a.attnum) AS comment,
            EXISTS (SELECT 1 FROM pg_index i
                    WHERE i.indrelid = a.attrelid AND i.indisprimary AND a.attnum = ANY (i.indkey)) AS primary_key
@@ -239,6 +240,8 @@ function toColumn(
     comment: row.comment ?? undefined,
     dataType: typeName(wire),
     elementType: typeName(element),
+    // PostgreSQL does not enforce the declared dimensions; a domain over an array declares none.
+    arrayDimensions: element === undefined ? undefined : Math.max(1, row.dimensions),
     domainBase: own?.kind === 'd' ? (own.domain_base ?? undefined) : undefined,
     typeAlias: enumType === undefined ? undefined : enumNames.get(displayName(enumType)),
   })

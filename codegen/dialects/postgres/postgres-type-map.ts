@@ -38,7 +38,7 @@ const JSON_VALUE: ScalarMapping = { type: 'Json', select: 'JsonValue' }
  * Built-in types pg parses (pg-types `textParsers.js`), by `pg_type.typname`. Every other type is
  * returned as the text PostgreSQL sends: `string`.
  */
-const PARSED_SCALARS: Readonly<Record<string, ScalarMapping>> = {
+export const PARSED_SCALARS: Readonly<Record<string, ScalarMapping>> = Object.freeze({
   int2: NUMBER,
   int4: NUMBER,
   oid: NUMBER,
@@ -55,13 +55,13 @@ const PARSED_SCALARS: Readonly<Record<string, ScalarMapping>> = {
   jsonb: JSON_VALUE,
   point: { type: 'Point', select: 'PointValue' },
   circle: { type: 'Circle', select: 'CircleValue' },
-}
+})
 
 /**
  * Arrays pg parses, by array type name → the element type whose mapping the elements get.
  * `_numeric` is the odd one: pg parses its elements with `parseFloat`, so they are numbers.
  */
-const PARSED_ARRAYS: Readonly<Record<string, string>> = {
+export const PARSED_ARRAYS: Readonly<Record<string, string>> = Object.freeze({
   _bool: 'bool',
   _bytea: 'bytea',
   _int2: 'int2',
@@ -90,7 +90,7 @@ const PARSED_ARRAYS: Readonly<Record<string, string>> = {
   _interval: 'interval',
   _json: 'json',
   _jsonb: 'jsonb',
-}
+})
 
 /** Declared types whose TypeScript type says it all: no JSDoc line for them alone. */
 const PLAIN_DECLARED: ReadonlySet<string> = new Set([
@@ -327,21 +327,36 @@ export function postgresBaseType(
     const scalar = scalarOf(dataType)
     return { type: named(scalar.type), select: named(scalar.select ?? scalar.type), notes: [], definitions }
   }
+  const dimensions = Math.max(1, column.arrayDimensions ?? 1)
   const parsedElement = PARSED_ARRAYS[dataType]
   if (parsedElement !== undefined) {
     const scalar = scalarOf(parsedElement)
     const notes =
       dataType === '_numeric' ? ['pg parses numeric[] elements with parseFloat: digits beyond a double are lost'] : []
-    const type = scalar.select === undefined ? array(named(scalar.type)) : generic('ArrayType', named(scalar.type))
-    return { type, select: array(named(scalar.select ?? scalar.type)), notes, definitions }
+    const element = named(scalar.type)
+    // An array of a helper `ColumnType` (`Int8`) needs `ArrayType` to read and write arrays of it.
+    const type =
+      scalar.select === undefined ? nested(element, dimensions, array) : nested(element, dimensions, arrayType)
+    return { type, select: nested(named(scalar.select ?? scalar.type), dimensions, array), notes, definitions }
   }
   const element = enumType() ?? named(scalarOf(column.elementType).type)
   return {
-    type: generic('UnparsedArray', element),
+    type: generic('UnparsedArray', nested(element, dimensions - 1, array)),
     select: named('string'),
     notes: ["pg has no parser for this array type: it returns the array's text, such as '{a,b}'"],
     definitions,
   }
+}
+
+function arrayType(element: TypeExpr): TypeExpr {
+  return generic('ArrayType', element)
+}
+
+/** `wrap` applied `times` times: `number[][]`, `ArrayType<ArrayType<Int8>>`. */
+function nested(type: TypeExpr, times: number, wrap: (inner: TypeExpr) => TypeExpr): TypeExpr {
+  let result = type
+  for (let count = 0; count < times; count++) result = wrap(result)
+  return result
 }
 
 function scalarOf(dataType: string): ScalarMapping {
