@@ -37,12 +37,45 @@ export function layoutMember(key: string, type: TypeExpr): MemberLayout {
     // Prettier moves a long union that it cannot hug to the next line, one level deeper.
     return { name: `${key}:\n${INDENT}${flat}`, type: undefined }
   }
-  if (type.kind === 'generic' && !(type.args.length === 1 && hugsTypeArgument(type.args[0] as TypeExpr))) {
-    // Prettier puts each type argument on its own line, without a trailing comma.
-    const args = type.args.map((arg) => `${INDENT}${printType(arg)}`).join(',\n')
-    return { name: `${key}: ${type.name}<\n${args}\n>`, type: undefined }
-  }
+  // Prettier puts the type arguments of the outermost list that may break each on its own line,
+  // without a trailing comma: the member's own (`Generated<\n  string[]\n>`), or one inside the
+  // types it hugs (`Generated<ArrayType<\n  ArrayType<Int8>\n> | null>`).
+  const target = breakableArguments(type)
+  if (target !== undefined) return { name: `${key}: ${printBreaking(type, target)}`, type: undefined }
   return { name: key, type: flat }
+}
+
+type GenericType = Extract<TypeExpr, { kind: 'generic' }>
+
+/**
+ * The outermost generic whose type arguments Prettier may break: one with several arguments, or
+ * with one it does not hug; looking through the arguments and unions it hugs.
+ */
+function breakableArguments(type: TypeExpr): GenericType | undefined {
+  if (type.kind === 'union') {
+    const member = hugsUnion(type) ? type.members.find((candidate) => !isKeyword(candidate)) : undefined
+    return member === undefined ? undefined : breakableArguments(member)
+  }
+  if (type.kind !== 'generic') return undefined
+  const only = type.args.length === 1 ? (type.args[0] as TypeExpr) : undefined
+  if (only === undefined || !hugsTypeArgument(only)) return type
+  return only.kind === 'union' ? breakableArguments(only) : undefined
+}
+
+/** The type printed flat, except `target`, whose arguments go one per line. */
+function printBreaking(type: TypeExpr, target: GenericType): string {
+  switch (type.kind) {
+    case 'name':
+      return type.name
+    case 'union':
+      return type.members.map((member) => printBreaking(member, target)).join(' | ')
+    case 'array':
+      return printType(type)
+    case 'generic':
+      if (type === target)
+        return `${type.name}<\n${type.args.map((arg) => `${INDENT}${printType(arg)}`).join(',\n')}\n>`
+      return `${type.name}<${type.args.map((arg) => printBreaking(arg, target)).join(', ')}>`
+  }
 }
 
 /** Lays out `export type name = type;` (type: a single reference such as `Selectable<UsersTable>`). */
