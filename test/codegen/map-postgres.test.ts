@@ -381,6 +381,6 @@ describe('emitTypes with the PostgreSQL mapper', () => {
     const formatted = await prettierFormat(text)
     if (formatted !== text) assert.equal(text, formatted, 'Prettier reformats the output')
     // The nested case: Prettier breaks the argument list inside the hugged `… | null`.
-    assert.ok(text.includes('_xxxxxxxx: Generated<ArrayType<\n    ArrayType<ArrayType<Timestamp>>\n  > | null>;\n'))
+    assert.ok(text.includes('xxxxxxxx: Generated<ArrayType<\n    ArrayType<ArrayType<Timestamp>>\n  > | null>;\n'))
   })
 })
