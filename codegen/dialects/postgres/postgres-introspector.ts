@@ -17,6 +17,7 @@ import {
   type SchemaModel,
   type SchemaProblem,
   columnModel,
+  compareNames,
   schemaModel,
   tableModel,
 } from '../../model.js'
@@ -110,6 +111,7 @@ export async function introspectPostgres(
     })
     return false
   })
+  problems.sort((a, b) => compareNames(a.relation, b.relation))
   if (relations.length === 0) return schemaModel('postgres', [], problems)
 
   const oids = relations.map((relation) => relation.oid)
