@@ -15,8 +15,8 @@ import type {
   StatementStructures,
   TypeAliasDeclarationStructure,
 } from 'ts-morph'
-import { type MapOptions, type TypeMapper } from './mapper.js'
-import { type SchemaModel, type TableModel, isReadOnly } from './model.js'
+import { type HelperType, type MapOptions, type TypeDefinition, type TypeMapper } from './mapper.js'
+import { type SchemaModel, type TableModel, compareNames, isReadOnly } from './model.js'
 import { type AliasLayout, layoutAlias, layoutMember } from './layout.js'
 import { camelCaseName, escapeInvisible, propertyKey, uniquePascalNames } from './names.js'
 import { referencedNames } from './type-expr.js'
@@ -46,7 +46,7 @@ export interface EmittedTypes {
 }
 
 /** Helper types the file defines when used, in this order, with what each one needs. */
-const HELPERS: readonly { readonly name: string; readonly needs: readonly string[]; readonly text: string }[] = [
+const HELPERS: readonly HelperType[] = [
   {
     name: 'Generated',
     needs: ['ColumnType'],
@@ -161,6 +161,8 @@ export async function emitTypes(
   const fingerprint = fingerprintOf(model, options)
   const warnings: string[] = []
   const used = new Set<string>()
+  const helpers = withDialectHelpers(mapper.helpers ?? [])
+  const definitions = new Map<string, TypeDefinition>()
 
   const tables = model.tables.filter((table) => !isReadOnly(table))
   const views = model.tables.filter((table) => isReadOnly(table))
@@ -216,6 +218,10 @@ export async function emitTypes(
     })
   }
   for (const helper of helperStatements) statements.push(statements.length > 0 ? BLANK_LINE + helper : helper)
+  for (const name of [...definitions.keys()].sort(compareNames)) {
+    const text = (definitions.get(name) as TypeDefinition).text
+    statements.push(statements.length > 0 ? BLANK_LINE + text : text)
+  }
   statements.push(...relationStatements)
   const dbDoc =
     'skill' in scope
@@ -248,6 +254,7 @@ export async function emitTypes(
       if (key === undefined) continue
       const mapped = mapper.mapColumn(column, table, options)
       for (const name of referencedNames(mapped.type)) used.add(name)
+      for (const definition of mapped.definitions ?? []) definitions.set(definition.name, definition)
       const lines = [...mapped.docs, ...keyDocs].map(safeDoc)
       properties.push({
         ...memberStructure(layoutMember(propertyKey(key, isIdentifier), mapped.type)),
@@ -312,15 +319,24 @@ export async function emitTypes(
     const pending = [...names]
     while (pending.length > 0) {
       const name = pending.pop() as string
-      for (const need of HELPERS.find((helper) => helper.name === name)?.needs ?? []) {
+      for (const need of helpers.find((helper) => helper.name === name)?.needs ?? []) {
         if (!names.has(need)) {
           names.add(need)
           pending.push(need)
         }
       }
     }
-    return HELPERS.filter((helper) => names.has(helper.name)).map((helper) => helper.text)
+    return helpers.filter((helper) => names.has(helper.name)).map((helper) => helper.text)
   }
+}
+
+/** The shared helpers with a dialect's: those named like a shared one replace it, the others follow `GeneratedAlways`. */
+function withDialectHelpers(own: readonly HelperType[]): readonly HelperType[] {
+  if (own.length === 0) return HELPERS
+  const replaced = HELPERS.map((helper) => own.find((mine) => mine.name === helper.name) ?? helper)
+  const added = own.filter((mine) => !HELPERS.some((helper) => helper.name === mine.name))
+  const at = replaced.findIndex((helper) => helper.name === 'GeneratedAlways') + 1
+  return [...replaced.slice(0, at), ...added, ...replaced.slice(at)]
 }
 
 /**

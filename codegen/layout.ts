@@ -38,26 +38,52 @@ export function layoutMember(key: string, type: TypeExpr): MemberLayout {
     // does not fit there either, one member a line, each after a `|`.
     return { name: `${key}:\n${breakUnion(type, ';')}`, type: undefined }
   }
-  if (type.kind === 'generic' && !(type.args.length === 1 && hugsTypeArgument(type.args[0] as TypeExpr))) {
-    // Prettier puts each type argument on its own line, without a trailing comma.
-    const args = type.args.map((arg, index) =>
-      arg.kind === 'union' && !hugsUnion(arg)
-        ? breakUnion(arg, index < type.args.length - 1 ? ',' : '')
-        : `${INDENT}${printType(arg)}`,
-    )
-    return { name: `${key}: ${type.name}<\n${args.join(',\n')}\n>`, type: undefined }
-  }
+  // Prettier puts the type arguments of the outermost list that may break each on its own line,
+  // without a trailing comma: the member's own (`Generated<\n  string[]\n>`), or one inside the
+  // types it hugs (`Generated<ArrayType<\n  ArrayType<Int8>\n> | null>`).
+  const target = breakableArguments(type)
+  if (target !== undefined) return { name: `${key}: ${printBreaking(type, target)}`, type: undefined }
   return { name: key, type: flat }
 }
 
+type GenericType = Extract<TypeExpr, { kind: 'generic' }>
+
 /**
- * A union on lines of its own, one level deeper than the member: on one line when it fits there
- * (with the `after` text Prettier measures with it, `;` or `,`), else one member a line after `|`.
+ * The outermost generic whose type arguments Prettier may break: one with several arguments, or
+ * with one it does not hug; looking through the arguments and unions it hugs.
  */
-function breakUnion(type: Extract<TypeExpr, { kind: 'union' }>, after: string): string {
-  const flat = printType(type)
-  if (textWidth(`${INDENT}${INDENT}${flat}${after}`) <= PRINT_WIDTH) return `${INDENT}${flat}`
-  return type.members.map((member) => `${INDENT}| ${printType(member)}`).join('\n')
+function breakableArguments(type: TypeExpr): GenericType | undefined {
+  if (type.kind === 'union') {
+    const member = hugsUnion(type) ? type.members.find((candidate) => !isKeyword(candidate)) : undefined
+    return member === undefined ? undefined : breakableArguments(member)
+  }
+  if (type.kind !== 'generic') return undefined
+  const only = type.args.length === 1 ? (type.args[0] as TypeExpr) : undefined
+  if (only === undefined || !hugsTypeArgument(only)) return type
+  return only.kind === 'union' ? breakableArguments(only) : undefined
+}
+
+/** The type printed flat, except `target`, whose arguments go one per line. */
+function printBreaking(type: TypeExpr, target: GenericType): string {
+  switch (type.kind) {
+    case 'name':
+      return type.name
+    case 'union':
+      return type.members.map((member) => printBreaking(member, target)).join(' | ')
+    case 'array':
+      return printType(type)
+    case 'generic':
+      if (type === target) {
+        // Each argument on its own line; a union that does not fit there breaks further.
+        const args = type.args.map((arg, index) =>
+          arg.kind === 'union' && !hugsUnion(arg)
+            ? breakUnion(arg, index < type.args.length - 1 ? ',' : '')
+            : `${INDENT}${printType(arg)}`,
+        )
+        return `${type.name}<\n${args.join(',\n')}\n>`
+      }
+      return `${type.name}<${type.args.map((arg) => printBreaking(arg, target)).join(', ')}>`
+  }
 }
 
 /** Lays out `export type name = type;` (type: a single reference such as `Selectable<UsersTable>`). */
@@ -68,11 +94,13 @@ export function layoutAlias(name: string, type: string): AliasLayout {
 
 /**
  * Prettier keeps `A | null` on one line however long when exactly one member is an object type
- * or a type reference and every other member is `null` or `void`.
+ * or a type reference and every other member is `null` or `void` (an array type, `A[] | null`,
+ * is neither: it breaks).
  */
 function hugsUnion(type: Extract<TypeExpr, { kind: 'union' }>): boolean {
   const references = type.members.filter((member) => member.kind !== 'literal' && !isKeyword(member))
   const rest = type.members.filter((member) => member.kind === 'literal' || isKeyword(member))
+  if (references.some((member) => member.kind === 'array')) return false
   return (
     references.length === 1 &&
     rest.every((member) => member.kind === 'name' && (member.name === 'null' || member.name === 'void'))
@@ -118,4 +146,14 @@ function isWide(code: number): boolean {
     (code >= 0xffe0 && code <= 0xffe6) ||
     (code >= 0x20000 && code <= 0x3fffd)
   )
+}
+
+/**
+ * A union on lines of its own, one level deeper than the member: on one line when it fits there
+ * (with the `after` text Prettier measures with it, `;` or `,`), else one member a line after `|`.
+ */
+function breakUnion(type: Extract<TypeExpr, { kind: 'union' }>, after: string): string {
+  const flat = printType(type)
+  if (textWidth(`${INDENT}${INDENT}${flat}${after}`) <= PRINT_WIDTH) return `${INDENT}${flat}`
+  return type.members.map((member) => `${INDENT}| ${printType(member)}`).join('\n')
 }

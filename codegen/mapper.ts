@@ -32,11 +32,25 @@ export interface BaseType {
   readonly select: TypeExpr
 }
 
+/** A named type a file defines, as Prettier prints it (its JSDoc included). */
+export interface TypeDefinition {
+  readonly name: string
+  readonly text: string
+}
+
+/** A helper type a dialect's files may use: defined once, only in files that use it (or what needs it). */
+export interface HelperType extends TypeDefinition {
+  /** The helpers and `kysely` types its text refers to. */
+  readonly needs: readonly string[]
+}
+
 /** The outcome of mapping one column. */
 export interface MappedColumn {
   readonly type: TypeExpr
   /** JSDoc lines for the column (notable facts: declared type, default, expression, caveats). */
   readonly docs: readonly string[]
+  /** Types of the schema the column's type names, such as an enum's union (emitted once, by name). */
+  readonly definitions?: readonly TypeDefinition[]
 }
 
 /** One per dialect: turns the model's columns into TypeScript types. */
@@ -44,6 +58,11 @@ export interface TypeMapper {
   mapColumn(column: ColumnModel, table: TableModel, options: MapOptions): MappedColumn
   /** JSDoc for the table interface (facts beyond its name and owner), if any. */
   describeTable(table: TableModel): string | undefined
+  /**
+   * The dialect's own helper types (`Int8`, `Timestamp`, …), emitted after `Generated` and
+   * `GeneratedAlways` when used; one named like a shared helper (`Json`) replaces it.
+   */
+  readonly helpers?: readonly HelperType[]
 }
 
 export const DEFAULT_MAP_OPTIONS: MapOptions = Object.freeze({ booleans: 'number', json: 'string', integers: 'number' })

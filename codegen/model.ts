@@ -71,6 +71,19 @@ export interface ColumnModel {
   readonly format?: 'json' | 'json-or-text' | undefined
   /** Column options that change behaviour, as written (MySQL: `ON UPDATE current_timestamp()`, `INVISIBLE`). */
   readonly options?: readonly string[] | undefined
+   * The type the driver decodes, when the dialect knows more than `declaredType`: the catalog's
+   * name of the type a domain resolves to (PostgreSQL `int8`, `_int4` for `integer[]`), qualified
+   * with its schema when it is not built in (`public.mood`).
+   */
+  readonly dataType?: string | undefined
+  /** For an array: its element type, named as `dataType` is (domains resolved). */
+  readonly elementType?: string | undefined
+  /** For an array: the dimensions it was declared with (`integer[][]`: 2), at least 1. */
+  readonly arrayDimensions?: number | undefined
+  /** For a column of a domain: the type the domain is declared over (`integer`, another domain). */
+  readonly domainBase?: string | undefined
+  /** For an enum column (or an array of one): the name of the enum's union type, unique in the model. */
+  readonly typeAlias?: string | undefined
 }
 
 export interface TableModel {
@@ -126,6 +139,11 @@ export function columnModel(column: Pick<ColumnModel, 'name'> & Partial<ColumnMo
     ...(column.options === undefined || column.options.length === 0
       ? {}
       : { options: Object.freeze([...column.options]) }),
+    dataType: column.dataType,
+    elementType: column.elementType,
+    arrayDimensions: column.arrayDimensions,
+    domainBase: column.domainBase,
+    typeAlias: column.typeAlias,
   })
 }
 

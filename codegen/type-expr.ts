@@ -15,6 +15,8 @@ export type TypeExpr =
   | { readonly kind: 'generic'; readonly name: string; readonly args: readonly TypeExpr[] }
   /** A string literal type (`'draft'`), for enum values. */
   | { readonly kind: 'literal'; readonly value: string }
+  /** An array of its element: `string[]`, `(A | B)[]`. */
+  | { readonly kind: 'array'; readonly element: TypeExpr }
 
 const KEYWORDS: ReadonlySet<string> = new Set([
   'any',
@@ -42,6 +44,11 @@ export function literal(value: string): TypeExpr {
 
 export function generic(name: string, ...args: TypeExpr[]): TypeExpr {
   return Object.freeze({ kind: 'generic', name, args: Object.freeze(args) })
+}
+
+/** `T[]`. */
+export function array(element: TypeExpr): TypeExpr {
+  return Object.freeze({ kind: 'array', element })
 }
 
 /** A union; nested unions are flattened and repeated members dropped. */
@@ -77,6 +84,8 @@ export function printType(type: TypeExpr): string {
       return `${type.name}<${type.args.map(printType).join(', ')}>`
     case 'literal':
       return quoteString(type.value)
+    case 'array':
+      return type.element.kind === 'union' ? `(${printType(type.element)})[]` : `${printType(type.element)}[]`
   }
 }
 
@@ -94,6 +103,9 @@ export function referencedNames(type: TypeExpr, into: Set<string> = new Set()): 
       for (const arg of type.args) referencedNames(arg, into)
       break
     case 'literal':
+      break
+    case 'array':
+      referencedNames(type.element, into)
       break
   }
   return into

@@ -84,7 +84,7 @@ const sqlite: TestEngine = {
   },
 }
 
-const postgres: TestEngine = {
+export const postgres: TestEngine = {
   name: 'postgres',
   async create() {
     const pg = (await import('pg')).default

@@ -1,8 +1,9 @@
 import type { CodegenDialect } from '../codegen-dialect.js'
+import { introspectPostgres } from './postgres-introspector.js'
+import { postgresTypeMapper } from './postgres-type-map.js'
 
-/** Placeholder until PostgreSQL codegen lands. */
-export const postgresCodegen: CodegenDialect = new Proxy({} as CodegenDialect, {
-  get() {
-    throw new Error('codegen for PostgreSQL is not supported yet')
-  },
+/** PostgreSQL: `pg_catalog` queries, mapped to what `pg` returns with its default type parsers. */
+export const postgresCodegen: CodegenDialect = Object.freeze({
+  introspect: introspectPostgres,
+  mapper: postgresTypeMapper,
 })
