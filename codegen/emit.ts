@@ -234,7 +234,7 @@ export async function emitTypes(
     { indentNumberOfSpaces: 2, useSingleQuote: true, newLine: '\n' },
   )
   const body = printed.endsWith('\n') ? printed : `${printed}\n`
-  const text = `${header(model, scope, options, contentHash(body))}\n\n${body}`
+  const text = `${header(model, scope, options, contentHash(body), mapper.headerNotes?.(options) ?? [])}\n\n${body}`
   return Object.freeze({ text, fingerprint, warnings: Object.freeze(warnings) })
 
   function interfaceFor(table: TableModel, interfaceName: string): InterfaceDeclarationStructure | string {
@@ -373,7 +373,13 @@ function contentHash(body: string): string {
 }
 
 /** The first lines of the file: what made it, from what, with which options, and how to regenerate or check it. */
-function header(model: SchemaModel, scope: EmitScope, options: EmitOptions, content: string): string {
+function header(
+  model: SchemaModel,
+  scope: EmitScope,
+  options: EmitOptions,
+  content: string,
+  notes: readonly string[],
+): string {
   const flags = (options.flags ?? optionFlags(options)).map((flag) => ` ${flag}`).join('')
   const regenerate =
     'skill' in scope
@@ -392,12 +398,7 @@ function header(model: SchemaModel, scope: EmitScope, options: EmitOptions, cont
     options.bigNumbers === 'string' ? "bigNumbers: 'string'" : undefined,
   ].filter((option) => option !== undefined)
   if (chosen.length > 0) lines.push(`// Options: { ${chosen.join(', ')} }`)
-  lines.push(
-    options.integers === 'bigint'
-      ? "// Integers are bigint: read them with better-sqlite3's safeIntegers (insert and update take a number or a bigint)."
-      : '// Integers are JavaScript numbers: exact up to 2^53 - 1 (Number.MAX_SAFE_INTEGER); larger ones come back rounded.\n' +
-          "// For larger values, read with better-sqlite3's safeIntegers and generate with integers: 'bigint' (--integers bigint).",
-  )
+  for (const note of notes) lines.push(`// ${note}`)
   return lines.join('\n')
 }
 

@@ -71,6 +71,7 @@ function printBreaking(type: TypeExpr, target: GenericType): string {
     case 'union':
       return type.members.map((member) => printBreaking(member, target)).join(' | ')
     case 'array':
+    case 'literal':
       return printType(type)
     case 'generic':
       if (type === target) {

@@ -58,6 +58,8 @@ export interface TypeMapper {
   mapColumn(column: ColumnModel, table: TableModel, options: MapOptions): MappedColumn
   /** JSDoc for the table interface (facts beyond its name and owner), if any. */
   describeTable(table: TableModel): string | undefined
+  /** Lines for the file's header about how this driver's values come back (integer precision, …). */
+  headerNotes?(options: MapOptions): readonly string[]
   /**
    * The dialect's own helper types (`Int8`, `Timestamp`, …), emitted after `Generated` and
    * `GeneratedAlways` when used; one named like a shared helper (`Json`) replaces it.

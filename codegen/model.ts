@@ -71,6 +71,7 @@ export interface ColumnModel {
   readonly format?: 'json' | 'json-or-text' | undefined
   /** Column options that change behaviour, as written (MySQL: `ON UPDATE current_timestamp()`, `INVISIBLE`). */
   readonly options?: readonly string[] | undefined
+  /**
    * The type the driver decodes, when the dialect knows more than `declaredType`: the catalog's
    * name of the type a domain resolves to (PostgreSQL `int8`, `_int4` for `integer[]`), qualified
    * with its schema when it is not built in (`public.mood`).

@@ -332,7 +332,7 @@ describe('the bigNumbers option in the emitted file', () => {
     ])
     assert.equal(number.text, none.text)
     assert.notEqual(string.fingerprint, none.fingerprint)
-    assert.match(string.text, /Generated with \{ bigNumbers: 'string' \}/)
+    assert.match(string.text, /Options: \{ bigNumbers: 'string' \}/)
     assert.match(string.text, /^  n: Int8;$/m)
     assert.match(none.text, /^  n: number;$/m)
   })

@@ -80,6 +80,9 @@ function admitted(type: TypeExpr, into: Admitted = { kinds: new Set(), literals:
     case 'generic':
       // Generated<T>, GeneratedAlways<T> and ColumnType<S, I, U> select their first argument.
       return admitted(type.args[0] as TypeExpr, into)
+    case 'array':
+      into.kinds.add('array' as Kind)
+      return into
   }
 }
 

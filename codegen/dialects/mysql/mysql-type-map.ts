@@ -204,6 +204,14 @@ function describeColumn(column: ColumnModel, rule: MysqlRule): string | undefine
 }
 
 export const mysqlTypeMapper: TypeMapper = Object.freeze({
+  headerNotes(options: MapOptions): readonly string[] {
+    return options.bigNumbers === 'string'
+      ? ['BIGINT columns are strings: connect with mysql2 supportBigNumbers and bigNumberStrings.']
+      : [
+          'BIGINT columns are JavaScript numbers: exact up to 2^53 - 1 (Number.MAX_SAFE_INTEGER); larger ones come back rounded.',
+          "For larger values, connect with mysql2 supportBigNumbers and bigNumberStrings and generate with bigNumbers: 'string' (--big-numbers string).",
+        ]
+  },
   mapColumn(column: ColumnModel, table: TableModel, options: MapOptions): MappedColumn {
     const base = mysqlBaseType(column, options, isReadOnly(table))
     const head = describeColumn(column, base.rule)

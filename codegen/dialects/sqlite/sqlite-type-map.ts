@@ -462,6 +462,16 @@ function rowidBase(options: MapOptions): BaseType {
 }
 
 export const sqliteTypeMapper: TypeMapper = Object.freeze({
+  headerNotes(options: MapOptions): readonly string[] {
+    return options.integers === 'bigint'
+      ? [
+          "Integers are bigint: read them with better-sqlite3's safeIntegers (insert and update take a number or a bigint).",
+        ]
+      : [
+          'Integers are JavaScript numbers: exact up to 2^53 - 1 (Number.MAX_SAFE_INTEGER); larger ones come back rounded.',
+          "For larger values, read with better-sqlite3's safeIntegers and generate with integers: 'bigint' (--integers bigint).",
+        ]
+  },
   mapColumn(column: ColumnModel, table: TableModel, options: MapOptions): MappedColumn {
     const rowid = column.autoIncrement === 'rowid-alias' || column.autoIncrement === 'autoincrement'
     const base = sqliteBaseType(column, table, options)
