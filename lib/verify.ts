@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { type DatabaseOptions, resolveDatabasePath } from './database.js'
-import type { GloriousMigrateError } from './errors.js'
+import { DatabaseError, type GloriousMigrateError } from './errors.js'
 import { DEFAULT_MAX_FILE_BYTES } from './files/migration-source.js'
 import { SessionHolder } from './session-holder.js'
 import { type LedgerRow, readLedger } from './runner/ledger.js'
@@ -29,12 +29,24 @@ export interface VerifyReport {
  * Checks migration files against the ledger without applying anything: names, duplicate
  * versions, checksums of applied files, missing files, out-of-order files, and that every pending
  * file is readable, splits into statements and uses nothing the runner would refuse. Made for CI.
- * Read-only; a missing database means only the files are checked.
+ * Read-only. When the default database does not exist yet, only the files are checked (and a
+ * warning says so); a database named by `database` or `GLORIOUS_DB` must exist.
+ *
+ * @throws {DatabaseError} when a named database does not exist or cannot be read.
  */
 export async function verifyMigrations(options: VerifyOptions): Promise<VerifyReport> {
   const sessions = new SessionHolder(options)
   try {
-    const databaseExists = typeof options.database === 'object' || existsSync(resolveDatabasePath(options).path)
+    const location = typeof options.database === 'object' ? undefined : resolveDatabasePath(options)
+    const databaseExists = location === undefined || existsSync(location.path)
+    if (location && !databaseExists && !location.isDefault) {
+      // A database the user named must be there: checking only the files would be a false pass.
+      throw new DatabaseError(
+        location.path,
+        'does not exist',
+        'check --db / GLORIOUS_DB (verify compares the files with it)',
+      )
+    }
     const session = databaseExists ? await sessions.readable() : undefined
     const rows: readonly LedgerRow[] = session
       ? await readLedger(session.db, session.dialect).catch((error) => {

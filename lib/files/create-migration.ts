@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { DuplicateVersionError, InvalidOptionError } from '../errors.js'
+import { DuplicateVersionError, InvalidOptionError, SkillError } from '../errors.js'
 import { listMigrationFolder } from './migration-folder.js'
 import { assertSkillName } from './skill-name.js'
 
@@ -49,7 +49,7 @@ export function createMigrationFile(options: CreateMigrationOptions): CreatedMig
     )
   }
   const dir = resolve(options.migrationsDir)
-  makeFolder(dir)
+  makeFolder(dir, skill)
   const description = options.description.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, ' ').trim()
   const created = (options.now ?? new Date()).toISOString()
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -100,18 +100,19 @@ function template(description: string, skill: string, version: number, created: 
 }
 
 /** The migrations folder is made when missing; a missing parent is a mistyped path, never made. */
-function makeFolder(dir: string): void {
+function makeFolder(dir: string, skill: string): void {
   try {
     mkdirSync(dir)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'EEXIST' && statSync(dir).isDirectory()) return
-    throw new InvalidOptionError(
+    throw new SkillError(
       code === 'ENOENT'
         ? `cannot create the migrations folder ${dir}: its parent ${dirname(dir)} does not exist: check the path (--dir)`
         : code === 'EEXIST'
           ? `${dir} is not a folder: give the skill's migrations folder (--dir)`
           : `cannot create the migrations folder ${dir} (${code ?? String(error)}): check that its parent is writable`,
+      { skill },
     )
   }
 }

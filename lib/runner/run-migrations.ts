@@ -317,6 +317,7 @@ export async function runMigrations(
   } finally {
     await restoreConnection?.().catch(() => undefined)
   }
+  flushChecksumCache() // only a run that wrote saves the cache: looking writes nothing
   return finish(states, fatal)
 }
 
@@ -471,7 +472,6 @@ function groupBySkill(rows: readonly LedgerRow[]): Map<string, LedgerRow[]> {
 }
 
 function finish(states: readonly SkillState[], fatal: GloriousMigrateError | undefined): RunReport {
-  flushChecksumCache()
   const skills = states.map((state): SkillRunResult => {
     const pending = state.plan?.pending ?? []
     const remaining = pending.slice(state.cursor).filter((file) => file !== state.failed)

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path'
 import { Kysely, SqliteDialect } from 'kysely'
 import { DatabaseError } from '../../errors.js'
 import { describeSqliteError, sqliteCode } from './sqlite-errors.js'
+import { openReadOnlySnapshot } from './sqlite-read-only.js'
 import { withStatementCache } from './statement-cache.js'
 
 /** How the toolkit opens a SQLite database file it was given by path. */
@@ -82,20 +83,47 @@ export async function openSqlite(options: SqliteOpenOptions): Promise<OpenedSqli
   }
 
   const { default: Database } = await import('better-sqlite3')
+  if (options.readonly) {
+    // Reading writes nothing, not even side files beside the database (see sqlite-read-only.ts).
+    try {
+      const database = openReadOnlySnapshot(path, (file) => {
+        const connection = withUriFileNames(
+          () => new Database(file, { readonly: true, fileMustExist: true, timeout: options.lockTimeoutMs }),
+        )
+        try {
+          connection.prepare('SELECT count(*) FROM sqlite_schema').get()
+          loadExtensions(connection, options.extensions, path)
+        } catch (error) {
+          connection.close()
+          throw error
+        }
+        return connection
+      })
+      return {
+        db: new Kysely<any>({ dialect: new SqliteDialect({ database }) }),
+        exec: (sql: string) => void database.exec(sql),
+      }
+    } catch (error) {
+      throw describeSqliteError(error, path, options.lockTimeoutMs) ?? error
+    }
+  }
   let database: InstanceType<typeof Database>
   try {
-    database = new Database(path, {
-      readonly: options.readonly,
-      fileMustExist: options.readonly,
-      timeout: options.lockTimeoutMs,
-    })
+    database = withUriFileNames(
+      () =>
+        new Database(path, {
+          readonly: options.readonly,
+          fileMustExist: options.readonly,
+          timeout: options.lockTimeoutMs,
+        }),
+    )
   } catch (error) {
     throw describeSqliteError(error, path, options.lockTimeoutMs) ?? error
   }
   try {
     // Reading the schema now surfaces "not a database" and corruption before any work starts.
     database.prepare('SELECT count(*) FROM sqlite_schema').get()
-    for (const extension of options.extensions) database.loadExtension(extension)
+    loadExtensions(database, options.extensions, path)
     if (!options.readonly) database.pragma(`foreign_keys = ${options.foreignKeys ? 'ON' : 'OFF'}`)
     // "New" is an empty database, not only a missing file: a creator killed before it switched the
     // journal mode leaves an empty file behind, and the next run must still make it WAL.
@@ -103,21 +131,58 @@ export async function openSqlite(options: SqliteOpenOptions): Promise<OpenedSqli
       setWal(database, options.lockTimeoutMs)
   } catch (error) {
     database.close()
-    const described = describeSqliteError(error, path, options.lockTimeoutMs)
-    if (described) throw described
-    if (sqliteCode(error) === undefined && error instanceof Error && /extension/i.test(error.message)) {
-      throw new DatabaseError(
-        path,
-        `cannot load an extension (${error.message})`,
-        'check the --load-extension path',
-        error,
-      )
-    }
-    throw error
+    throw describeSqliteError(error, path, options.lockTimeoutMs) ?? error
   }
   return {
     db: new Kysely<any>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }),
     exec: (sql: string) => void database.exec(sql),
+  }
+}
+
+/**
+ * Loads each extension, naming the one that fails as the user gave it (SQLite's own message
+ * names the last file name it tried, with a suffix added).
+ *
+ * @throws {DatabaseError}
+ */
+function loadExtensions(
+  database: { loadExtension(path: string): unknown },
+  extensions: readonly string[],
+  path: string,
+): void {
+  for (const extension of extensions) {
+    try {
+      database.loadExtension(extension)
+    } catch (error) {
+      const message = error instanceof Error ? error.message.replace(/\s+/g, ' ').trim() : String(error)
+      throw new DatabaseError(
+        path,
+        `cannot load the extension ${JSON.stringify(extension)} (${message})`,
+        'check the --load-extension path (a path with a "/" is relative to the working folder)',
+        error,
+      )
+    }
+  }
+}
+
+let driverLoaded = false
+
+/**
+ * better-sqlite3 reads `SQLITE_USE_URI` once, as its native part loads; with it, read-only
+ * sessions can open an immutable snapshot (see sqlite-read-only.ts). It is set only for that
+ * moment, unless the user set it, so nothing else in the process sees it.
+ */
+function withUriFileNames<T>(create: () => T): T {
+  if (driverLoaded || process.env.SQLITE_USE_URI !== undefined) {
+    driverLoaded = true
+    return create()
+  }
+  process.env.SQLITE_USE_URI = '1'
+  try {
+    return create()
+  } finally {
+    delete process.env.SQLITE_USE_URI
+    driverLoaded = true
   }
 }
 
