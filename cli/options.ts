@@ -63,9 +63,10 @@ export function checkOptionValues(argv: Readonly<Record<string, unknown>>, args:
   const command = String((argv._ as unknown[] | undefined)?.[1] ?? '')
   const rules = { ...GLOBAL_RULES, ...COMMAND_RULES[command] }
   for (const [flag, rule] of Object.entries(rules)) {
-    const value = argv[flag] ?? argv[camelCase(flag)]
-    if (value === undefined) continue
     const typed = typedFlag(args, flag)
+    // A flag given without a value may leave no value at all: still a mistake.
+    const value = argv[flag] ?? argv[camelCase(flag)] ?? (typed.given ? '' : undefined)
+    if (value === undefined) continue
     if (rule.kind === 'list') {
       const items: unknown[] = Array.isArray(value) ? value : [value]
       if (items.length === 0 || items.some((item) => String(item) === ''))
@@ -108,16 +109,19 @@ function camelCase(flag: string): string {
  * The flag as the user typed it (`--lock-timeout`, `--lockTimeout`) and its last value as typed.
  * A positional argument (no flag) is named by its place: `<skill>`.
  */
-function typedFlag(args: readonly string[], flag: string): { readonly name: string; readonly raw: string | undefined } {
+function typedFlag(
+  args: readonly string[],
+  flag: string,
+): { readonly name: string; readonly raw: string | undefined; readonly given: boolean } {
   const names = new Set([flag, camelCase(flag)])
-  let found: { name: string; raw: string | undefined } | undefined
+  let found: { name: string; raw: string | undefined; given: boolean } | undefined
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string
     if (arg === '--') break
     const match = /^--([^=]+)(?:=(.*))?$/s.exec(arg)
     if (!match || !names.has(match[1] as string)) continue
     const next = args[i + 1]
-    found = { name: `--${match[1]}`, raw: match[2] ?? (next?.startsWith('--') ? undefined : next) }
+    found = { name: `--${match[1]}`, raw: match[2] ?? (next?.startsWith('--') ? undefined : next), given: true }
   }
-  return found ?? { name: `<${flag}>`, raw: undefined }
+  return found ?? { name: `<${flag}>`, raw: undefined, given: false }
 }
