@@ -154,7 +154,9 @@ function loadExtensions(
     try {
       database.loadExtension(extension)
     } catch (error) {
-      const message = error instanceof Error ? error.message.replace(/\s+/g, ' ').trim() : String(error)
+      let message = error instanceof Error ? error.message.replace(/\s+/g, ' ').trim() : String(error)
+      // The loader's message starts with the file it tried last ("./x.so.so: cannot open …").
+      if (message.startsWith(extension) && message.includes(': ')) message = message.slice(message.indexOf(': ') + 2)
       throw new DatabaseError(
         path,
         `cannot load the extension ${JSON.stringify(extension)} (${message})`,
