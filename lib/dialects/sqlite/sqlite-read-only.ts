@@ -32,8 +32,11 @@ export function openReadOnlySnapshot(path: string, open: OpenReadOnly): ReadOnly
   let connection: ReadOnlyConnection
   try {
     connection = open(`${pathToFileURL(path).href}?immutable=1`, true)
-  } catch {
-    return open(path, false) // URI file names are off in this process
+  } catch (error) {
+    // URI file names are off in this process: SQLite looked for a file named "file:…". Any
+    // other failure (not a database, corrupt) is the answer, and reported without a side file.
+    if ((error as { code?: unknown }).code === 'SQLITE_CANTOPEN') return open(path, false)
+    throw error
   }
   if (!sameStamp(stamp, fileStamp(path))) {
     connection.close()
