@@ -52,7 +52,8 @@ export function statusCommand(ctx: CliContext): CommandModule<GlobalArgs, Status
       if (args.skill !== undefined && statuses.length === 0) {
         throw new SkillNotFoundError(args.skill, search.roots, { suggestDir: false, problems })
       }
-      const failed = problems.length > 0 || statuses.some((s) => s.problems.length > 0)
+      const first = problems[0] ?? statuses.find((s) => s.problems.length > 0)?.problems[0]
+      const failed = first !== undefined
       if (ctx.json) {
         ctx.document({
           ok: !failed,
@@ -66,7 +67,7 @@ export function statusCommand(ctx: CliContext): CommandModule<GlobalArgs, Status
             problems: s.problems.map(jsonError),
           })),
           problems: problems.map(jsonError),
-          error: problems[0] ? jsonError(problems[0]) : null,
+          error: first ? jsonError(first) : null,
         })
       } else if (statuses.length === 0) {
         const folders = search.roots.map((root) => ctx.shown(root)).join(', ')
