@@ -1,6 +1,8 @@
 import { isAbsolute, relative } from 'node:path'
-import type { DatabaseOptions, GloriousMigrateError } from '../lib/index.js'
-import { resolveDatabasePath, resolveSkillsRoots } from '../lib/index.js'
+import type { DatabaseOptions, GloriousMigrateError, SkillSearch } from '../lib/index.js'
+import { resolveDatabasePath, searchSkills, skillsSearchRoots } from '../lib/index.js'
+import { jsonError, jsonText } from './print/json.js'
+import { type SafeText, escapeForTerminal, safe } from './print/safe.js'
 import { type Style, createStyle } from './print/style.js'
 
 /** The process the CLI runs in: streams and environment (a fake one in tests if needed). */
@@ -25,15 +27,25 @@ export interface GlobalArgs {
   readonly json?: boolean | undefined
 }
 
-/** What a command handler gets: where to print and how to turn flags into library options. */
+/**
+ * What a command handler gets: where to print and how to turn flags into library options.
+ * Everything printed goes through here, as {@link SafeText} (data escaped, see `print/safe.ts`);
+ * with `--json`, stdout gets exactly one JSON document, whatever happens.
+ */
 export class CliContext {
   readonly process: CliProcess
   readonly out: Style
   readonly err: Style
+  /** `--json` was asked for: stdout carries one JSON document and nothing else. */
+  readonly json: boolean
+  readonly verbose: boolean
   exitCode = 0
+  #documentWritten = false
 
-  constructor(cliProcess: CliProcess) {
+  constructor(cliProcess: CliProcess, mode: { readonly json: boolean; readonly verbose: boolean }) {
     this.process = cliProcess
+    this.json = mode.json
+    this.verbose = mode.verbose
     this.out = createStyle(Boolean(cliProcess.stdout.isTTY), cliProcess.env)
     this.err = createStyle(Boolean(cliProcess.stderr.isTTY), cliProcess.env)
   }
@@ -55,8 +67,10 @@ export class CliContext {
     return resolveDatabasePath(this.databaseOptions(args)).path
   }
 
-  skillsRoots(args: GlobalArgs): readonly string[] {
-    return resolveSkillsRoots({ skills: args.skills, env: this.process.env, cwd: this.process.cwd() })
+  /** The skills in the skills folders (`--skills`, `GLORIOUS_SKILLS`, or the default ones). */
+  searchSkills(args: GlobalArgs): SkillSearch {
+    const { roots, named } = skillsSearchRoots({ skills: args.skills, env: this.process.env, cwd: this.process.cwd() })
+    return searchSkills(roots, { mustExist: named })
   }
 
   /** A path as users like to read it: relative when it is inside the working folder. */
@@ -65,22 +79,56 @@ export class CliContext {
     return local !== '' && !local.startsWith('..') && !isAbsolute(local) ? local : path
   }
 
-  print(line = ''): void {
-    this.process.stdout.write(`${line}\n`)
+  /** Prints a line of human output (never with `--json`: stdout is the document's). */
+  print(text: SafeText = safe('')): void {
+    if (this.json) return
+    this.process.stdout.write(`${text.text}\n`)
+  }
+
+  /** Writes the one JSON document of `--json` (a second one is a bug and is dropped). */
+  document(document: object): void {
+    if (this.#documentWritten) return
+    this.#documentWritten = true
+    this.process.stdout.write(jsonText(document))
+  }
+
+  get documentWritten(): boolean {
+    return this.#documentWritten
   }
 
   warn(message: string): void {
-    this.process.stderr.write(`${this.err.yellow('warning:')} ${message}\n`)
+    this.process.stderr.write(`${this.err.yellow('warning:').text} ${escapeForTerminal(message)}\n`)
   }
 
-  /** Prints an error as one line (plus its stack with --verbose) and sets exit code 1. */
-  error(error: GloriousMigrateError | Error, args?: GlobalArgs): void {
-    this.process.stderr.write(`${this.err.red('error:')} ${error.message}\n`)
-    if (args?.verbose) {
-      this.process.stderr.write(`${error.stack ?? ''}\n`)
-      if (error.cause instanceof Error)
-        this.process.stderr.write(`caused by: ${error.cause.stack ?? error.cause.message}\n`)
+  /** Prints an error as one line on stderr (plus its stack with --verbose) and sets exit code 1. */
+  error(error: GloriousMigrateError | Error): void {
+    this.process.stderr.write(`${this.err.red('error:').text} ${escapeForTerminal(error.message)}\n`)
+    if (this.verbose) {
+      this.process.stderr.write(`${stackText(error)}\n`)
+      if (error.cause instanceof Error) this.process.stderr.write(`caused by: ${stackText(error.cause)}\n`)
     }
     this.exitCode = Math.max(this.exitCode, 1)
   }
+
+  /**
+   * The `--json` document for a command that ended with an error before it wrote its own:
+   * `{ "ok": false, "error": { code, message, skill, file } }`.
+   */
+  failureDocument(error: GloriousMigrateError | Error, facts: Readonly<Record<string, unknown>> = {}): void {
+    if (this.json) this.document({ ok: false, ...facts, error: jsonError(error) })
+  }
+}
+
+/** A stack trace with its message escaped like any data, and its frames one per line. */
+function stackText(error: Error): string {
+  const stack = error.stack ?? `${error.name}: ${error.message}`
+  const head = `${error.name}: ${error.message}`
+  const frames = stack.startsWith(head) ? stack.slice(head.length) : `\n${stack}`
+  return [
+    escapeForTerminal(head),
+    ...frames
+      .split('\n')
+      .filter((frame) => frame !== '')
+      .map((frame) => escapeForTerminal(frame, { tabs: true })),
+  ].join('\n')
 }

@@ -1,5 +1,5 @@
 import yargs, { type Argv } from 'yargs'
-import { GloriousMigrateError, InvalidOptionError, SkillError } from '../lib/index.js'
+import { GloriousMigrateError, InvalidOptionError, SkillError, UnexpectedError } from '../lib/index.js'
 import { codegenCommand } from './commands/codegen.js'
 import { createCommand } from './commands/create.js'
 import { historyCommand } from './commands/history.js'
@@ -9,6 +9,8 @@ import { runCommand } from './commands/run.js'
 import { statusCommand } from './commands/status.js'
 import { verifyCommand } from './commands/verify.js'
 import { CliContext, type CliProcess, type GlobalArgs } from './context.js'
+import { checkOptionValues, choicesOf } from './options.js'
+import { line } from './print/safe.js'
 import { UsageError } from './usage-error.js'
 import { packageVersion } from './version.js'
 
@@ -19,12 +21,16 @@ const COMMANDS = 'create, run, status, history, rollback, verify, reload, codege
  * validation problem, 2 a usage error. Never calls process.exit, so it can run in tests.
  */
 export async function runCli(argv: readonly string[], cliProcess: CliProcess): Promise<number> {
-  const ctx = new CliContext(cliProcess)
+  const ctx = new CliContext(cliProcess, { json: asksForJson(argv), verbose: argv.includes('--verbose') })
   const parser = yargs([...argv])
     .scriptName('glorious')
     .usage('Usage: $0 migrate <command> [options]')
     .command('migrate', 'Versioned SQL migrations for skills', (migrate: Argv) =>
       withGlobalOptions(migrate)
+        .check((parsed) => {
+          checkOptionValues(parsed, argv)
+          return true
+        }, true)
         .command(createCommand(ctx))
         .command(runCommand(ctx))
         .command(statusCommand(ctx))
@@ -50,9 +56,25 @@ export async function runCli(argv: readonly string[], cliProcess: CliProcess): P
   try {
     await parser.parseAsync()
   } catch (error) {
-    return report(ctx, error, argv)
+    return report(ctx, error)
+  }
+  if (ctx.json && !ctx.documentWritten && !asksForHelp(argv)) {
+    // Every path of --json ends with one document; a command that printed none has nothing to say.
+    ctx.document({ ok: ctx.exitCode === 0, error: null })
   }
   return ctx.exitCode
+}
+
+/** `--json` anywhere before `--` (the parser may not get far enough to say). */
+function asksForJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--')
+  return (end < 0 ? argv : argv.slice(0, end)).some(
+    (arg) => arg === '--json' || (arg.startsWith('--json=') && !/^--json=(false|0|no)$/i.test(arg)),
+  )
+}
+
+function asksForHelp(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h')
 }
 
 function withGlobalOptions(migrate: Argv): Argv<GlobalArgs> {
@@ -78,36 +100,31 @@ function withGlobalOptions(migrate: Argv): Argv<GlobalArgs> {
     })
     .option('max-file-size', { type: 'number', describe: 'Largest migration file in bytes (default 16 MiB)' })
     .option('journal-mode', {
-      choices: ['wal', 'delete'] as const,
-      describe: 'Journal mode for a database this command creates (default wal)',
+      type: 'string',
+      describe: `Journal mode for a database this command creates: ${choicesOf('journal-mode')} (default wal)`,
     })
     .option('verbose', { type: 'boolean', describe: 'Print stack traces with errors' }) as Argv<GlobalArgs>
 }
 
-function report(ctx: CliContext, error: unknown, argv: readonly string[]): number {
-  const verbose = argv.includes('--verbose')
-  if (error instanceof UsageError) return usage(ctx, error.message)
-  if (error instanceof InvalidOptionError) {
-    ctx.error(error, { verbose })
+function report(ctx: CliContext, error: unknown): number {
+  if (error instanceof UsageError) {
+    ctx.failureDocument(error)
+    ctx.process.stderr.write(
+      `${line`${ctx.err.red('error:')} ${error.message}`.text} (see "glorious migrate --help")\n`,
+    )
     return 2
   }
   if (error instanceof GloriousMigrateError || error instanceof SkillError) {
-    ctx.error(error, { verbose })
-    return Math.max(ctx.exitCode, 1)
+    ctx.failureDocument(error)
+    ctx.error(error)
+    return error instanceof InvalidOptionError ? 2 : Math.max(ctx.exitCode, 1)
   }
-  const unexpected = error instanceof Error ? error : new Error(String(error))
-  ctx.error(
-    new Error(`unexpected error: ${unexpected.message}${verbose ? '' : ' (run with --verbose for details)'}`, {
-      cause: unexpected,
-    }),
-    {
-      verbose,
-    },
+  const message = error instanceof Error ? error.message : String(error)
+  const unexpected = new UnexpectedError(
+    `unexpected error: ${message}${ctx.verbose ? '' : ' (run with --verbose for details)'}`,
+    { cause: error },
   )
+  ctx.failureDocument(unexpected)
+  ctx.error(unexpected)
   return 1
-}
-
-function usage(ctx: CliContext, message: string): number {
-  ctx.process.stderr.write(`${ctx.err.red('error:')} ${message} (see "glorious migrate --help")\n`)
-  return 2
 }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { TypesFileError } from './errors.js'
 
@@ -28,14 +28,17 @@ export async function writeIfChanged(path: string, text: string, skill?: string)
   if (current !== undefined && current.equals(bytes)) return 'unchanged'
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)
   try {
-    await mkdir(dirname(path), { recursive: true })
+    // A missing folder is never made: it is a mistyped path (--out, --dir), not a place for types.
     await writeFile(temporary, bytes)
     await rename(temporary, path)
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => {})
+    const code = (error as NodeJS.ErrnoException).code
     throw new TypesFileError(
       path,
-      `cannot be written (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      code === 'ENOENT'
+        ? `cannot be written: folder ${dirname(path)} does not exist`
+        : `cannot be written (${code ?? String(error)})`,
       skill,
       error,
     )

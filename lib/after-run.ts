@@ -67,7 +67,7 @@ export async function afterRun(
   if (!changed || options.codegen === false || skills.length === 0) return { types: [], warnings: [] }
   const settings = typeof options.codegen === 'object' ? options.codegen : {}
   try {
-    const session = await sessions.existing()
+    const session = await sessions.existingWritable()
     if (!session) return { types: [], warnings: [] }
     const { generateTypes } = await import('../codegen/index.js')
     const results = await generateTypes(

@@ -428,6 +428,36 @@ export class SkillError extends GloriousMigrateError {
   }
 }
 
+/** No skill of that name in the skills folders. */
+export class SkillNotFoundError extends SkillError {
+  constructor(
+    name: string,
+    readonly roots: readonly string[],
+    options: { readonly suggestDir: boolean; readonly problems: readonly SkillError[] },
+  ) {
+    const others = options.problems.length
+    super(
+      `skill "${name}" was not found in ${roots.length ? roots.join(', ') : 'any skills folder'}` +
+        (others > 0
+          ? ` (${others === 1 ? '1 skill folder' : `${others} skill folders`} could not be read; the first: ${options.problems[0]?.message})`
+          : '') +
+        `: check the name, pass --skills <folder>` +
+        (options.suggestDir ? ', or give its migrations folder with --dir' : ''),
+      { skill: name },
+    )
+  }
+}
+
+/** No skills at all in the skills folders searched. */
+export class NoSkillsFoundError extends SkillError {
+  constructor(readonly roots: readonly string[]) {
+    super(
+      `no skills found in ${roots.join(', ')}: a skill is a folder with a skill.json ({"name": "<skill name>"}); ` +
+        `pass --skills <folder> or set GLORIOUS_SKILLS`,
+    )
+  }
+}
+
 /** An option or argument given to the library is not valid. */
 export class InvalidOptionError extends GloriousMigrateError {
   readonly code = 'invalid-option'

@@ -26,8 +26,8 @@ export type { SqlFileMigration, SqlFileMigrationProviderProps } from './runner/s
 export { planDryRun } from './dry-run.js'
 export type { DryRunPlan, DryRunMigration } from './dry-run.js'
 
-export { readSkill, discoverSkills, findSkill } from './files/skill.js'
-export type { Skill } from './files/skill.js'
+export { readSkill, discoverSkills, findSkill, searchSkills, skillAt } from './files/skill.js'
+export type { Skill, SkillSearch, SearchSkillsOptions, FindSkillOptions } from './files/skill.js'
 export { createMigrationFile, slugify } from './files/create-migration.js'
 export type { CreateMigrationOptions, CreatedMigration } from './files/create-migration.js'
 export { parseMigrationName } from './files/migration-name.js'
@@ -56,7 +56,7 @@ export { splitPostgresStatements } from './dialects/postgres/postgres-splitter.j
 export { splitMysqlStatements } from './dialects/mysql/mysql-splitter.js'
 
 export * from './errors.js'
-export { resolveSkillsRoots } from './files/skills-roots.js'
+export { resolveSkillsRoots, skillsSearchRoots } from './files/skills-roots.js'
 export type { SkillsRootsOptions } from './files/skills-roots.js'
 export { previewRollback, rollbackMigrations } from './rollback.js'
 export type { RollbackMigrationsOptions } from './rollback.js'

@@ -1,5 +1,5 @@
 import { type DatabaseOptions, resolveDatabaseTarget } from './connection/database-options.js'
-import type { GloriousMigrateError } from './errors.js'
+import { DatabaseError, type GloriousMigrateError } from './errors.js'
 import { DEFAULT_MAX_FILE_BYTES } from './files/migration-source.js'
 import { connectorOf } from './connection/open-database.js'
 import { SessionHolder } from './connection/session-holder.js'
@@ -33,12 +33,24 @@ export interface VerifyReport {
  * Checks migration files against the ledger without applying anything: names, duplicate
  * versions, checksums of applied files, missing files, out-of-order files, and that every pending
  * file is readable, splits into statements and uses nothing the runner would refuse. Made for CI.
- * Read-only; a missing database means only the files are checked.
+ * Read-only. When the default database does not exist yet, only the files are checked (and a
+ * warning says so); a database named by `database` or `GLORIOUS_DB` must exist.
+ *
+ * @throws {DatabaseError} when a named database does not exist or cannot be read.
  */
 export async function verifyMigrations(options: VerifyOptions): Promise<VerifyReport> {
   const sessions = new SessionHolder(options)
   try {
     const session = await sessions.readable()
+    const target = resolveDatabaseTarget(options)
+    if (!session && !(target.kind === 'file' && target.isDefault)) {
+      // A database the user named must be there: checking only the files would be a false pass.
+      throw new DatabaseError(
+        target.label,
+        'does not exist',
+        `check ${target.kind === 'url' ? '--url / GLORIOUS_DATABASE_URL' : '--db / GLORIOUS_DB'} (verify compares the files with it)`,
+      )
+    }
     const rows: readonly LedgerRow[] = session
       ? await readLedger(session.db, session.dialect).catch((error) => {
           throw session.dialect.describeError(error, session.label, 0) ?? error

@@ -2,8 +2,9 @@ import type { Argv, CommandModule } from 'yargs'
 import { StaleTypesError, generateSkillTypes } from '../../lib/index.js'
 import type { CliContext, GlobalArgs } from '../context.js'
 import { plural } from '../print/format.js'
-import { writeJson } from '../print/json.js'
-import { selectSkills } from '../targets.js'
+import { jsonError } from '../print/json.js'
+import { SafeText, escapeForTerminal, line } from '../print/safe.js'
+import { type Targets, selectSkills } from '../targets.js'
 import { TYPES_FLAGS, type TypesFlags, typesOptions } from '../types-flags.js'
 
 interface CodegenArgs extends GlobalArgs, TypesFlags {
@@ -39,19 +40,35 @@ export function codegenCommand(ctx: CliContext): CommandModule<GlobalArgs, Codeg
             'A flag overrides one for this command only and is not saved (a warning says so).',
         ) as Argv<CodegenArgs>,
     handler: async (args) => {
-      const skills = args.all && args.skill === undefined && args.dir === undefined ? [] : selectSkills(ctx, args)
+      const targets: Targets =
+        args.all && args.skill === undefined && args.dir === undefined
+          ? { skills: [], problems: [] }
+          : selectSkills(ctx, args)
+      for (const problem of targets.problems) ctx.error(problem)
       const results = await generateSkillTypes({
         ...ctx.databaseOptions(args),
-        skills,
+        skills: targets.skills,
         out: args.out,
         all: args.all,
         check: args.check,
         ...typesOptions(args),
       })
       const stale = results.filter((result) => result.status === 'stale' || result.status === 'missing')
-      if (args.json) {
-        writeJson(ctx.process.stdout, {
-          ok: stale.length === 0,
+      const staleError =
+        stale.length > 0
+          ? new StaleTypesError(
+              stale.map((result) => ({
+                skill: result.skill,
+                path: result.path,
+                status: result.status as 'stale' | 'missing',
+                diff: result.diff ?? '',
+              })),
+            )
+          : undefined
+      const error = targets.problems[0] ?? staleError
+      if (ctx.json) {
+        ctx.document({
+          ok: error === undefined,
           check: Boolean(args.check),
           files: results.map((result) => ({
             skill: result.skill,
@@ -60,29 +77,24 @@ export function codegenCommand(ctx: CliContext): CommandModule<GlobalArgs, Codeg
             tables: result.tables,
             diff: result.diff ?? null,
           })),
+          problems: targets.problems.map(jsonError),
+          error: error ? jsonError(error) : null,
         })
       } else {
         for (const result of results) {
           for (const warning of result.warnings ?? []) ctx.warn(warning)
-          if (result.diff !== undefined)
-            ctx.process.stdout.write(result.diff.endsWith('\n') ? result.diff : `${result.diff}\n`)
-          else
+          if (result.diff !== undefined) {
+            // A diff shows file contents: each line escaped like any data, tabs kept.
+            for (const diffLine of result.diff.replace(/\n$/, '').split('\n'))
+              ctx.print(new SafeText(escapeForTerminal(diffLine, { tabs: true })))
+          } else
             ctx.print(
-              `${result.status.padEnd(9)}  ${result.skill}  ${ctx.shown(result.path)}  (${plural(result.tables, 'table')})`,
+              line`${result.status.padEnd(9)}  ${result.skill}  ${ctx.shown(result.path)}  (${plural(result.tables, 'table')})`,
             )
         }
-        if (results.length === 0) ctx.print('No skills to generate types for')
       }
-      if (stale.length > 0) {
-        throw new StaleTypesError(
-          stale.map((result) => ({
-            skill: result.skill,
-            path: result.path,
-            status: result.status as 'stale' | 'missing',
-            diff: result.diff ?? '',
-          })),
-        )
-      }
+      if (targets.problems.length > 0) ctx.exitCode = 1
+      if (staleError) throw staleError
     },
   }
 }

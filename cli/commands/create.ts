@@ -1,6 +1,8 @@
 import type { Argv, CommandModule } from 'yargs'
-import { createMigrationFile, findSkill } from '../../lib/index.js'
+import { createMigrationFile } from '../../lib/index.js'
 import type { CliContext, GlobalArgs } from '../context.js'
+import { line } from '../print/safe.js'
+import { skillByName } from '../targets.js'
 
 interface CreateArgs extends GlobalArgs {
   readonly skill: string
@@ -18,7 +20,7 @@ export function createCommand(ctx: CliContext): CommandModule<GlobalArgs, Create
         .positional('description', {
           type: 'string',
           demandOption: true,
-          describe: 'What it does, in words ("add user preferences")',
+          describe: 'What it does, in words ("add user preferences"); letters of any script are kept',
         })
         .option('dir', { type: 'string', describe: "The skill's migrations folder (default: found by skill name)" })
         .example(
@@ -26,9 +28,9 @@ export function createCommand(ctx: CliContext): CommandModule<GlobalArgs, Create
           'Writes e.g. src/notes/migrations/002_add_user_preferences.sql',
         ) as Argv<CreateArgs>,
     handler: (args) => {
-      const migrationsDir = args.dir ?? findSkill(ctx.skillsRoots(args), args.skill).migrationsDir
+      const migrationsDir = args.dir ?? skillByName(ctx, args, args.skill).migrationsDir
       const created = createMigrationFile({ skill: args.skill, description: String(args.description), migrationsDir })
-      ctx.print(ctx.shown(created.path))
+      ctx.print(line`${ctx.shown(created.path)}`)
     },
   }
 }

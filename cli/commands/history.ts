@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs'
 import { getHistory } from '../../lib/index.js'
 import type { CliContext, GlobalArgs } from '../context.js'
 import { duration } from '../print/format.js'
-import { writeJson } from '../print/json.js'
+import { line } from '../print/safe.js'
 import { boxTable, plainTable } from '../print/table.js'
 
 interface HistoryArgs extends GlobalArgs {
@@ -26,8 +26,9 @@ export function historyCommand(ctx: CliContext): CommandModule<GlobalArgs, Histo
     handler: async (args) => {
       const rows = await getHistory({ ...ctx.databaseOptions(args), skill: args.skill, limit: args.limit })
       const database = ctx.databasePath(args)
-      if (args.json) {
-        writeJson(ctx.process.stdout, {
+      if (ctx.json) {
+        ctx.document({
+          ok: true,
           database,
           migrations: rows.map((row) => ({
             appliedAt: row.appliedAt,
@@ -37,11 +38,16 @@ export function historyCommand(ctx: CliContext): CommandModule<GlobalArgs, Histo
             checksum: row.checksum,
             durationMs: row.durationMs,
           })),
+          error: null,
         })
         return
       }
       if (rows.length === 0) {
-        ctx.print(`No migrations applied${args.skill ? ` for skill "${args.skill}"` : ''} (${database})`)
+        ctx.print(
+          args.skill === undefined
+            ? line`No migrations applied (${ctx.shown(database)})`
+            : line`No migrations applied for skill "${args.skill}" (${ctx.shown(database)})`,
+        )
         return
       }
       const header = ['Applied at', 'Skill', 'Version', 'File', 'Checksum', 'Duration']
@@ -50,7 +56,7 @@ export function historyCommand(ctx: CliContext): CommandModule<GlobalArgs, Histo
         row.skill,
         { text: String(row.version), align: 'right' as const },
         row.filename,
-        row.checksum.slice(0, 12),
+        String(row.checksum).slice(0, 12),
         { text: row.durationMs === null ? '-' : duration(row.durationMs), align: 'right' as const },
       ])
       ctx.print(ctx.process.stdout.isTTY ? boxTable(header, cells) : plainTable(header, cells))

@@ -1,11 +1,15 @@
 import type { Argv, CommandModule } from 'yargs'
-import { findSkill, loadSkill } from '../../lib/index.js'
+import { loadSkill } from '../../lib/index.js'
 import type { CliContext, GlobalArgs } from '../context.js'
 import { printRun } from '../print/run-report.js'
+import { line } from '../print/safe.js'
+import { skillByName } from '../targets.js'
 import { TYPES_FLAGS, type TypesFlags, typesOptions } from '../types-flags.js'
 
 interface ReloadArgs extends GlobalArgs, TypesFlags {
   readonly skill: string
+  readonly allowOutOfOrder?: boolean
+  readonly allowMissing?: boolean
 }
 
 export function reloadCommand(ctx: CliContext): CommandModule<GlobalArgs, ReloadArgs> {
@@ -17,20 +21,33 @@ export function reloadCommand(ctx: CliContext): CommandModule<GlobalArgs, Reload
       yargs
         .positional('skill', { type: 'string', demandOption: true })
         .options(TYPES_FLAGS)
+        .option('allow-out-of-order', {
+          type: 'boolean',
+          describe: 'Apply pending files numbered below the highest applied version',
+        })
+        .option('allow-missing', { type: 'boolean', describe: 'Proceed although an applied file is gone' })
         .example(
           '$0 migrate reload my_skill',
           'After adding a migration, apply it as the next agent start would',
         ) as Argv<ReloadArgs>,
     handler: async (args) => {
-      const skill = findSkill(ctx.skillsRoots(args), args.skill)
+      // reload takes no --dir: the skill is always found by name.
+      const skill = skillByName(ctx, args, args.skill, false)
       const started = performance.now()
-      const result = await loadSkill(skill.root, { ...ctx.databaseOptions(args), codegen: typesOptions(args) })
-      if (result.kind === 'none') {
-        ctx.print(`Skill "${skill.name}" has no migrations/ folder and no schema.sql: nothing to do`)
+      const result = await loadSkill(skill.root, {
+        ...ctx.databaseOptions(args),
+        allowMissing: args.allowMissing,
+        allowOutOfOrder: args.allowOutOfOrder,
+        codegen: typesOptions(args),
+      })
+      if (result.kind === 'none' && !result.error) {
+        ctx.print(line`Skill "${skill.name}" has no migrations/ folder and no schema.sql: nothing to do`)
         return
       }
-      if (result.kind === 'legacy-schema' && !result.error) ctx.print(`Executed the legacy ${skill.schemaFile}`)
-      printRun(ctx, result, ctx.databasePath(args), performance.now() - started, Boolean(args.verbose))
+      if (result.kind === 'legacy-schema' && !result.error && skill.schemaFile)
+        ctx.print(line`Executed the legacy ${ctx.shown(skill.schemaFile)}`)
+      printRun(ctx, result, ctx.databasePath(args), performance.now() - started)
+      if (result.error) ctx.exitCode = 1
     },
   }
 }

@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from 'yargs'
 import { ROLLBACK_WARNING, previewRollback, rollbackMigrations } from '../../lib/index.js'
 import type { CliContext, GlobalArgs } from '../context.js'
 import { plural } from '../print/format.js'
+import { line } from '../print/safe.js'
 import { UsageError } from '../usage-error.js'
 
 interface RollbackArgs extends GlobalArgs {
@@ -35,29 +36,31 @@ export function rollbackCommand(ctx: CliContext): CommandModule<GlobalArgs, Roll
       const options = { ...ctx.databaseOptions(args), skill: args.skill, to: args.to, steps: args.steps }
       const rows = await previewRollback(options)
       if (rows.length === 0) {
-        ctx.print(`Nothing to roll back for skill "${args.skill}"`)
+        ctx.print(line`Nothing to roll back for skill "${args.skill}"`)
         return
       }
       ctx.warn(ROLLBACK_WARNING)
       for (const row of rows)
-        ctx.print(`  ${args.skill} ${row.filename} (version ${row.version}, applied ${row.appliedAt})`)
+        ctx.print(
+          line`  ${args.skill} ${row.filename} (version ${String(row.version)}, applied ${String(row.appliedAt)})`,
+        )
       if (!args.yes) {
         if (!ctx.process.stdin.isTTY) {
           throw new UsageError('rollback needs confirmation and there is no terminal to ask: pass --yes')
         }
         const prompt = createInterface({ input: ctx.process.stdin, output: ctx.process.stderr })
         const answer = await prompt.question(
-          `Remove ${plural(rows.length, 'ledger row')} of skill "${args.skill}"? [y/N] `,
+          line`Remove ${plural(rows.length, 'ledger row')} of skill "${args.skill}"? [y/N] `.text,
         )
         prompt.close()
         if (!/^y(es)?$/i.test(answer.trim())) {
-          ctx.print('Rollback cancelled; nothing was changed')
+          ctx.print(line`Rollback cancelled; nothing was changed`)
           return
         }
       }
       const result = await rollbackMigrations(options)
       ctx.print(
-        `Removed ${plural(result.removed.length, 'ledger row')} of skill "${args.skill}": ${result.removed.map((r) => r.filename).join(', ')}`,
+        line`Removed ${plural(result.removed.length, 'ledger row')} of skill "${args.skill}": ${result.removed.map((r) => String(r.filename)).join(', ')}`,
       )
     },
   }

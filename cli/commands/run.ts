@@ -1,9 +1,9 @@
 import type { Argv, CommandModule } from 'yargs'
 import { InvalidOptionError, type SkillsRunResult, migrateSkills, planDryRun } from '../../lib/index.js'
 import type { CliContext, GlobalArgs } from '../context.js'
-import { writeJson } from '../print/json.js'
 import { ProgressBar } from '../print/progress.js'
 import { dryRunJson, printDryRun, printRun, runJson } from '../print/run-report.js'
+import { line } from '../print/safe.js'
 import { selectSkills } from '../targets.js'
 import { TYPES_FLAGS, type TypesFlags, typesOptions } from '../types-flags.js'
 
@@ -55,7 +55,7 @@ export function runCommand(ctx: CliContext): CommandModule<GlobalArgs, RunArgs> 
         .example('$0 migrate run notes --dir ./src/notes/migrations', 'Apply one skill from a folder')
         .example('$0 migrate run notes --to 3 --dry-run', 'Show what would run up to version 3') as Argv<RunArgs>,
     handler: async (args) => {
-      const skills = selectSkills(ctx, args)
+      const { skills, problems } = selectSkills(ctx, args)
       if (args.to !== undefined && skills.length !== 1) {
         throw new InvalidOptionError('--to needs exactly one skill: glorious migrate run <skill> --to <version>')
       }
@@ -70,27 +70,37 @@ export function runCommand(ctx: CliContext): CommandModule<GlobalArgs, RunArgs> 
         allowOutOfOrder: args.allowOutOfOrder,
         allowMissing: args.allowMissing,
       }
+      // Skill folders that could not be read are reported first; the other skills still run.
+      for (const problem of problems) ctx.error(problem)
       if (args.dryRun || args.strict) {
-        const plan = await planDryRun(targets, options)
+        const found = await planDryRun(targets, options)
+        const plan = { ...found, problems: [...problems, ...found.problems] }
         const warnings = plan.migrations.flatMap((m) => m.warnings)
         if (args.dryRun) {
-          if (args.json) writeJson(ctx.process.stdout, dryRunJson(plan, database))
-          else printDryRun(ctx, plan, database, Boolean(args.verbose))
-          if (args.json) for (const problem of plan.problems) ctx.error(problem, args)
+          if (ctx.json) {
+            ctx.document(dryRunJson(plan, database))
+            for (const problem of found.problems) ctx.error(problem)
+          } else {
+            printDryRun(ctx, { ...plan, problems: found.problems }, database)
+          }
           ctx.exitCode = plan.problems.length > 0 ? 1 : 0
           return
         }
         if (plan.problems.length > 0 || warnings.length > 0) {
           // --strict refuses: one error line per problem or warning, and nothing was applied.
-          if (args.json) writeJson(ctx.process.stdout, { ...dryRunJson(plan, database), dryRun: false, strict: true })
-          for (const problem of plan.problems) ctx.error(problem, args)
-          for (const warning of warnings) ctx.error(new InvalidOptionError(`--strict: ${warning}`))
-          if (!args.json) ctx.print(`Nothing was applied (--strict) (${database})`)
+          const refusals = [
+            ...found.problems,
+            ...warnings.map((warning) => new InvalidOptionError(`--strict: ${warning}`)),
+          ]
+          const all = { ...plan, problems: [...problems, ...refusals] }
+          ctx.document({ ...dryRunJson(all, database), dryRun: false, strict: true })
+          for (const refusal of refusals) ctx.error(refusal)
+          ctx.print(line`Nothing was applied (--strict) (${ctx.shown(database)})`)
           ctx.exitCode = 1
           return
         }
       }
-      const bar = ctx.process.stderr.isTTY && !args.json ? new ProgressBar(ctx.process.stderr) : undefined
+      const bar = ctx.process.stderr.isTTY && !ctx.json ? new ProgressBar(ctx.process.stderr) : undefined
       const started = performance.now()
       const ran = await migrateSkills(targets, {
         ...options,
@@ -103,13 +113,19 @@ export function runCommand(ctx: CliContext): CommandModule<GlobalArgs, RunArgs> 
       })
       bar?.clear()
       const result = args.strict ? typesFailureIsError(ran) : ran
-      if (args.json) {
-        writeJson(ctx.process.stdout, runJson(result, database))
-        for (const skill of result.skills) if (skill.error) ctx.error(skill.error, args)
-        if (result.error) ctx.exitCode = 1
+      if (ctx.json) {
+        ctx.document(runJson(result, database, problems))
+        const reported = new Set<unknown>()
+        for (const skill of result.skills)
+          if (skill.error) {
+            reported.add(skill.error)
+            ctx.error(skill.error)
+          }
+        if (result.error && !reported.has(result.error)) ctx.error(result.error)
       } else {
-        printRun(ctx, result, database, performance.now() - started, Boolean(args.verbose))
+        printRun(ctx, result, database, performance.now() - started, problems.length)
       }
+      if (result.error || problems.length > 0) ctx.exitCode = 1
     },
   }
 }

@@ -1,11 +1,14 @@
 import type { Argv, CommandModule } from 'yargs'
-import { type SkillStatus, discoverSkills, getStatus } from '../../lib/index.js'
+import { type SkillStatus, SkillNotFoundError, getStatus } from '../../lib/index.js'
 import type { CliContext, GlobalArgs } from '../context.js'
-import { jsonError, writeJson } from '../print/json.js'
+import { jsonError } from '../print/json.js'
+import { line } from '../print/safe.js'
 import { type Cell, boxTable, plainTable } from '../print/table.js'
 
 interface StatusArgs extends GlobalArgs {
   readonly skill?: string
+  readonly allowOutOfOrder?: boolean
+  readonly allowMissing?: boolean
 }
 
 const STATE_TEXT: Record<SkillStatus['state'], string> = {
@@ -26,15 +29,35 @@ export function statusCommand(ctx: CliContext): CommandModule<GlobalArgs, Status
     builder: (yargs: Argv<GlobalArgs>) =>
       yargs
         .option('skill', { type: 'string', describe: 'Only this skill' })
+        .option('allow-out-of-order', {
+          type: 'boolean',
+          describe: 'Do not report pending files below the highest applied version',
+        })
+        .option('allow-missing', { type: 'boolean', describe: 'Do not report applied files that are gone' })
         .option('json', { type: 'boolean', describe: 'Print one JSON document instead of a table' })
         .example('$0 migrate status', 'Every skill in the ledger and in the skills folders')
         .example('$0 migrate status --skill notes --json', 'One skill, machine-readable') as Argv<StatusArgs>,
     handler: async (args) => {
-      const skills = discoverSkills(ctx.skillsRoots(args))
-      const statuses = await getStatus({ ...ctx.databaseOptions(args), skills, skill: args.skill })
+      const search = ctx.searchSkills(args)
+      const statuses = await getStatus({
+        ...ctx.databaseOptions(args),
+        skills: search.skills,
+        skill: args.skill,
+        allowMissing: args.allowMissing,
+        allowOutOfOrder: args.allowOutOfOrder,
+      })
       const database = ctx.databasePath(args)
-      if (args.json) {
-        writeJson(ctx.process.stdout, {
+      // With --skill, folders that could not be read matter only when the skill was not found:
+      // it may be one of them.
+      const problems = args.skill === undefined || statuses.length === 0 ? search.problems : []
+      if (args.skill !== undefined && statuses.length === 0) {
+        throw new SkillNotFoundError(args.skill, search.roots, { suggestDir: false, problems })
+      }
+      const first = problems[0] ?? statuses.find((s) => s.problems.length > 0)?.problems[0]
+      const failed = first !== undefined
+      if (ctx.json) {
+        ctx.document({
+          ok: !failed,
           database,
           skills: statuses.map((s) => ({
             skill: s.skill,
@@ -44,9 +67,12 @@ export function statusCommand(ctx: CliContext): CommandModule<GlobalArgs, Status
             state: s.state,
             problems: s.problems.map(jsonError),
           })),
+          problems: problems.map(jsonError),
+          error: first ? jsonError(first) : null,
         })
       } else if (statuses.length === 0) {
-        ctx.print(`No skills with migrations (${database})`)
+        const folders = search.roots.map((root) => ctx.shown(root)).join(', ')
+        ctx.print(line`No skills found in ${folders}, and none in the ledger (${ctx.shown(database)})`)
       } else {
         const rows: Cell[][] = statuses.map((s) => [
           s.skill,
@@ -58,9 +84,10 @@ export function statusCommand(ctx: CliContext): CommandModule<GlobalArgs, Status
         const header = ['Skill', 'Version', 'Migrations', 'Pending', 'State']
         ctx.print(ctx.process.stdout.isTTY ? boxTable(header, rows) : plainTable(header, rows))
         for (const status of statuses)
-          for (const problem of status.problems) ctx.print(`  ${status.skill}: ${problem.message}`)
+          for (const problem of status.problems) ctx.print(line`  ${status.skill}: ${problem.message}`)
       }
-      if (statuses.some((s) => s.problems.length > 0)) ctx.exitCode = 1
+      for (const problem of problems) ctx.error(problem)
+      if (failed) ctx.exitCode = 1
     },
   }
 }

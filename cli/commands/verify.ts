@@ -2,7 +2,8 @@ import type { Argv, CommandModule } from 'yargs'
 import { verifyMigrations } from '../../lib/index.js'
 import type { CliContext, GlobalArgs } from '../context.js'
 import { plural } from '../print/format.js'
-import { jsonError, writeJson } from '../print/json.js'
+import { jsonError } from '../print/json.js'
+import { line } from '../print/safe.js'
 import { selectSkills } from '../targets.js'
 
 interface VerifyArgs extends GlobalArgs {
@@ -31,34 +32,37 @@ export function verifyCommand(ctx: CliContext): CommandModule<GlobalArgs, Verify
           'Names, duplicates, checksums, missing and out-of-order files, SQL that would be refused',
         ) as Argv<VerifyArgs>,
     handler: async (args) => {
-      const skills = selectSkills(ctx, args)
+      const targets = selectSkills(ctx, args)
       const report = await verifyMigrations({
         ...ctx.databaseOptions(args),
-        skills,
+        skills: targets.skills,
         allowOutOfOrder: args.allowOutOfOrder,
         allowMissing: args.allowMissing,
       })
+      const problems = [...targets.problems, ...report.problems]
+      const skills = report.skills
       const database = ctx.databasePath(args)
-      if (args.json) {
-        writeJson(ctx.process.stdout, {
-          ok: report.problems.length === 0,
+      if (ctx.json) {
+        ctx.document({
+          ok: problems.length === 0,
           database,
           databaseChecked: report.databaseChecked,
-          skills: report.skills,
+          skills,
           migrations: report.migrations,
-          problems: report.problems.map(jsonError),
+          problems: problems.map(jsonError),
           warnings: report.warnings,
+          error: problems[0] ? jsonError(problems[0]) : null,
         })
       } else {
         for (const warning of report.warnings) ctx.warn(warning)
-        for (const problem of report.problems) ctx.print(`${ctx.out.red('✗')} ${problem.message}`)
+        for (const problem of problems) ctx.print(line`${ctx.out.red('✗')} ${problem.message}`)
         ctx.print(
-          report.problems.length === 0
-            ? `${ctx.out.green('✓')} ${plural(report.migrations, 'migration')} in ${plural(report.skills, 'skill')}: no problems`
-            : `${plural(report.problems.length, 'problem')} in ${plural(report.migrations, 'migration')} of ${plural(report.skills, 'skill')}`,
+          problems.length === 0
+            ? line`${ctx.out.green('✓')} ${plural(report.migrations, 'migration')} in ${plural(skills, 'skill')}: no problems`
+            : line`${plural(problems.length, 'problem')} in ${plural(report.migrations, 'migration')} of ${plural(skills, 'skill')}`,
         )
       }
-      if (report.problems.length > 0) ctx.exitCode = 1
+      if (problems.length > 0) ctx.exitCode = 1
     },
   }
 }

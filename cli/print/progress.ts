@@ -1,3 +1,5 @@
+import { escapeForTerminal } from './safe.js'
+
 /** A one-line progress bar on a terminal's stderr, redrawn in place and erased when done. */
 export class ProgressBar {
   readonly #stream: NodeJS.WritableStream & { columns?: number }
@@ -12,7 +14,7 @@ export class ProgressBar {
     const filled = total === 0 ? width : Math.round((done / total) * width)
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} `
     const room = Math.max(0, (this.#stream.columns ?? 80) - bar.length - 1)
-    this.#stream.write(`\r${bar}${label.slice(0, room).padEnd(room)}`)
+    this.#stream.write(`\r${bar}${escapeForTerminal(label).slice(0, room).padEnd(room)}`)
     this.#drawn = true
   }
 

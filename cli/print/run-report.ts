@@ -1,7 +1,8 @@
-import type { AppliedMigration, DryRunPlan, SkillsRunResult } from '../../lib/index.js'
+import type { AppliedMigration, DryRunPlan, GloriousMigrateError, SkillsRunResult } from '../../lib/index.js'
 import type { CliContext } from '../context.js'
 import { duration, plural } from './format.js'
 import { type JsonError, jsonError } from './json.js'
+import { line } from './safe.js'
 import { alignedRows, plainTable } from './table.js'
 
 /** The `--json` document of `run`. */
@@ -26,12 +27,19 @@ export interface RunJson {
   }[]
   readonly types: readonly { readonly skill: string; readonly path: string; readonly status: string }[]
   readonly warnings: readonly string[]
+  /** Skill folders that could not be read (the other skills ran). */
+  readonly problems: readonly JsonError[]
   readonly error: JsonError | null
 }
 
-export function runJson(result: SkillsRunResult, database: string): RunJson {
+export function runJson(
+  result: SkillsRunResult,
+  database: string,
+  problems: readonly GloriousMigrateError[] = [],
+): RunJson {
+  const error = result.error ?? problems[0]
   return {
-    ok: result.error === undefined,
+    ok: error === undefined,
     dryRun: false,
     database,
     applied: result.applied.map((m: AppliedMigration) => ({
@@ -51,17 +59,21 @@ export function runJson(result: SkillsRunResult, database: string): RunJson {
     })),
     types: result.types.map((file) => ({ skill: file.skill, path: file.path, status: file.status })),
     warnings: result.warnings,
-    error: result.error ? jsonError(result.error) : null,
+    problems: problems.map(jsonError),
+    error: error ? jsonError(error) : null,
   }
 }
 
-/** Prints what a run did: a line per applied migration, warnings, errors, a summary. */
+/**
+ * Prints what a run did: a line per applied migration, warnings, errors, a summary that never
+ * calls a run up to date when something stopped it.
+ */
 export function printRun(
   ctx: CliContext,
   result: SkillsRunResult,
   database: string,
   elapsedMs: number,
-  verbose: boolean,
+  unreadableSkills = 0,
 ): void {
   const lines = result.applied.map((m) => [
     ctx.out.green('applied'),
@@ -77,25 +89,29 @@ export function printRun(
     for (const problem of skill.problems) {
       if (reported.has(problem)) continue
       reported.add(problem)
-      ctx.error(problem, { verbose })
+      ctx.error(problem)
     }
   }
-  if (result.error && !reported.has(result.error)) ctx.error(result.error, { verbose })
+  if (result.error && !reported.has(result.error)) ctx.error(result.error)
   const skills = result.skills.length
   const failed = result.skills.filter((s) => s.error).length
   const applied = result.applied.length
+  const stopped = [
+    failed > 0 ? `${plural(failed, 'skill')} stopped with errors` : '',
+    result.error && failed === 0 ? 'the run stopped with an error' : '',
+    unreadableSkills > 0 ? `${plural(unreadableSkills, 'skill folder')} could not be read` : '',
+  ].filter((part) => part !== '')
   const summary =
-    applied === 0 && failed === 0
-      ? `Nothing to migrate: ${plural(skills, 'skill')} up to date`
-      : (applied === 0
-          ? 'No migrations applied'
-          : `Applied ${plural(applied, 'migration')} in ${duration(elapsedMs)}`) +
-        (failed > 0 ? `; ${plural(failed, 'skill')} stopped with errors` : '')
-  ctx.print(`${summary} (${ctx.shown(database)})`)
+    applied > 0
+      ? [`Applied ${plural(applied, 'migration')} in ${duration(elapsedMs)}`, ...stopped].join('; ')
+      : stopped.length > 0
+        ? ['No migrations applied', ...stopped].join('; ')
+        : `Nothing to migrate: ${plural(skills, 'skill')} up to date`
+  ctx.print(line`${summary} (${ctx.shown(database)})`)
 }
 
 /** Prints what a run would do. */
-export function printDryRun(ctx: CliContext, plan: DryRunPlan, database: string, verbose: boolean): void {
+export function printDryRun(ctx: CliContext, plan: DryRunPlan, database: string): void {
   if (plan.migrations.length > 0) {
     ctx.print(
       plainTable(
@@ -105,9 +121,9 @@ export function printDryRun(ctx: CliContext, plan: DryRunPlan, database: string,
     )
   }
   for (const warning of plan.migrations.flatMap((m) => m.warnings)) ctx.warn(warning)
-  for (const problem of plan.problems) ctx.error(problem, { verbose })
+  for (const problem of plan.problems) ctx.error(problem)
   ctx.print(
-    `Dry run: ${plural(plan.migrations.length, 'migration')} would be applied; nothing was changed (${ctx.shown(database)})`,
+    line`Dry run: ${plural(plan.migrations.length, 'migration')} would be applied; nothing was changed (${ctx.shown(database)})`,
   )
 }
 
@@ -126,5 +142,6 @@ export function dryRunJson(plan: DryRunPlan, database: string) {
     })),
     warnings: plan.migrations.flatMap((m) => m.warnings),
     problems: plan.problems.map(jsonError),
+    error: plan.problems[0] ? jsonError(plan.problems[0]) : null,
   }
 }

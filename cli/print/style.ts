@@ -1,17 +1,22 @@
-/** ANSI styling that is on only for a terminal and never with NO_COLOR (https://no-color.org). */
+import { SafeText, safe } from './safe.js'
+
+/**
+ * ANSI styling that is on only for a terminal and never with NO_COLOR (https://no-color.org).
+ * Each style escapes data it is given (see {@link safe}) and returns text safe to print.
+ */
 export interface Style {
   readonly enabled: boolean
-  red(text: string): string
-  yellow(text: string): string
-  green(text: string): string
-  dim(text: string): string
-  bold(text: string): string
+  red(text: string | SafeText): SafeText
+  yellow(text: string | SafeText): SafeText
+  green(text: string | SafeText): SafeText
+  dim(text: string | SafeText): SafeText
+  bold(text: string | SafeText): SafeText
 }
 
 export function createStyle(isTTY: boolean, env: Readonly<Record<string, string | undefined>>): Style {
   const enabled = isTTY && env.NO_COLOR === undefined && env.TERM !== 'dumb'
-  const wrap = (open: number, close: number) => (text: string) =>
-    enabled ? `\u001b[${open}m${text}\u001b[${close}m` : text
+  const wrap = (open: number, close: number) => (text: string | SafeText) =>
+    enabled ? new SafeText(`\u001b[${open}m${safe(text).text}\u001b[${close}m`) : safe(text)
   return Object.freeze({
     enabled,
     red: wrap(31, 39),

@@ -4,7 +4,8 @@ export interface MigrationName {
   readonly description: string
 }
 
-const NAME = /^(\d+)_([A-Za-z0-9_-]+)\.sql$/
+// Letters and digits of any script (and their combining marks), as `create` slugs descriptions.
+const NAME = /^(\d+)_([\p{L}\p{M}\p{N}_-]+)\.sql$/u
 
 /**
  * Whether a directory entry is a migration candidate: a `.sql` file (any letter case) that is
@@ -18,7 +19,7 @@ export function isMigrationCandidate(filename: string): boolean {
 /**
  * Parses `{version}_{description}.sql`. The version is decimal digits compared as a number
  * (`001` and `1` are the same version, `9` runs before `10`); it must be at least 1. The
- * description is letters, digits, `_` and `-`.
+ * description is letters and digits of any script, `_` and `-`.
  *
  * @example
  * ```ts

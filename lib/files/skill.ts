@@ -1,7 +1,11 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
-import { SkillError } from '../errors.js'
+import { SkillError, SkillNotFoundError } from '../errors.js'
+import { type FileReadProblem, readRegularFile } from './regular-file.js'
 import { assertSkillName } from './skill-name.js'
+
+/** A skill.json is a few lines; anything this large is not one. */
+const MAX_MANIFEST_BYTES = 1024 * 1024
 
 /** A skill folder as found on disk. */
 export interface Skill {
@@ -33,9 +37,12 @@ export function readSkill(folder: string): Skill {
   const root = resolve(folder)
   if (!isDirectory(root)) throw new SkillError(`skill folder ${root} does not exist: check the path`)
   const manifest = findManifest(root)
+  if (manifest === undefined) throw new SkillError(`${root} has no skill.json: add one with {"name": "<skill name>"}`)
+  const read = readRegularFile(manifest, MAX_MANIFEST_BYTES)
+  if (!read.ok) throw unreadableManifest(manifest, read.problem)
   let name: unknown
   try {
-    name = (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown } | null)?.name
+    name = (JSON.parse(read.bytes.toString('utf8')) as { name?: unknown } | null)?.name
   } catch (error) {
     throw new SkillError(`${manifest} is not valid JSON (${(error as Error).message}): fix the file`, {
       file: manifest,
@@ -62,63 +69,150 @@ export function readSkill(folder: string): Skill {
   })
 }
 
+/** What a search of skills folders found. */
+export interface SkillSearch {
+  /** The skills read, sorted by name. A name that two folders claim is left out (see `problems`). */
+  readonly skills: readonly Skill[]
+  /**
+   * One error per skill folder that is not a usable skill (a skill.json that is not valid JSON,
+   * has no name or an invalid one, two skills with one name, …), and per skills folder that
+   * cannot be read (or, with `mustExist`, does not exist). They never stop the other skills.
+   */
+  readonly problems: readonly SkillError[]
+  /** The skills folders searched, as absolute paths, in order. */
+  readonly roots: readonly string[]
+}
+
+export interface SearchSkillsOptions {
+  /**
+   * The folders were named by the user (`--skills`, `GLORIOUS_SKILLS`): a missing one is a
+   * problem. Default folders (`./skills`, `~/.glorious/skills`) may be missing. @default false
+   */
+  readonly mustExist?: boolean | undefined
+}
+
 /**
- * Finds every skill in the given skills roots (each root is a folder of skill folders). Folders
- * without a skill.json are skipped; two skills with one name are an error.
+ * Finds every skill in the given skills roots (each root is a folder of skill folders), and
+ * reports each folder that is not a usable skill on its own, so one broken `skill.json` never
+ * hides the other skills. Folders without a skill.json, hidden folders and `node_modules` are
+ * not skills and are skipped.
+ *
+ * @example
+ * ```ts
+ * const { skills, problems } = searchSkills(['./skills'])
+ * for (const problem of problems) console.error(problem.message) // e.g. ".../broken/skill.json is not valid JSON (…)"
+ * await migrateSkills(skills, { database: 'agent.db' }) // the other skills still migrate
+ * ```
  */
-export function discoverSkills(roots: readonly string[]): readonly Skill[] {
-  const byName = new Map<string, Skill>()
-  for (const root of roots) {
-    const absolute = resolve(root)
+export function searchSkills(roots: readonly string[], options: SearchSkillsOptions = {}): SkillSearch {
+  const absoluteRoots = roots.map((root) => resolve(root))
+  const byName = new Map<string, Skill[]>()
+  const problems: SkillError[] = []
+  for (const absolute of absoluteRoots) {
     let entries
     try {
       entries = readdirSync(absolute, { withFileTypes: true })
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
-      throw new SkillError(
-        `skills folder ${absolute} cannot be read (${(error as NodeJS.ErrnoException).code}): check its permissions`,
-      )
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENOENT' && !options.mustExist) continue
+      problems.push(skillsFolderProblem(absolute, code))
+      continue
     }
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (!entry.isDirectory() || entry.name.startsWith('.') || entry.name === 'node_modules') continue
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue
       const folder = join(absolute, entry.name)
-      if (!hasManifest(folder)) continue
-      const skill = readSkill(folder)
-      const other = byName.get(skill.name)
-      if (other) {
-        throw new SkillError(
-          `two skills are named "${skill.name}": ${other.root} and ${skill.root}: rename one in its skill.json`,
-          { skill: skill.name },
+      // A symbolic link to a skill folder counts as the folder.
+      if (!entry.isDirectory() && !(entry.isSymbolicLink() && isDirectory(folder))) continue
+      try {
+        if (findManifest(folder) === undefined) continue
+        const skill = readSkill(folder)
+        byName.set(skill.name, [...(byName.get(skill.name) ?? []), skill])
+      } catch (error) {
+        problems.push(
+          error instanceof SkillError ? error : new SkillError(`skill folder ${folder}: ${(error as Error).message}`),
         )
       }
-      byName.set(skill.name, skill)
     }
   }
-  return Object.freeze([...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1)))
+  const skills: Skill[] = []
+  for (const [name, found] of byName) {
+    if (found.length === 1) skills.push(found[0] as Skill)
+    else
+      problems.push(
+        new SkillError(
+          `${found.length === 2 ? 'two' : found.length} skills are named "${name}": ${found.map((skill) => skill.root).join(', ')}: rename all but one in their skill.json (none of them was used)`,
+          { skill: name },
+        ),
+      )
+  }
+  return Object.freeze({
+    skills: Object.freeze(skills.sort((a, b) => (a.name < b.name ? -1 : 1))),
+    problems: Object.freeze(problems),
+    roots: Object.freeze(absoluteRoots),
+  })
 }
 
-/** Finds a skill by name in the skills roots. */
-export function findSkill(roots: readonly string[], name: string): Skill {
+/**
+ * Finds every skill in the given skills roots. Folders without a skill.json are skipped.
+ *
+ * @throws {SkillError} the first problem {@link searchSkills} reports (a broken skill.json, two
+ * skills with one name, an unreadable folder). Use `searchSkills` to get the usable skills and
+ * every problem instead.
+ */
+export function discoverSkills(roots: readonly string[]): readonly Skill[] {
+  const search = searchSkills(roots)
+  if (search.problems[0]) throw search.problems[0]
+  return search.skills
+}
+
+export interface FindSkillOptions extends SearchSkillsOptions {
+  /** The command accepts `--dir`, so the error may suggest it. @default true */
+  readonly suggestDir?: boolean | undefined
+}
+
+/**
+ * Finds a skill by name in the skills roots. Other skill folders with problems do not matter,
+ * unless the skill is not found: then the error mentions them (the skill may be among them).
+ *
+ * @throws {SkillError}
+ */
+export function findSkill(roots: readonly string[], name: string, options: FindSkillOptions = {}): Skill {
   assertSkillName(name)
-  const skill = discoverSkills(roots).find((candidate) => candidate.name === name)
+  const search = searchSkills(roots, options)
+  const skill = search.skills.find((candidate) => candidate.name === name)
   if (skill) return skill
+  const clash = search.problems.find((problem) => problem.skill === name)
+  if (clash) throw clash
+  throw new SkillNotFoundError(name, search.roots, {
+    suggestDir: options.suggestDir ?? true,
+    problems: search.problems,
+  })
+}
+
+/**
+ * The skill given by its migrations folder (`--dir`): the folder must exist, since a mistyped
+ * path must never look like a skill with nothing to do.
+ *
+ * @throws {SkillError}
+ */
+export function skillAt(
+  name: string,
+  migrationsDir: string,
+): { readonly name: string; readonly migrationsDir: string } {
+  const skill = assertSkillName(name)
+  const dir = resolve(migrationsDir)
+  const stats = statSync(dir, { throwIfNoEntry: false })
+  if (stats?.isDirectory()) return Object.freeze({ name: skill, migrationsDir: dir })
   throw new SkillError(
-    `skill "${name}" was not found in ${roots.length ? roots.join(', ') : 'any skills folder'}: ` +
-      `check the name, pass --skills <folder>, or give its migrations folder with --dir`,
-    { skill: name },
+    stats
+      ? `migrations folder ${dir} is not a folder: give the skill's migrations folder (--dir)`
+      : `migrations folder ${dir} does not exist: check the path (--dir)`,
+    { skill },
   )
 }
 
-function hasManifest(folder: string): boolean {
-  try {
-    findManifest(folder)
-    return true
-  } catch {
-    return false
-  }
-}
-
-function findManifest(root: string): string {
+/** The skill.json of a skill folder (at the top, or the one in `src/<pkg>/`), if it has one. */
+function findManifest(root: string): string | undefined {
   const top = join(root, 'skill.json')
   if (existsSync(top)) return top
   const src = join(root, 'src')
@@ -128,11 +222,33 @@ function findManifest(root: string): string {
         .map((entry) => join(src, entry, 'skill.json'))
         .filter((file) => existsSync(file))
     : []
-  if (nested.length === 1) return nested[0] as string
   if (nested.length > 1) {
     throw new SkillError(`${root} holds several skill.json files (${nested.join(', ')}): keep one per skill folder`)
   }
-  throw new SkillError(`${root} has no skill.json: add one with {"name": "<skill name>"}`)
+  return nested[0]
+}
+
+function unreadableManifest(manifest: string, problem: FileReadProblem): SkillError {
+  const reason =
+    problem.kind === 'not-regular'
+      ? `is a ${problem.type}, not a regular file, so it was not read`
+      : problem.kind === 'too-large'
+        ? `is larger than ${MAX_MANIFEST_BYTES / 1024 / 1024} MiB, so it is not a skill.json`
+        : problem.kind === 'dangling-link'
+          ? 'is a symbolic link to a file that does not exist'
+          : `cannot be read (${problem.code ?? String(problem.error)})`
+  return new SkillError(`${manifest} ${reason}: replace it with the skill's JSON file`, { file: manifest })
+}
+
+function skillsFolderProblem(folder: string, code: string | undefined): SkillError {
+  return new SkillError(
+    code === 'ENOENT'
+      ? `skills folder ${folder} does not exist: check --skills / GLORIOUS_SKILLS`
+      : code === 'ENOTDIR'
+        ? `skills folder ${folder} is not a folder: check --skills / GLORIOUS_SKILLS`
+        : `skills folder ${folder} cannot be read (${code}): check its permissions`,
+    { file: folder },
+  )
 }
 
 function isDirectory(path: string): boolean {

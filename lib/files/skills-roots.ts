@@ -25,3 +25,19 @@ export function resolveSkillsRoots(options: SkillsRootsOptions = {}): readonly s
   const home = options.home ?? env.GLORIOUS_HOME ?? join(homedir(), '.glorious')
   return [resolve(cwd, 'skills'), resolve(home, 'skills')]
 }
+
+/**
+ * The folders searched for skills ({@link resolveSkillsRoots}), and whether the user named them
+ * (explicit folders or `GLORIOUS_SKILLS`): a named folder that does not exist is a mistake to
+ * report, while the default folders may simply not exist yet.
+ */
+export function skillsSearchRoots(options: SkillsRootsOptions = {}): {
+  readonly roots: readonly string[]
+  readonly named: boolean
+} {
+  const env = options.env ?? process.env
+  return {
+    roots: resolveSkillsRoots(options),
+    named: (options.skills !== undefined && options.skills.length > 0) || Boolean(env.GLORIOUS_SKILLS),
+  }
+}

@@ -4,6 +4,7 @@ import type { SessionSource } from '../connection/session-holder.js'
 import type { DatabaseSession } from '../connection/session.js'
 import type { DialectCapabilities } from '../dialects/dialect.js'
 import { GloriousMigrateError, UnexpectedError } from '../errors.js'
+import { flushChecksumCache } from '../files/checksum-cache.js'
 import { type RunContext, describeError } from './run-context.js'
 import type { RunOptions } from './run-options.js'
 import { type RunReport, RunState, type RunTarget } from './run-state.js'
@@ -70,6 +71,7 @@ export async function runMigrations(
   } catch (error) {
     fatal = describe(error)
   }
+  flushChecksumCache() // only a run that wrote saves the cache: looking writes nothing
   return state.finish(fatal)
 }
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { MigrationDialect } from '../dialects/dialect.js'
 import { GloriousMigrateError, UnexpectedError } from '../errors.js'
-import { cachedChecksum, flushChecksumCache } from '../files/checksum-cache.js'
+import { cachedChecksum } from '../files/checksum-cache.js'
 import type { MigrationFileRef, MigrationFolder } from '../files/migration-folder.js'
 import { type LedgerRow, readLedger } from '../ledger/ledger.js'
 import type { AppliedMigration } from './applied-migration.js'
@@ -206,7 +206,6 @@ export class RunState {
 
   /** The report of the run; `fatal` is an error that stopped the whole run. */
   finish(fatal: GloriousMigrateError | undefined): RunReport {
-    flushChecksumCache()
     const skills = this.#states.map((state): SkillRunResult => {
       const pending = state.plan?.pending ?? []
       const remaining = pending.slice(state.cursor).filter((file) => file !== state.failed)

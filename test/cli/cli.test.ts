@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { chmodSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { glorious, gloriousInTerminal } from '../helpers/cli.js'
@@ -102,6 +102,7 @@ describe('glorious migrate run', () => {
       'skills',
       'types',
       'warnings',
+      'problems',
       'error',
     ])
     assert.equal(document.database, db)
@@ -213,7 +214,7 @@ describe('error lines', () => {
   })
 
   it('an unwritable folder, a file that is not a database, a missing folder', async () => {
-    const { root, run } = workspace()
+    const { root } = workspace()
     const locked = join(root, 'locked')
     writeTree(locked, { '.keep': '' })
     chmodSync(root, 0o755)
@@ -239,8 +240,9 @@ describe('error lines', () => {
       notDb.stderr,
       `error: database ${text} is not a SQLite database: check the path (--db); nothing was changed\n`,
     )
-    const missingFolder = await run('migrate', 'status', '--db', join(root, 'no', 'such', 'agent.db'))
+    const missingFolder = await glorious(['migrate', 'status', '--db', join(root, 'no', 'such', 'agent.db')])
     assert.equal(missingFolder.code, 1)
+    assert.match(missingFolder.stderr, /^error: database .*no\/such\/agent.db does not exist: /)
   })
 })
 
@@ -415,6 +417,13 @@ describe('glorious migrate rollback / verify / create / reload', () => {
       /^-- Migration: Add user preferences\n-- Skill: notes\n-- Version: 3\n-- Created: \d{4}-\d\d-\d\dT[\d:.]+Z\n/,
     )
     const fresh = join(skills, '..', 'fresh', 'migrations')
+    const typo = await glorious(['migrate', 'create', 'fresh', 'init', '--dir', fresh])
+    assert.equal(typo.code, 1, 'the folder of migrations/ must exist: a mistyped --dir makes no folders')
+    assert.match(
+      typo.stderr,
+      /^error: cannot create the migrations folder .*fresh\/migrations: its parent .*fresh does not exist/,
+    )
+    mkdirSync(join(skills, '..', 'fresh'))
     const first = await glorious(['migrate', 'create', 'fresh', 'init', '--dir', fresh])
     assert.equal(first.stdout.trim(), join(fresh, '001_init.sql'))
     writeFileSync(join(fresh, '0009_wide.sql'), 'SELECT 1;')

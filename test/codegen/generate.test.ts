@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { type CodegenTarget, StaleTypesError, generateTypes } from '../../codegen/index.js'
@@ -129,6 +129,8 @@ describe('generateTypes', () => {
     const session = await openSession(database)
     try {
       const out = join(root, 'types', 'all.ts')
+      await assert.rejects(generateTypes(session, [], { all: true, out }), /folder .*types does not exist/)
+      mkdirSync(join(root, 'types')) // codegen never makes a missing folder
       const [result] = await generateTypes(session, [], { all: true, out })
       assert.deepEqual([result?.skill, result?.path, result?.status, result?.tables], ['*', out, 'written', 4])
       const text = readFileSync(out, 'utf8')

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { symlinkSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import {
@@ -137,5 +140,84 @@ describe('checksums', () => {
       () => readMigrationSource(join(dir, '003_big.sql'), 1024),
       /is 2 KiB, above the 1 KiB limit.*--max-file-size/,
     )
+  })
+
+  it('refuse a FIFO, a device and a socket before reading them (a FIFO would block, /dev/zero never ends)', async () => {
+    const dir = migrationsDir(tempDir(), {})
+    execFileSync('mkfifo', [join(dir, '001_pipe.sql')])
+    symlinkSync('/dev/zero', join(dir, '002_zero.sql'))
+    const server = createServer()
+    await new Promise<void>((resolve) => server.listen(join(dir, '003_socket.sql'), resolve))
+    try {
+      for (const [name, type] of [
+        ['001_pipe.sql', 'FIFO \\(named pipe\\)'],
+        ['002_zero.sql', 'character device'],
+        ['003_socket.sql', 'socket'],
+      ] as const) {
+        assert.throws(
+          () => readMigrationSource(join(dir, name), 1 << 20, 'notes'),
+          (error: unknown) => {
+            assert.ok(error instanceof MigrationFileError)
+            assert.match(
+              error.message,
+              new RegExp(
+                `^skill "notes": migration file "${name}" is a ${type}, not a regular file, so it was not read: `,
+              ),
+            )
+            assert.equal(error.message.includes('\n'), false)
+            return true
+          },
+        )
+      }
+    } finally {
+      server.close()
+    }
+  })
+
+  it('follow a symbolic link to a regular file, and name a dangling one', () => {
+    const dir = migrationsDir(tempDir(), { 'shared.txt': 'CREATE TABLE t (a);\n' })
+    symlinkSync(join(dir, 'shared.txt'), join(dir, '001_linked.sql'))
+    symlinkSync(join(dir, 'gone.txt'), join(dir, '002_dangling.sql'))
+    assert.equal(readMigrationSource(join(dir, '001_linked.sql'), 1 << 20).text, 'CREATE TABLE t (a);\n')
+    assert.throws(
+      () => readMigrationSource(join(dir, '002_dangling.sql'), 1 << 20),
+      /"002_dangling.sql" is a symbolic link to a file that does not exist: fix or remove the link/,
+    )
+  })
+
+  it('hold the size limit by the bytes read, not by the size the file reports', () => {
+    // Files in /proc report size 0 but have content: the limit must still hold.
+    const dir = migrationsDir(tempDir(), {})
+    symlinkSync('/proc/self/status', join(dir, '001_proc.sql'))
+    assert.throws(
+      () => readMigrationSource(join(dir, '001_proc.sql'), 64),
+      /"001_proc.sql" is more than 1 KiB, above the 1 KiB limit for one migration/,
+    )
+  })
+
+  it('call UTF-16 and UTF-32 text by its name, with the fix', () => {
+    const sql = 'CREATE TABLE t (a);\n'
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(sql, 'utf16le')])
+    const be = Buffer.from(le)
+    be.swap16()
+    const dir = migrationsDir(tempDir(), {
+      '001_le.sql': le,
+      '002_be.sql': be,
+      '003_nobom.sql': Buffer.from(sql, 'utf16le'),
+      '004_utf32.sql': Buffer.from([0xff, 0xfe, 0, 0, 0x41, 0, 0, 0]),
+    })
+    for (const [name, encoding] of [
+      ['001_le.sql', 'UTF-16 \\(little-endian\\)'],
+      ['002_be.sql', 'UTF-16 \\(big-endian\\)'],
+      ['003_nobom.sql', 'UTF-16 \\(little-endian\\)'],
+      ['004_utf32.sql', 'UTF-32 \\(little-endian\\)'],
+    ] as const) {
+      assert.throws(
+        () => readMigrationSource(join(dir, name), 1 << 20),
+        new RegExp(`"${name}" is ${encoding} text, not UTF-8: save it as UTF-8`),
+      )
+    }
+    writeFileSync(join(dir, '005_bin.sql'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x00, 0x00, 0x0d]))
+    assert.throws(() => readMigrationSource(join(dir, '005_bin.sql'), 1 << 20), /NUL byte at offset 4, so it is binary/)
   })
 })

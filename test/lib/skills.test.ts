@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import {
@@ -10,6 +11,7 @@ import {
   initSkillSchema,
   loadSkill,
   readSkill,
+  searchSkills,
 } from '../../lib/index.js'
 import { rows } from '../helpers/sqlite.js'
 import { skillFolder, tempDir, writeTree } from '../helpers/temp.js'
@@ -55,6 +57,27 @@ describe('skills', () => {
       },
     )
     assert.throws(() => readSkill(join(root, 'quoted')), /invalid skill name "a\\"b"/)
+  })
+
+  it('refuses a skill.json that is a FIFO or a device without reading it, as that skill’s problem', () => {
+    const root = tempDir()
+    skillFolder(root, 'notes', {})
+    mkdirSync(join(root, 'pipe'))
+    execFileSync('mkfifo', [join(root, 'pipe', 'skill.json')])
+    mkdirSync(join(root, 'zero'))
+    symlinkSync('/dev/zero', join(root, 'zero', 'skill.json'))
+    const search = searchSkills([root])
+    assert.deepEqual(
+      search.skills.map((skill) => skill.name),
+      ['notes'],
+    )
+    assert.deepEqual(
+      search.problems.map((problem) => problem.message),
+      [
+        `${join(root, 'pipe', 'skill.json')} is a FIFO (named pipe), not a regular file, so it was not read: replace it with the skill's JSON file`,
+        `${join(root, 'zero', 'skill.json')} is a character device, not a regular file, so it was not read: replace it with the skill's JSON file`,
+      ],
+    )
   })
 
   it('discovers skills in roots, sorted, skipping folders without skill.json; duplicate names are an error', () => {

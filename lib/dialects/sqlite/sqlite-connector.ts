@@ -6,6 +6,7 @@ import { DatabaseError } from '../../errors.js'
 import type { EngineConnector, OpenSettings } from '../connector.js'
 import { type SqliteDriverAccess, createSqliteDialect, sqliteDialect } from './sqlite-dialect.js'
 import { describeSqliteError, sqliteCode } from './sqlite-errors.js'
+import { openReadOnlySnapshot } from './sqlite-read-only.js'
 import { withStatementCache } from './sqlite-statement-cache.js'
 
 /**
@@ -62,8 +63,8 @@ function canonicalPath(path: string): string {
 
 interface OpenedSqlite {
   readonly db: Kysely<any>
-  /** The driver's own handle on the same connection. */
-  readonly driver: SqliteDriverAccess
+  /** The driver's own handle on the same connection (none for a read-only snapshot). */
+  readonly driver: SqliteDriverAccess | undefined
 }
 
 /**
@@ -120,20 +121,44 @@ async function openSqlite(path: string, createFolders: boolean, settings: OpenSe
   }
 
   const { default: Database } = await import('better-sqlite3')
+  if (settings.readonly) {
+    // Reading writes nothing, not even side files beside the database (see sqlite-read-only.ts).
+    try {
+      const database = openReadOnlySnapshot(path, (file) => {
+        const connection = withUriFileNames(
+          () => new Database(file, { readonly: true, fileMustExist: true, timeout: settings.lockTimeoutMs }),
+        )
+        try {
+          connection.prepare('SELECT count(*) FROM sqlite_schema').get()
+          loadExtensions(connection, settings.extensions, path)
+        } catch (error) {
+          connection.close()
+          throw error
+        }
+        return connection
+      })
+      return { db: new Kysely<any>({ dialect: new SqliteDialect({ database }) }), driver: undefined }
+    } catch (error) {
+      throw describeSqliteError(error, path, settings.lockTimeoutMs) ?? error
+    }
+  }
   let database: InstanceType<typeof Database>
   try {
-    database = new Database(path, {
-      readonly: settings.readonly,
-      fileMustExist: settings.readonly,
-      timeout: settings.lockTimeoutMs,
-    })
+    database = withUriFileNames(
+      () =>
+        new Database(path, {
+          readonly: settings.readonly,
+          fileMustExist: settings.readonly,
+          timeout: settings.lockTimeoutMs,
+        }),
+    )
   } catch (error) {
     throw describeSqliteError(error, path, settings.lockTimeoutMs) ?? error
   }
   try {
     // Reading the schema now surfaces "not a database" and corruption before any work starts.
     database.prepare('SELECT count(*) FROM sqlite_schema').get()
-    for (const extension of settings.extensions) database.loadExtension(extension)
+    loadExtensions(database, settings.extensions, path)
     if (!settings.readonly) database.pragma(`foreign_keys = ${settings.foreignKeys ? 'ON' : 'OFF'}`)
     // "New" is an empty database, not only a missing file: a creator killed before it switched the
     // journal mode leaves an empty file behind, and the next run must still make it WAL.
@@ -141,17 +166,7 @@ async function openSqlite(path: string, createFolders: boolean, settings: OpenSe
       setWal(database, settings.lockTimeoutMs)
   } catch (error) {
     database.close()
-    const described = describeSqliteError(error, path, settings.lockTimeoutMs)
-    if (described) throw described
-    if (sqliteCode(error) === undefined && error instanceof Error && /extension/i.test(error.message)) {
-      throw new DatabaseError(
-        path,
-        `cannot load an extension (${error.message})`,
-        'check the --load-extension path',
-        error,
-      )
-    }
-    throw error
+    throw describeSqliteError(error, path, settings.lockTimeoutMs) ?? error
   }
   return {
     db: new Kysely<any>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }),
@@ -159,6 +174,55 @@ async function openSqlite(path: string, createFolders: boolean, settings: OpenSe
       exec: (text: string) => void database.exec(text),
       defineFunction: (name, fn) => void database.function(name, { deterministic: false, varargs: false }, fn),
     },
+  }
+}
+
+/**
+ * Loads each extension, naming the one that fails as the user gave it (SQLite's own message
+ * names the last file name it tried, with a suffix added).
+ *
+ * @throws {DatabaseError}
+ */
+function loadExtensions(
+  database: { loadExtension(path: string): unknown },
+  extensions: readonly string[],
+  path: string,
+): void {
+  for (const extension of extensions) {
+    try {
+      database.loadExtension(extension)
+    } catch (error) {
+      let message = error instanceof Error ? error.message.replace(/\s+/g, ' ').trim() : String(error)
+      // The loader's message starts with the file it tried last ("./x.so.so: cannot open …").
+      if (message.startsWith(extension) && message.includes(': ')) message = message.slice(message.indexOf(': ') + 2)
+      throw new DatabaseError(
+        path,
+        `cannot load the extension ${JSON.stringify(extension)} (${message})`,
+        'check the --load-extension path (a path with a "/" is relative to the working folder)',
+        error,
+      )
+    }
+  }
+}
+
+let driverLoaded = false
+
+/**
+ * better-sqlite3 reads `SQLITE_USE_URI` once, as its native part loads; with it, read-only
+ * sessions can open an immutable snapshot (see sqlite-read-only.ts). It is set only for that
+ * moment, unless the user set it, so nothing else in the process sees it.
+ */
+function withUriFileNames<T>(create: () => T): T {
+  if (driverLoaded || process.env.SQLITE_USE_URI !== undefined) {
+    driverLoaded = true
+    return create()
+  }
+  process.env.SQLITE_USE_URI = '1'
+  try {
+    return create()
+  } finally {
+    delete process.env.SQLITE_USE_URI
+    driverLoaded = true
   }
 }
 

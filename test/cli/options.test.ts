@@ -1,0 +1,97 @@
+/**
+ * Invalid option values are usage errors: exit 2, one line naming the flag as the user typed it,
+ * and nothing done. Every numeric and enum flag, and single-valued flags given twice or empty.
+ */
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { glorious } from '../helpers/cli.js'
+import { skillFolder, tempDir } from '../helpers/temp.js'
+
+/** [arguments after `glorious migrate`, the start of the message (flag as typed)]. */
+const CASES: readonly (readonly [readonly string[], string])[] = [
+  [['run', '--lock-timeout', '-1'], '--lock-timeout must be a whole number of milliseconds ≥ 0'],
+  [
+    ['run', '--lock-timeout', 'soon'],
+    '--lock-timeout must be a whole number of milliseconds ≥ 0 and ≤ 2147483647, got "soon"',
+  ],
+  [['status', '--lock-timeout', '1.5'], '--lock-timeout must be a whole number'],
+  [['status', '--lock-timeout', '9999999999'], '--lock-timeout must be a whole number'],
+  [
+    ['status', '--lockTimeout=-5'],
+    '--lockTimeout must be a whole number of milliseconds ≥ 0 and ≤ 2147483647, got "-5"',
+  ],
+  [
+    ['run', '--lock-timeout'],
+    '--lock-timeout must be a whole number of milliseconds ≥ 0 and ≤ 2147483647, got no value',
+  ],
+  [['run', '--max-file-size', '0'], '--max-file-size must be a whole number of bytes ≥ 1, got "0"'],
+  [['verify', '--max-file-size', '16M'], '--max-file-size must be a whole number of bytes ≥ 1, got "16M"'],
+  [['history', '--limit', 'ten'], '--limit must be a whole number ≥ 1, got "ten"'],
+  [['history', '--limit', '0'], '--limit must be a whole number ≥ 1, got "0"'],
+  [['history', '--limit', '2', '--limit', '3'], '--limit was given 2 times: give it once'],
+  [['run', 'notes', '--to', 'abc'], '--to must be a whole number ≥ 1, got "abc"'],
+  [['run', 'notes', '--to', '0'], '--to must be a whole number ≥ 1, got "0"'],
+  [['rollback', 'notes', '--to', '-1', '--yes'], '--to must be a whole number ≥ 0, got "-1"'],
+  [['rollback', 'notes', '--steps', '0', '--yes'], '--steps must be a whole number ≥ 1, got "0"'],
+  [['rollback', 'notes', '--steps', 'all', '--yes'], '--steps must be a whole number ≥ 1, got "all"'],
+  [['run', '--journal-mode', 'WAL'], '--journal-mode must be wal or delete, got "WAL"'],
+  [['codegen', '--booleans', 'yes'], '--booleans must be number or boolean, got "yes"'],
+  [['codegen', '--json-columns', 'object'], '--json-columns must be string or json, got "object"'],
+  [['status', '--db'], '--db needs a value'],
+  [['status', '--db', 'a.db', '--db', 'b.db'], '--db was given 2 times: give it once'],
+  [['status', '--agent', ''], '--agent needs a value'],
+  [['run', '--skills'], '--skills needs a value'],
+  [['run', '--load-extension', ''], '--load-extension needs a value'],
+  [['codegen', '--all', '--out'], '--out needs a value'],
+  [['run', 'notes', '--dir'], '--dir needs a value'],
+]
+
+describe('invalid option values', () => {
+  it('are usage errors: exit 2, one line naming the flag as typed, nothing done', async () => {
+    const root = tempDir()
+    skillFolder(join(root, 'skills'), 'notes', { '001_init.sql': 'CREATE TABLE notes (id INTEGER PRIMARY KEY);' })
+    const home = join(root, 'home')
+    for (const [args, message] of CASES) {
+      const label = args.join(' ')
+      const result = await glorious(['migrate', ...args], { env: { GLORIOUS_HOME: home }, cwd: root })
+      assert.equal(result.code, 2, `${label}: ${result.stdout}${result.stderr}`)
+      assert.equal(result.stdout, '', label)
+      const lines = result.stderr.trim().split('\n')
+      assert.equal(lines.length, 1, `${label}: ${result.stderr}`)
+      assert.ok(
+        (lines[0] as string).startsWith(`error: ${message}`),
+        `${label}: expected "error: ${message}…", got ${lines[0]}`,
+      )
+      assert.equal(existsSync(home), false, `${label}: nothing was done`)
+    }
+  })
+
+  it('valid values pass', async () => {
+    const root = tempDir()
+    skillFolder(join(root, 'skills'), 'notes', { '001_init.sql': 'CREATE TABLE notes (id INTEGER PRIMARY KEY);' })
+    const db = join(root, 'agent.db')
+    const run = await glorious(
+      [
+        'migrate',
+        'run',
+        'notes',
+        '--to',
+        '1',
+        '--lock-timeout',
+        '0',
+        '--max-file-size',
+        '1024',
+        '--journal-mode',
+        'delete',
+        '--db',
+        db,
+      ],
+      { cwd: root },
+    )
+    assert.equal(run.code, 0, run.stderr)
+    const history = await glorious(['migrate', 'history', '--limit=1', '--lockTimeout', '5', '--db', db], { cwd: root })
+    assert.equal(history.code, 0, history.stderr)
+  })
+})
