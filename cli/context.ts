@@ -1,9 +1,10 @@
 import { isAbsolute, relative } from 'node:path'
 import type { DatabaseOptions, GloriousMigrateError, SkillSearch } from '../lib/index.js'
-import { resolveDatabasePath, searchSkills, skillsSearchRoots } from '../lib/index.js'
+import { resolveDatabaseTarget, searchSkills, skillsSearchRoots } from '../lib/index.js'
 import { jsonError, jsonText } from './print/json.js'
 import { type SafeText, escapeForTerminal, safe } from './print/safe.js'
 import { type Style, createStyle } from './print/style.js'
+import { UsageError } from './usage-error.js'
 
 /** The process the CLI runs in: streams and environment (a fake one in tests if needed). */
 export interface CliProcess {
@@ -17,6 +18,10 @@ export interface CliProcess {
 /** Options every migrate command accepts. */
 export interface GlobalArgs {
   readonly db?: string | undefined
+  readonly url?: string | undefined
+  readonly schema?: string | undefined
+  readonly statementLockTimeout?: number | undefined
+  readonly lockRetries?: number | undefined
   readonly agent?: string | undefined
   readonly skills?: readonly string[] | undefined
   readonly lockTimeout?: number | undefined
@@ -52,9 +57,31 @@ export class CliContext {
 
   /** Library options for the database (flag > env > default, resolved by the library). */
   databaseOptions(args: GlobalArgs): DatabaseOptions & { readonly maxFileBytes?: number | undefined } {
+    if (args.db !== undefined && args.url !== undefined) {
+      throw new UsageError('--db and --url both name the database: give one of them')
+    }
+    const options = this.#databaseOptions(args)
+    const target = resolveDatabaseTarget(options)
+    const sqliteOnly = [
+      args.journalMode !== undefined ? '--journal-mode' : undefined,
+      args.loadExtension !== undefined ? '--load-extension' : undefined,
+    ].filter((flag) => flag !== undefined)
+    if (target.engine !== 'sqlite' && sqliteOnly.length > 0) {
+      throw new UsageError(`${sqliteOnly.join(' and ')} apply to SQLite databases only, not to ${target.label}`)
+    }
+    if (target.engine !== 'postgres' && args.schema !== undefined) {
+      throw new UsageError(`--schema applies to PostgreSQL databases only, not to ${target.label}`)
+    }
+    return options
+  }
+
+  #databaseOptions(args: GlobalArgs): DatabaseOptions & { readonly maxFileBytes?: number | undefined } {
     return {
       maxFileBytes: args.maxFileSize,
-      database: args.db,
+      database: args.url ?? args.db,
+      schema: args.schema,
+      statementLockTimeoutMs: args.statementLockTimeout,
+      lockRetries: args.lockRetries,
       agent: args.agent,
       lockTimeoutMs: args.lockTimeout,
       extensions: args.loadExtension,
@@ -63,8 +90,9 @@ export class CliContext {
     }
   }
 
+  /** The database as messages name it: its path, or its URL without the password. */
   databasePath(args: GlobalArgs): string {
-    return resolveDatabasePath(this.databaseOptions(args)).path
+    return resolveDatabaseTarget(this.databaseOptions(args)).label
   }
 
   /** The skills in the skills folders (`--skills`, `GLORIOUS_SKILLS`, or the default ones). */
@@ -75,6 +103,7 @@ export class CliContext {
 
   /** A path as users like to read it: relative when it is inside the working folder. */
   shown(path: string): string {
+    if (!isAbsolute(path)) return path // a URL, or a label
     const local = relative(this.process.cwd(), path)
     return local !== '' && !local.startsWith('..') && !isAbsolute(local) ? local : path
   }

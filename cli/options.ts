@@ -1,3 +1,4 @@
+import { TYPES_FLAG_CHOICES } from './types-flags.js'
 import { UsageError } from './usage-error.js'
 
 /** How an option's value is checked beyond what yargs' types check. */
@@ -19,6 +20,10 @@ const integer = (min: number, unit?: string, max = Number.MAX_SAFE_INTEGER): Rul
 /** Options every migrate command takes. */
 const GLOBAL_RULES: Readonly<Record<string, Rule>> = {
   db: text,
+  url: text,
+  schema: text,
+  'statement-lock-timeout': integer(0, 'of milliseconds', 2 ** 31 - 1),
+  'lock-retries': integer(0, undefined, 100),
   agent: text,
   skills: list,
   // better-sqlite3 takes the busy timeout as a 32-bit integer.
@@ -28,22 +33,21 @@ const GLOBAL_RULES: Readonly<Record<string, Rule>> = {
   'journal-mode': { kind: 'choice', choices: ['wal', 'delete'] },
 }
 
+/** The flags that choose how db-types.ts is typed (run, reload and codegen take them). */
+const TYPES_RULES: Readonly<Record<string, Rule>> = Object.fromEntries(
+  Object.entries(TYPES_FLAG_CHOICES).map(([flag, choices]) => [flag, { kind: 'choice', choices }]),
+)
+
 /** Options of one command (positionals included: a repeated or empty one is a mistake too). */
 const COMMAND_RULES: Readonly<Record<string, Readonly<Record<string, Rule>>>> = {
   create: { skill: text, description: text, dir: text },
-  run: { skill: text, dir: text, to: integer(1) },
+  run: { skill: text, dir: text, to: integer(1), ...TYPES_RULES },
   status: { skill: text },
   history: { skill: text, limit: integer(1) },
   rollback: { skill: text, to: integer(0), steps: integer(1) },
   verify: { skill: text, dir: text },
-  reload: { skill: text },
-  codegen: {
-    skill: text,
-    dir: text,
-    out: text,
-    booleans: { kind: 'choice', choices: ['number', 'boolean'] },
-    'json-columns': { kind: 'choice', choices: ['string', 'json'] },
-  },
+  reload: { skill: text, ...TYPES_RULES },
+  codegen: { skill: text, dir: text, out: text, ...TYPES_RULES },
 }
 
 /** The choices of an enum option, for its help text. */

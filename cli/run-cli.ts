@@ -81,7 +81,16 @@ function withGlobalOptions(migrate: Argv): Argv<GlobalArgs> {
   return migrate
     .option('db', {
       type: 'string',
-      describe: 'Database file (env GLORIOUS_DB; default ~/.glorious/agents/<agent>/agent.db)',
+      describe: 'SQLite database file (env GLORIOUS_DB; default ~/.glorious/agents/<agent>/agent.db)',
+    })
+    .option('url', {
+      type: 'string',
+      describe:
+        'Server database: postgres://, postgresql://, mysql:// or mariadb:// (env GLORIOUS_DATABASE_URL, then DATABASE_URL)',
+    })
+    .option('schema', {
+      type: 'string',
+      describe: 'PostgreSQL schema of the ledger and default search_path (default public)',
     })
     .option('agent', {
       type: 'string',
@@ -93,6 +102,15 @@ function withGlobalOptions(migrate: Argv): Argv<GlobalArgs> {
       describe: 'Skills folder, repeatable (env GLORIOUS_SKILLS; default ./skills and ~/.glorious/skills)',
     })
     .option('lock-timeout', { type: 'number', describe: 'Milliseconds to wait for another migrator (default 60000)' })
+    .option('statement-lock-timeout', {
+      type: 'number',
+      describe:
+        'Server databases: milliseconds a migration statement may wait for a table lock before its migration is retried; 0 = no limit (default 5000)',
+    })
+    .option('lock-retries', {
+      type: 'number',
+      describe: 'Server databases: retries of a migration that hit a lock timeout or deadlock (default 5)',
+    })
     .option('load-extension', {
       type: 'string',
       array: true,

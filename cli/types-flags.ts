@@ -11,6 +11,14 @@ export interface TypesFlags {
 
 const NOT_SAVED = 'overrides the skill.json "codegen" option for this command; not saved'
 
+/** The values each type flag takes (checked with the other options' values, in cli/options.ts). */
+export const TYPES_FLAG_CHOICES: Readonly<Record<string, readonly string[]>> = {
+  booleans: ['number', 'boolean'],
+  'json-columns': ['string', 'json'],
+  integers: ['number', 'bigint'],
+  'big-numbers': ['number', 'string'],
+}
+
 /**
  * The type flags, for yargs' `.options(…)`. None has a default: a flag left out takes the option
  * the skill saves in its skill.json.
@@ -21,19 +29,19 @@ export const TYPES_FLAGS = {
     describe: `Keys as Kysely's CamelCasePlugin shows them (${NOT_SAVED})`,
   },
   booleans: {
-    choices: ['number', 'boolean'],
+    type: 'string',
     describe: `Type of BOOLEAN columns: number (SQLite stores 0/1, the default) or boolean (${NOT_SAVED})`,
   },
   'json-columns': {
-    choices: ['string', 'json'],
+    type: 'string',
     describe: `Type of JSON columns: string (the stored text, the default) or json (parsed by a plugin) (${NOT_SAVED})`,
   },
   integers: {
-    choices: ['number', 'bigint'],
+    type: 'string',
     describe: `Type of integers: number (exact up to 2^53 - 1, the default) or bigint (better-sqlite3's safeIntegers) (${NOT_SAVED})`,
   },
   'big-numbers': {
-    choices: ['number', 'string'],
+    type: 'string',
     describe: `Type of MySQL BIGINT columns: number (mysql2's default, exact up to 2^53 - 1) or string (supportBigNumbers + bigNumberStrings) (${NOT_SAVED})`,
   },
 } as const
