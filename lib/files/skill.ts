@@ -275,9 +275,10 @@ export function findSkillManifest(migrationsDir: string): string | undefined {
   const skillFolder = basename(dirname(holder)) === 'src' ? dirname(dirname(holder)) : undefined
   for (const folder of skillFolder === undefined ? [holder] : [holder, skillFolder]) {
     try {
-      return findManifest(folder)
+      const found = findManifest(folder)
+      if (found !== undefined) return found
     } catch {
-      // No skill.json here (or several): look further up, or there is none.
+      // Several skill.json files here: look further up, or there is none.
     }
   }
   return undefined
