@@ -5,6 +5,8 @@ import { createCommand } from './commands/create.js'
 import { historyCommand } from './commands/history.js'
 import { reloadCommand } from './commands/reload.js'
 import { rollbackCommand } from './commands/rollback.js'
+import { baselineCommand } from './commands/baseline.js'
+import { acceptCommand } from './commands/accept.js'
 import { runCommand } from './commands/run.js'
 import { statusCommand } from './commands/status.js'
 import { verifyCommand } from './commands/verify.js'
@@ -14,7 +16,7 @@ import { line } from './print/safe.js'
 import { UsageError } from './usage-error.js'
 import { packageVersion } from './version.js'
 
-const COMMANDS = 'create, run, status, history, rollback, verify, reload, codegen'
+const COMMANDS = 'create, run, status, history, rollback, baseline, accept, verify, reload, codegen'
 
 /**
  * Runs `glorious …` with the given arguments and returns the exit code: 0 ok, 1 a migration or
@@ -36,6 +38,8 @@ export async function runCli(argv: readonly string[], cliProcess: CliProcess): P
         .command(statusCommand(ctx))
         .command(historyCommand(ctx))
         .command(rollbackCommand(ctx))
+        .command(baselineCommand(ctx))
+        .command(acceptCommand(ctx))
         .command(verifyCommand(ctx))
         .command(reloadCommand(ctx))
         .command(codegenCommand(ctx))

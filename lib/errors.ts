@@ -254,6 +254,7 @@ export class ResumeRefusedError extends GloriousMigrateError {
   readonly code = 'resume-refused'
   constructor(
     skill: string,
+    readonly version: number,
     readonly filename: string,
     file: string,
     readonly appliedStatements: number,
@@ -263,7 +264,7 @@ export class ResumeRefusedError extends GloriousMigrateError {
     super(
       `${where(skill)}migration "${filename}" stopped after statement ${appliedStatements} of ${totalStatements}, and ${reason}: ` +
         `statements 1-${appliedStatements} already ran and cannot run again, so put them back as they were (only later statements may change), ` +
-        'or repair the database by hand and record the migration with "glorious migrate accept"',
+        `or repair the database by hand and record what it holds: "glorious migrate accept ${skill} ${version} --as applied" (finished by hand) or "--as pending" (undone)`,
       { skill, file },
     )
   }
@@ -274,6 +275,7 @@ export class InterruptedMigrationError extends GloriousMigrateError {
   readonly code = 'interrupted'
   constructor(
     skill: string,
+    readonly version: number,
     readonly filename: string,
     file: string,
     readonly statementIndex: number,
@@ -281,7 +283,8 @@ export class InterruptedMigrationError extends GloriousMigrateError {
   ) {
     super(
       `${where(skill)}migration "${filename}" was interrupted while statement ${statementIndex} (line ${line}) ran, and whether it took effect cannot be told from the database: ` +
-        `check it, then record the outcome with "glorious migrate accept" (statement ${statementIndex} applied or not), and run again`,
+        `check it, then record what it holds: "glorious migrate accept ${skill} ${version} --through ${statementIndex}" if it took effect, ` +
+        `"--through ${statementIndex - 1}" if not, and run again`,
       { skill, file },
     )
   }

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs'
-import { getHistory } from '../../lib/index.js'
+import { type LedgerEvent, type LedgerRow, getEvents, getHistory } from '../../lib/index.js'
 import type { CliContext, GlobalArgs } from '../context.js'
 import { duration } from '../print/format.js'
 import { line } from '../print/safe.js'
@@ -24,7 +24,9 @@ export function historyCommand(ctx: CliContext): CommandModule<GlobalArgs, Histo
           'The ten latest migrations of "issues"',
         ) as Argv<HistoryArgs>,
     handler: async (args) => {
-      const rows = await getHistory({ ...ctx.databaseOptions(args), skill: args.skill, limit: args.limit })
+      const options = { ...ctx.databaseOptions(args), skill: args.skill, limit: args.limit }
+      const rows = await getHistory(options)
+      const events = await getEvents(options)
       const database = ctx.databasePath(args)
       if (ctx.json) {
         ctx.document({
@@ -37,7 +39,15 @@ export function historyCommand(ctx: CliContext): CommandModule<GlobalArgs, Histo
             filename: row.filename,
             checksum: row.checksum,
             durationMs: row.durationMs,
+            status: row.status,
+            source: row.source,
+            progress: row.progress && {
+              applied: row.progress.applied,
+              total: row.progress.total,
+              error: row.progress.error,
+            },
           })),
+          events: events.map((event) => ({ ...event })),
           error: null,
         })
         return
@@ -50,7 +60,7 @@ export function historyCommand(ctx: CliContext): CommandModule<GlobalArgs, Histo
         )
         return
       }
-      const header = ['Applied at', 'Skill', 'Version', 'File', 'Checksum', 'Duration']
+      const header = ['Applied at', 'Skill', 'Version', 'File', 'Checksum', 'Duration', 'Note']
       const cells = rows.map((row) => [
         row.appliedAt,
         row.skill,
@@ -58,8 +68,39 @@ export function historyCommand(ctx: CliContext): CommandModule<GlobalArgs, Histo
         row.filename,
         String(row.checksum).slice(0, 12),
         { text: row.durationMs === null ? '-' : duration(row.durationMs), align: 'right' as const },
+        noteOf(row),
       ])
       ctx.print(ctx.process.stdout.isTTY ? boxTable(header, cells) : plainTable(header, cells))
+      if (events.length > 0) {
+        ctx.print(line`Audit (newest first):`)
+        for (const event of events) ctx.print(line`  ${describeEvent(event)}`)
+      }
     },
   }
+}
+
+/** What is notable about a ledger row: how it came to be, or how far it got. */
+function noteOf(row: LedgerRow): string {
+  if (row.status !== 'applied') {
+    const at = `${(row.progress?.applied ?? 0) + 1} of ${row.progress?.total ?? '?'}`
+    return row.status === 'failed' ? `failed at statement ${at}` : `interrupted at statement ${at}`
+  }
+  if (row.source === 'baseline') return 'baselined'
+  if (row.source === 'resolved') return 'resolved by hand'
+  return ''
+}
+
+function describeEvent(event: LedgerEvent): string {
+  const who = [event.user, event.host].filter((part) => part !== null).join('@') || 'unknown user'
+  const what =
+    event.event === 'accept'
+      ? `edit accepted (${event.change === 'whitespace-and-comments' ? 'comments and whitespace only' : event.change === 'sql' ? 'SQL changed' : 'change unknown'}), checksum ${String(event.oldChecksum).slice(0, 12)} -> ${String(event.newChecksum).slice(0, 12)}`
+      : event.event === 'baseline'
+        ? `baseline: ${event.detail ?? ''}`
+        : event.event === 'resolve-applied'
+          ? 'resolved: recorded as applied'
+          : event.event === 'resolve-pending'
+            ? `resolved: will run again (${event.detail ?? ''})`
+            : `resolved: ${event.detail ?? ''}`
+  return `${event.at}  ${event.skill} version ${event.version}: ${what}, by ${who}`
 }

@@ -58,7 +58,7 @@ export function rollbackCommand(ctx: CliContext): CommandModule<GlobalArgs, Roll
           return
         }
       }
-      const result = await rollbackMigrations(options)
+      const result = await rollbackMigrations({ ...options, expected: rows })
       ctx.print(
         line`Removed ${plural(result.removed.length, 'ledger row')} of skill "${args.skill}": ${result.removed.map((r) => String(r.filename)).join(', ')}`,
       )

@@ -182,6 +182,12 @@ export interface MigrationDialect {
   split(text: string): SplitResult
 
   /**
+   * A statement's tokens without its comments and spacing: two statements with the same tokens
+   * are the same SQL (an edit that only touched comments or whitespace changed nothing).
+   */
+  significantTokens(sql: string): readonly string[]
+
+  /**
    * Decides how a migration must run and which of its statements cannot run that way (including
    * any reference to the toolkit's own `reservedTables`).
    */

@@ -6,8 +6,10 @@ import { DatabaseError } from '../errors.js'
 export const LEDGER_TABLE = '_migrations'
 /** Which skill created which table or view (used by codegen). */
 export const OWNERSHIP_TABLE = '_migration_objects'
+/** What was done to the ledger besides applying migrations: baselines, accepted edits, resolved failures. */
+export const EVENTS_TABLE = '_migration_events'
 /** Tables a migration may not touch. */
-export const RESERVED_TABLES: readonly string[] = Object.freeze([LEDGER_TABLE, OWNERSHIP_TABLE])
+export const RESERVED_TABLES: readonly string[] = Object.freeze([LEDGER_TABLE, OWNERSHIP_TABLE, EVENTS_TABLE])
 
 /** A row of `_migrations`. */
 export interface LedgerRow {
@@ -39,7 +41,21 @@ export interface LedgerRow {
   readonly status: LedgerStatus
   /** Statement progress of a migration run statement by statement, when recorded. */
   readonly progress: StatementProgress | null
+  /**
+   * How the row came to be: `run` (the migration ran), `baseline` (recorded without running, for
+   * a database whose schema was made outside the toolkit), `resolved` (a migration stopped part
+   * way, declared applied by hand).
+   */
+  readonly source: LedgerSource
+  /**
+   * A checksum of the migration's SQL without its comments and spacing, so that an edit of an
+   * applied file can be told apart: comments and whitespace only, or changed SQL. `null` in rows
+   * written before this was recorded.
+   */
+  readonly sqlChecksum: string | null
 }
+
+export type LedgerSource = 'run' | 'baseline' | 'resolved'
 
 export type LedgerStatus = 'applied' | 'running' | 'failed'
 
@@ -74,6 +90,21 @@ export interface LedgerTable {
   statement_checksums: Generated<string | null>
   error: Generated<string | null>
   probe: Generated<string | null>
+  source: Generated<string>
+  sql_checksum: Generated<string | null>
+}
+
+export interface EventsTable {
+  skill_name: string
+  version: number
+  event: string
+  at: string
+  old_checksum: string | null
+  new_checksum: string | null
+  change: string | null
+  user_name: string | null
+  host: string | null
+  detail: string | null
 }
 
 export interface OwnershipTable {
@@ -86,6 +117,7 @@ export interface OwnershipTable {
 export interface LedgerTables {
   [LEDGER_TABLE]: LedgerTable
   [OWNERSHIP_TABLE]: OwnershipTable
+  [EVENTS_TABLE]: EventsTable
 }
 
 const REQUIRED_COLUMNS = ['skill_name', 'version', 'filename', 'checksum', 'applied_at']
@@ -93,7 +125,7 @@ const REQUIRED_COLUMNS = ['skill_name', 'version', 'filename', 'checksum', 'appl
 /** Columns added after the first release, with how to add them to an older ledger. */
 const ADDED_COLUMNS: readonly {
   readonly name: keyof LedgerTable
-  readonly type: 'integer' | 'varchar(16)' | 'varchar(4096)' | 'text'
+  readonly type: 'integer' | 'varchar(16)' | 'varchar(64)' | 'varchar(4096)' | 'text'
 }[] = [
   { name: 'duration_ms', type: 'integer' },
   { name: 'types_pending', type: 'integer' },
@@ -104,10 +136,16 @@ const ADDED_COLUMNS: readonly {
   { name: 'statement_checksums', type: 'text' },
   { name: 'error', type: 'text' },
   { name: 'probe', type: 'text' },
+  { name: 'source', type: 'varchar(16)' },
+  { name: 'sql_checksum', type: 'varchar(64)' },
 ]
 
 /** Columns that get a default when added (existing rows take it). */
-const COLUMN_DEFAULTS: Partial<Record<keyof LedgerTable, string | number>> = { types_pending: 0, status: 'applied' }
+const COLUMN_DEFAULTS: Partial<Record<keyof LedgerTable, string | number>> = {
+  types_pending: 0,
+  status: 'applied',
+  source: 'run',
+}
 
 /**
  * Reads ledger rows (all skills, or the given ones) without taking any lock. A database without
@@ -143,6 +181,8 @@ export async function readLedger(
         migrationsDir: row.migrations_dir ?? null,
         typesPending: Number(row.types_pending ?? 0) === 1,
         status: statusOf(row.status),
+        source: row.source === 'baseline' || row.source === 'resolved' ? row.source : 'run',
+        sqlChecksum: row.sql_checksum ?? null,
         progress:
           row.statements_total === undefined || row.statements_total === null
             ? null
@@ -200,10 +240,28 @@ export async function ensureLedger(conn: Kysely<any>, dialect: MigrationDialect)
       .addColumn('statement_checksums', 'text')
       .addColumn('error', 'text')
       .addColumn('probe', 'text')
+      .addColumn('source', 'varchar(16)', (column) => column.notNull().defaultTo('run'))
+      .addColumn('sql_checksum', 'varchar(64)')
       .addPrimaryKeyConstraint(`${LEDGER_TABLE}_pk`, ['skill_name', 'version'])
       .execute()
   }
   await ensureOwnershipTable(conn, dialect)
+  if (!(await dialect.tableExists(conn, EVENTS_TABLE))) {
+    await conn.schema
+      .createTable(EVENTS_TABLE)
+      .addColumn('skill_name', 'varchar(255)', (column) => column.notNull())
+      .addColumn('version', 'bigint', (column) => column.notNull())
+      .addColumn('event', 'varchar(32)', (column) => column.notNull())
+      .addColumn('at', 'varchar(32)', (column) => column.notNull())
+      .addColumn('old_checksum', 'varchar(64)')
+      .addColumn('new_checksum', 'varchar(64)')
+      .addColumn('change', 'varchar(32)')
+      .addColumn('user_name', 'varchar(255)')
+      .addColumn('host', 'varchar(255)')
+      .addColumn('detail', 'text')
+      .addPrimaryKeyConstraint(`${EVENTS_TABLE}_pk`, ['skill_name', 'version', 'event', 'at'])
+      .execute()
+  }
 }
 
 /**
@@ -253,6 +311,8 @@ export async function insertLedgerRow(conn: Kysely<any>, row: LedgerRow): Promis
       duration_ms: row.durationMs,
       types_pending: row.typesPending ? 1 : 0,
       migrations_dir: row.migrationsDir,
+      sql_checksum: row.sqlChecksum,
+      ...(row.source === 'run' ? {} : { source: row.source }),
       ...(row.status === 'applied' && row.progress === null ? {} : progressColumns(row)),
     })
     .execute()
@@ -275,6 +335,8 @@ export async function updateLedgerRow(conn: Kysely<any>, row: LedgerRow): Promis
       duration_ms: row.durationMs,
       types_pending: row.typesPending ? 1 : 0,
       migrations_dir: row.migrationsDir,
+      sql_checksum: row.sqlChecksum,
+      source: row.source,
       ...progressColumns(row),
     })
     .where('skill_name', '=', row.skill)

@@ -11,6 +11,8 @@ export interface AppliedMigration {
   readonly filename: string
   readonly path: string
   readonly checksum: string
+  /** See `LedgerRow.sqlChecksum`. */
+  readonly sqlChecksum: string
   readonly appliedAt: string
   readonly durationMs: number
   readonly statements: number
@@ -24,6 +26,7 @@ export function appliedMigration(migration: PreparedMigration, durationMs: numbe
     filename: migration.file.filename,
     path: migration.file.path,
     checksum: migration.checksum,
+    sqlChecksum: migration.sqlChecksum,
     appliedAt: appliedAtNow(),
     durationMs,
     statements: migration.statements.length,
@@ -44,6 +47,8 @@ export function ledgerRow(applied: AppliedMigration): LedgerRow {
     typesPending: true,
     status: 'applied',
     progress: null,
+    source: 'run',
+    sqlChecksum: applied.sqlChecksum,
   }
 }
 

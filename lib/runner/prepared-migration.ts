@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { MigrationAnalysis, MigrationDialect, SqlStatement } from '../dialects/dialect.js'
 import { ForbiddenStatementError, SqlSyntaxError } from '../errors.js'
 import type { MigrationFileRef } from '../files/migration-folder.js'
@@ -10,6 +11,8 @@ export interface PreparedMigration {
   readonly skill: string
   readonly file: MigrationFileRef
   readonly checksum: string
+  /** A checksum of its SQL without comments and spacing (see `LedgerRow.sqlChecksum`). */
+  readonly sqlChecksum: string
   /** The file's signature when it was read (see `MigrationSource.signature`). */
   readonly signature: FileSignature | undefined
   readonly statements: readonly SqlStatement[]
@@ -74,9 +77,17 @@ export function prepareSource(
     skill,
     file,
     checksum,
+    sqlChecksum: sqlChecksum(dialect, split.statements),
     signature,
     statements: split.statements,
     analysis,
     warnings: Object.freeze(warnings),
   })
+}
+
+/** The checksum of a migration's SQL as the engine reads it: its statements' tokens, without comments or spacing. */
+export function sqlChecksum(dialect: MigrationDialect, statements: readonly SqlStatement[]): string {
+  const hash = createHash('sha256')
+  for (const statement of statements) hash.update(`${dialect.significantTokens(statement.sql).join(' ')}\n;\n`)
+  return hash.digest('hex')
 }

@@ -1,8 +1,8 @@
-import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STATEMENT_LOCK_TIMEOUT_MS } from '../connection/database-options.js'
-import { withProcessLock } from '../connection/process-lock.js'
+import { DEFAULT_LOCK_TIMEOUT_MS } from '../connection/database-options.js'
 import type { DatabaseSession } from '../connection/session.js'
 import { InvalidOptionError, LedgerChangedError } from '../errors.js'
-import { type LedgerRow, RESERVED_TABLES, deleteLedgerRows, readLedger } from '../ledger/ledger.js'
+import { type LedgerRow, deleteLedgerRows, readLedger } from '../ledger/ledger.js'
+import { withLedgerTransaction } from './ledger-transaction.js'
 
 export interface RollbackOptions {
   /** Keep versions up to and including this one; remove the rows above it (0 removes all). */
@@ -64,40 +64,14 @@ export async function rollbackSkill(
   lockTimeoutMs = DEFAULT_LOCK_TIMEOUT_MS,
 ): Promise<RollbackResult> {
   checkRollbackOptions(options)
-  const { dialect } = session
-  const settings = { lockTimeoutMs, statementLockTimeoutMs: DEFAULT_STATEMENT_LOCK_TIMEOUT_MS }
-  const describe = (error: unknown): unknown => dialect.describeError(error, session.label, lockTimeoutMs) ?? error
-  return withProcessLock(session.lockKey, () =>
-    session.pinned(async (conn) => {
-      const restore = await dialect.prepareConnection(conn, settings)
-      let release: (() => Promise<void>) | undefined
-      try {
-        try {
-          if (dialect.capabilities.lockScope === 'session') release = await dialect.acquireLock(conn, lockTimeoutMs)
-          await dialect.beginTransaction(conn, { locked: dialect.capabilities.lockScope === 'transaction' })
-        } catch (error) {
-          throw describe(error)
-        }
-        try {
-          const removed = rowsToRemove(await readLedger(conn, dialect, [skill]), options)
-          if (options.expected !== undefined && !sameRows(removed, options.expected)) {
-            throw new LedgerChangedError(skill, options.expected, removed)
-          }
-          const guard = await dialect.guardReservedTables(conn, RESERVED_TABLES)
-          const remove = (): Promise<void> => deleteLedgerRows(conn, skill, removed)
-          await (guard ? guard.allowWrites(remove) : remove())
-          await dialect.commit(conn)
-          return Object.freeze({ skill, removed: Object.freeze(removed), warning: ROLLBACK_WARNING })
-        } catch (error) {
-          await dialect.rollback(conn).catch(() => undefined)
-          throw describe(error)
-        }
-      } finally {
-        await release?.().catch(() => undefined)
-        await restore().catch(() => undefined)
-      }
-    }),
-  )
+  return withLedgerTransaction(session, lockTimeoutMs, async ({ conn, write }) => {
+    const removed = rowsToRemove(await readLedger(conn, session.dialect, [skill]), options)
+    if (options.expected !== undefined && !sameRows(removed, options.expected)) {
+      throw new LedgerChangedError(skill, options.expected, removed)
+    }
+    await write(() => deleteLedgerRows(conn, skill, removed))
+    return Object.freeze({ skill, removed: Object.freeze(removed), warning: ROLLBACK_WARNING })
+  })
 }
 
 /** The same ledger rows: versions, files, checksums and times all equal, in the same order. */

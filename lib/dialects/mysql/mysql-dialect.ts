@@ -8,6 +8,7 @@ import type {
   TransactionMode,
 } from '../dialect.js'
 import { describeMysqlError, mysqlErrorFacts, mysqlMessage, mysqlRetryableReason } from './mysql-errors.js'
+import { significantTokens } from './mysql-lexer.js'
 import { acquireMysqlLock } from './mysql-lock.js'
 import { probeMysqlStatement } from './mysql-probe.js'
 import { splitMysqlStatements } from './mysql-splitter.js'
@@ -35,6 +36,7 @@ export const mysqlDialect: MigrationDialect = Object.freeze<MigrationDialect>({
   capabilities: CAPABILITIES,
 
   split: (text) => splitMysqlStatements(text),
+  significantTokens: (text) => significantTokens(text).map((token) => token.text),
 
   analyze(statements, options): MigrationAnalysis {
     const analysis = analyzeMysqlMigration(statements, options)

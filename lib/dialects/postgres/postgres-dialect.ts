@@ -9,6 +9,7 @@ import type {
   TransactionMode,
 } from '../dialect.js'
 import { describePostgresError, postgresErrorFacts, postgresRetryableReason } from './postgres-errors.js'
+import { significantTokens } from './postgres-lexer.js'
 import { acquirePostgresLock } from './postgres-lock.js'
 import type { PostgresObjectChange } from './postgres-object-changes.js'
 import { splitPostgresStatements } from './postgres-splitter.js'
@@ -35,6 +36,7 @@ export const postgresDialect: MigrationDialect = Object.freeze<MigrationDialect>
   capabilities: CAPABILITIES,
 
   split: splitPostgresStatements,
+  significantTokens: (text) => significantTokens(text).map((token) => token.text),
 
   analyze(statements, options): MigrationAnalysis {
     const analysis = analyzePostgresMigration(statements, options)

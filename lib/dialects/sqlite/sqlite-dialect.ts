@@ -5,6 +5,7 @@ import { describeSqliteError } from './sqlite-errors.js'
 import { sqliteDeferredForeignKeyTables, sqliteForeignKeyViolations } from './sqlite-foreign-keys.js'
 import { type DefineFunction, createSqliteGuard, sqliteReservedTablesFingerprint } from './sqlite-guard.js'
 import { acquireSqliteLock } from './sqlite-lock.js'
+import { sqliteSignificantTokens } from './sqlite-lexer.js'
 import { splitSqliteStatements } from './sqlite-splitter.js'
 import { analyzeSqliteMigration } from './sqlite-statement-rules.js'
 
@@ -56,6 +57,7 @@ export function createSqliteDialect(driver?: SqliteDriverAccess): MigrationDiale
     capabilities: CAPABILITIES,
 
     split: splitSqliteStatements,
+    significantTokens: sqliteSignificantTokens,
     analyze: analyzeSqliteMigration,
 
     async prepareConnection(conn: Kysely<any>, settings: { readonly lockTimeoutMs: number }) {

@@ -107,3 +107,15 @@ function closeQuote(text: string, pos: number, quote: string, out: { kind: Token
     return close + 1
   }
 }
+
+/** The tokens of a statement other than whitespace and comments, as written. */
+export function sqliteSignificantTokens(sql: string): readonly string[] {
+  const tokens: string[] = []
+  const token = { kind: TokenKind.Space }
+  for (let pos = 0; pos < sql.length;) {
+    const end = scanToken(sql, pos, token)
+    if (token.kind !== TokenKind.Space) tokens.push(sql.slice(pos, end))
+    pos = end
+  }
+  return tokens
+}

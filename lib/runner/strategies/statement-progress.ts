@@ -227,6 +227,7 @@ async function resumePoint(
   const refuse = (reason: string): ResumeRefusedError =>
     new ResumeRefusedError(
       migration.skill,
+      migration.file.version,
       migration.file.filename,
       migration.file.path,
       progress?.applied ?? 0,
@@ -248,6 +249,7 @@ async function resumePoint(
   if (now === undefined) {
     throw new InterruptedMigrationError(
       migration.skill,
+      migration.file.version,
       migration.file.filename,
       migration.file.path,
       probe.statement,
