@@ -169,45 +169,55 @@ class Splitter {
     const raw = text.slice(pos, end)
     if (statement.head.length < HEAD_TOKENS) statement.head.push(raw)
     const line = this.#lineAt(pos)
-    statement.tracker.token(trackedToken(raw, kind, line), this.#peeker(end))
+    // The tracker peeks only while it reads this token: one lookahead serves every token.
+    const ahead = this.#ahead
+    ahead.found.length = 0
+    ahead.pos = end
+    ahead.state.inExecutableComment = this.#lexer.inExecutableComment
+    statement.tracker.token(trackedToken(raw, kind, line), this.#peek)
   }
 
-  /** Looks ahead at the significant tokens after `from`, stopping at the delimiter. */
-  #peeker(from: number): Peek {
-    const found: (TrackedToken | undefined)[] = []
-    let pos = from
-    const state: LexerState = { kind: TokenKind.Space, inExecutableComment: this.#lexer.inExecutableComment }
-    return (ahead) => {
-      const text = this.#text
-      while (found.length < ahead) {
-        let token: TrackedToken | undefined
-        while (pos < text.length) {
-          if (this.#delimiter !== ';' && text.startsWith(this.#delimiter, pos)) {
-            pos = text.length
-            break
-          }
-          let end = scanToken(text, pos, state, this.#options)
-          const kind = state.kind
-          if (kind === TokenKind.Unterminated) {
-            pos = text.length
-            break
-          }
-          if (kind === TokenKind.Word && this.#delimiter !== ';') {
-            const cut = text.indexOf(this.#delimiter, pos + 1)
-            if (cut >= 0 && cut < end) end = cut
-          }
-          const start = pos
-          pos = end
-          if (kind === TokenKind.Space || kind === TokenKind.ExecutableOpen || kind === TokenKind.ExecutableClose)
-            continue
-          token = trackedToken(text.slice(start, end), kind, 0)
+  /** The lookahead of the token the tracker is reading: what it found so far, and where it is. */
+  readonly #ahead = {
+    found: [] as (TrackedToken | undefined)[],
+    pos: 0,
+    state: { kind: TokenKind.Space, inExecutableComment: false } as LexerState,
+  }
+
+  /** Looks ahead at the significant tokens after the current one, stopping at the delimiter. */
+  readonly #peek: Peek = (count) => {
+    const text = this.#text
+    const { found, state } = this.#ahead
+    while (found.length < count) {
+      let token: TrackedToken | undefined
+      let pos = this.#ahead.pos
+      while (pos < text.length) {
+        if (this.#delimiter !== ';' && text.startsWith(this.#delimiter, pos)) {
+          pos = text.length
           break
         }
-        found.push(token)
-        if (token === undefined) break
+        let end = scanToken(text, pos, state, this.#options)
+        const kind = state.kind
+        if (kind === TokenKind.Unterminated) {
+          pos = text.length
+          break
+        }
+        if (kind === TokenKind.Word && this.#delimiter !== ';') {
+          const cut = text.indexOf(this.#delimiter, pos + 1)
+          if (cut >= 0 && cut < end) end = cut
+        }
+        const start = pos
+        pos = end
+        if (kind === TokenKind.Space || kind === TokenKind.ExecutableOpen || kind === TokenKind.ExecutableClose)
+          continue
+        token = trackedToken(text.slice(start, end), kind, 0)
+        break
       }
-      return found[ahead - 1]
+      this.#ahead.pos = pos
+      found.push(token)
+      if (token === undefined) break
     }
+    return found[count - 1]
   }
 
   /** Ends the pending statement (if any) at a terminator; a block still open there is a problem. */
@@ -305,7 +315,13 @@ function trackedToken(raw: string, kind: TokenKind, line: number): TrackedToken 
 
 /** ASCII-only upper case: keywords are ASCII, and `toUpperCase()` would fold `ı` into `I`. */
 function asciiUpper(word: string): string {
-  return word.replace(/[a-z]+/g, (s) => s.toUpperCase())
+  let lower = false
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i)
+    if (c >= 0x80) return word.replace(/[a-z]+/g, (s) => s.toUpperCase())
+    if (c >= 97 && c <= 122) lower = true
+  }
+  return lower ? word.toUpperCase() : word
 }
 
 /**
