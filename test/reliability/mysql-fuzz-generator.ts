@@ -73,6 +73,8 @@ class Writer {
   readonly client: boolean
   /** Inside a function or trigger, where a statement may not return a result set. */
   #noResultSets = false
+  /** Inside an executable comment, where another one may not open. */
+  #inExecutable = false
   #names = 0
   readonly #tag: string
 
@@ -94,7 +96,9 @@ class Writer {
     const roll = r.int(100)
     if (roll < 55) return ' '
     if (roll < 65) return r.pick(['\n', '\r\n', '\t', '  \n  '])
-    if (roll < 72) {
+    // The mysql client loses track of a "/* */" comment inside a "/*!" one (it stays in a comment
+    // until the next "*/", reading quotes there as text): not in client texts.
+    if (roll < 72 && !(this.client && this.#inExecutable)) {
       this.features.add('block-comment')
       return ` /* ${this.commentText()} */ `
     }
@@ -109,7 +113,7 @@ class Writer {
       this.features.add('hash-comment')
       return ` #${this.commentText()}${r.pick(['\n', '\r\n'])}`
     }
-    if (roll < 86) {
+    if (roll < 86 && !this.#inExecutable) {
       this.features.add('executable-comment')
       return ` ${r.pick(['/*!', '/*!50001', '/*M!', '/*M!100100', '/*!99999'])} ${r.pick(['', '/* x */'])} */ `
     }
@@ -174,6 +178,22 @@ class Writer {
     return `LENGTH(${this.string()}) > ${this.rng.int(4)}`
   }
 
+  /**
+   * Code in an executable comment, as mysqldump writes it: the server runs it (every version
+   * here is at most 10.11's), and reads the strings and comments inside as code.
+   */
+  executable(build: () => string, version?: string): string {
+    this.features.add('executable-code')
+    const outer = this.#inExecutable
+    this.#inExecutable = true
+    try {
+      const opener = version ?? this.rng.pick(['/*!', '/*!40101', '/*!50003', '/*M!', '/*M!100100'])
+      return `${opener} ${build()} */`
+    } finally {
+      this.#inExecutable = outer
+    }
+  }
+
   /** A SELECT, DO or SET: fine at top level and inside blocks. */
   simple(): string {
     const r = this.rng
@@ -183,16 +203,26 @@ class Writer {
         const alias = r.chance(0.2) ? ` AS ${r.pick(['`a;b`', '`c``;d`', 'end', 'begin', 'x'])}` : ''
         return this.expression() + alias
       })
-      return `SELECT${this.gap()}${columns.join(`,${this.gap()}`)}`
+      // A first column in an executable comment; or one for a version above the server's, which
+      // the server skips as a comment (a plain number: the splitter reads it as code all the same).
+      let first = ''
+      if (!this.#inExecutable && r.chance(0.1))
+        first = r.chance(0.7) ? `${this.executable(() => `${this.expression()},`)} ` : '/*!99999 42, */ '
+      return `SELECT${this.gap()}${first}${columns.join(`,${this.gap()}`)}`
     }
     if (roll < 8) return `DO${this.gap()}${this.expression()}`
-    return `SET @${this.name('v')}${this.gap()}=${this.gap()}${this.expression()}`
+    const set = (): string => `SET @${this.name('v')}${this.gap()}=${this.gap()}${this.expression()}`
+    return !this.#inExecutable && r.chance(0.2) ? this.executable(set) : set()
   }
 
-  /** Statements inside a block, each ended by ";". */
+  /** Statements inside a block, each ended by ";" (which may sit inside an executable comment). */
   statements(depth: number): string {
     let out = ''
-    for (let i = this.rng.range(1, 3); i > 0; i--) out += `${this.gap()}${this.blockStatement(depth)};`
+    for (let i = this.rng.range(1, 3); i > 0; i--) {
+      if (!this.#inExecutable && this.rng.chance(0.04))
+        out += `${this.gap()}${this.executable(() => `${this.simple()};`)}`
+      else out += `${this.gap()}${this.blockStatement(depth)};`
+    }
     return out
   }
 
@@ -308,6 +338,22 @@ class Writer {
     }
   }
 
+  /**
+   * `CREATE[ definer] rest`, or — sometimes, as mysqldump writes routines, triggers and events —
+   * the same in executable comments: `/*!50003 CREATE*\/ /*!50020 DEFINER=…*\/ /*!50003 rest *\/`.
+   */
+  create(definer: string, rest: () => string): string {
+    if (this.#inExecutable || !this.rng.chance(0.15)) return `CREATE${definer} ${rest()}`
+    this.features.add('dump-style')
+    const [create, definerVersion, restVersion] = this.rng.pick([
+      ['/*!50003', '/*!50020', '/*!50003'],
+      ['/*!50003', '/*!50017', '/*!50003'],
+      ['/*!50106', '/*!50117', '/*!50106'],
+    ])
+    const head = `${create} CREATE*/ ${definer ? `${definerVersion} ${definer.trim()}*/ ` : ''}`
+    return head + this.executable(rest, restVersion)
+  }
+
   /** What may come between CREATE and the kind of program (OR REPLACE only for a real one). */
   definer(real: boolean): string {
     return this.rng.pick(['', '', real ? ' OR REPLACE' : '', ' DEFINER=CURRENT_USER', " DEFINER='root'@'localhost'"])
@@ -327,7 +373,10 @@ class Writer {
     const r = this.rng
     const name = this.programName(real, 'p', SETUP_NAMES.procedure)
     const traits = r.pick(['', " COMMENT 'c;'", ' NOT DETERMINISTIC', ' SQL SECURITY INVOKER', ' CONTAINS SQL'])
-    const create = `CREATE${this.definer(real)} PROCEDURE ${name}()${traits}${this.gap()}${this.routineBody()}`
+    const create = this.create(
+      this.definer(real),
+      () => `PROCEDURE ${name}()${traits}${this.gap()}${this.routineBody()}`,
+    )
     if (!real) return [create]
     return [
       create,
@@ -341,15 +390,19 @@ class Writer {
     const r = this.rng
     const name = this.programName(real, 'f', SETUP_NAMES.function)
     const returns = r.pick(['VARCHAR(200)', 'VARCHAR(200) CHARACTER SET utf8mb4', 'TEXT', "SET('a','b')"])
-    const body = this.withoutResultSets(() =>
-      returns.startsWith('SET')
-        ? `RETURN 'a'`
-        : r.pick([
-            () => `RETURN ${this.expression()}`,
-            () => `BEGIN DECLARE r TEXT DEFAULT ${this.string()};${this.statements(1)} RETURN r; END`,
-          ])(),
+    const body = (): string =>
+      this.withoutResultSets(() =>
+        returns.startsWith('SET')
+          ? `RETURN 'a'`
+          : r.pick([
+              () => `RETURN ${this.expression()}`,
+              () => `BEGIN DECLARE r TEXT DEFAULT ${this.string()};${this.statements(1)} RETURN r; END`,
+            ])(),
+      )
+    const create = this.create(
+      this.definer(real),
+      () => `FUNCTION ${name}() RETURNS ${returns} DETERMINISTIC${this.gap()}${body()}`,
     )
-    const create = `CREATE${this.definer(real)} FUNCTION ${name}() RETURNS ${returns} DETERMINISTIC${this.gap()}${body}`
     if (!real) return [create]
     return [
       create,
@@ -371,8 +424,11 @@ class Writer {
     }
     const out = names.map((name, i) => {
       const order = i === 0 ? '' : ` ${r.pick(['FOLLOWS', 'PRECEDES'])} ${names[0]}`
-      const body = this.withoutResultSets(() => this.routineBody(` SET @${name} = ${this.expression()};`))
-      return `CREATE${this.definer(true)} TRIGGER ${name} ${timing} INSERT ON ${FUZZ_TABLE} FOR EACH ROW${order}${this.gap()}${body}`
+      const body = (): string => this.withoutResultSets(() => this.routineBody(` SET @${name} = ${this.expression()};`))
+      return this.create(
+        this.definer(true),
+        () => `TRIGGER ${name} ${timing} INSERT ON ${FUZZ_TABLE} FOR EACH ROW${order}${this.gap()}${body()}`,
+      )
     })
     out.push(`INSERT INTO ${FUZZ_TABLE} VALUES (${r.int(100)})`)
     out.push(`SELECT ${names.map((name) => `@${name}`).join(', ')}`)
@@ -394,7 +450,10 @@ class Writer {
     ])
     const completion = r.pick(['', ' ON COMPLETION PRESERVE', ' ON COMPLETION NOT PRESERVE'])
     const comment = r.pick(['', " COMMENT 'e; DO BEGIN'"])
-    const create = `CREATE${this.definer(real)} EVENT ${name} ON SCHEDULE ${schedule}${completion} DISABLE${comment} DO${this.gap()}${this.routineBody()}`
+    const create = this.create(
+      this.definer(real),
+      () => `EVENT ${name} ON SCHEDULE ${schedule}${completion} DISABLE${comment} DO${this.gap()}${this.routineBody()}`,
+    )
     if (!real) return [create]
     const out = [create]
     if (r.chance(0.3)) {
@@ -434,6 +493,8 @@ const BROKEN_TAILS = [
   'IF 1 THEN SELECT 1;',
   'SELECT 1 /*! + 1',
   'CREATE PROCEDURE gm_open() BEGIN SELECT 1;',
+  // The server does not end a statement at a ";" in an executable comment: it rejects it.
+  'SELECT 1 /*!50001 ; SELECT 2 */',
 ]
 
 export function generateMysqlCase(seed: number, index: number): MysqlFuzzCase {

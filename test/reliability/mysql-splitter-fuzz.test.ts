@@ -91,9 +91,11 @@ interface Disagreement {
   readonly noBackslashEscapes: boolean
   readonly pieces: readonly string[] | null
   readonly detail: string
+  /** The oracle (server or client) rejected the text: the splitter should report a problem. */
+  readonly rejected: boolean
 }
 
-function disagreement(p: Prepared, detail: string): Disagreement {
+function disagreement(p: Prepared, detail: string, rejected = false): Disagreement {
   return {
     index: p.index,
     kind: p.c.kind,
@@ -101,6 +103,7 @@ function disagreement(p: Prepared, detail: string): Disagreement {
     noBackslashEscapes: p.c.noBackslashEscapes,
     pieces: p.split.problem ? null : p.split.statements.map((s) => s.sql),
     detail,
+    rejected,
   }
 }
 
@@ -431,7 +434,7 @@ async function checkServerCaseAlone(
   p: Prepared,
 ): Promise<Disagreement | undefined> {
   const theirs = await run(whole, p.c.text)
-  if (theirs instanceof Error) return disagreement(p, `the server rejected the whole text: ${theirs.message}`)
+  if (theirs instanceof Error) return disagreement(p, `the server rejected the whole text: ${theirs.message}`, true)
   const ours: Outcome[] = []
   for (const s of p.split.statements) {
     const result = await run(alone, s.sql)
@@ -579,13 +582,12 @@ class ClientLane {
     const theirs = client.stdout.split(/^(?=gm_case\ncase-\d+\n)/m)
     const exit = `client exit ${client.status}: ${client.stderr.trim().slice(0, 300)}`
     for (let i = 0; i < all.length; i++) {
-      if (theirs[i] !== ours[i])
-        return [
-          disagreement(
-            all[i]!,
-            `${difference("the client's output and our pieces'", theirs[i] ?? '', ours[i]!)}; ${exit}`,
-          ),
-        ]
+      if (theirs[i] !== ours[i]) {
+        // The client stopped at an error in this case (a tail is expected to stop it).
+        const stopped = client.status !== 0 && theirs.length === i + 1 && all[i] !== tail
+        const detail = `${difference("the client's output and our pieces'", theirs[i] ?? '', ours[i]!)}; ${exit}`
+        return [disagreement(all[i]!, detail, stopped)]
+      }
     }
     if (theirs.length !== all.length) return [disagreement(all[0]!, `the client printed more cases; ${exit}`)]
     if (tail && client.status === 0)
@@ -741,6 +743,7 @@ test(`MySQL splitter agrees with MariaDB on ${cases} seeded random migrations`, 
             noBackslashEscapes: d.noBackslashEscapes,
             text: d.text,
             rejectedSplit: d.pieces,
+            oracleRejected: d.rejected,
             detail: d.detail,
           },
           null,

@@ -42,7 +42,8 @@ const HEAD_TOKENS = 16
  *   its first word (or a quoted string); `DELIMITER ;` restores the default. After `DELIMITER $$`
  *   a statement ends at `$$` (left out of its text) and, as the client sends each `$$`-chunk with
  *   multi-statements on, also at a top-level `;`. The delimiter is matched anywhere outside strings
- *   and comments, even inside a word, as the client does.
+ *   and comments, even inside a word or in the `*\/` closing an executable comment (which then
+ *   stays open: a problem), as the client does.
  *
  * Each statement's text runs unaltered from its first token to its `;` inclusive (to its last token
  * for the other terminators). Empty statements and trailing comments are dropped; the last
@@ -83,6 +84,8 @@ class Splitter {
   #statement: PendingStatement | undefined
   /** Line of the executable comment that is open, for its problem. */
   #executableLine = 0
+  /** The delimiter was found in the "*\/" that would have closed the executable comment. */
+  #delimiterInCloser = false
   // Incremental line counting: `#line` is the line of offset `#countedTo`.
   #line = 1
   #lineStart = 0
@@ -125,6 +128,13 @@ class Splitter {
         // The client finds its delimiter even inside a word.
         const cut = text.indexOf(this.#delimiter, pos + 1)
         if (cut >= 0 && cut < end) end = cut
+      }
+      if (kind === TokenKind.ExecutableClose && this.#delimiter !== ';' && text.startsWith(this.#delimiter, pos + 1)) {
+        // And in the "*/" that closes an executable comment (`*///` with `DELIMITER //`): it sends
+        // the statement up to the "*", the comment still open.
+        this.#lexer.inExecutableComment = true
+        this.#delimiterInCloser = true
+        end = pos + 1
       }
       if (this.#statement === undefined && kind === TokenKind.Word && this.#isDelimiterCommand(pos, end)) {
         const result = this.#delimiterCommand(pos, end)
@@ -231,6 +241,14 @@ class Splitter {
           open.line,
           notClosedReason(open.keyword, `before the delimiter "${this.#delimiter}" on line ${this.#lineAt(end)}`),
         )
+    }
+    if (this.#lexer.inExecutableComment && this.#delimiterInCloser) {
+      return this.#problem(
+        this.#executableLine,
+        `the delimiter "${this.#delimiter}" on line ${this.#lineAt(end)} takes the "/" of the "*/" that would ` +
+          'close the executable comment "/*! … */", as the mysql client reads it, so the comment is never closed: ' +
+          `put a space between "*/" and "${this.#delimiter}"`,
+      )
     }
     if (this.#lexer.inExecutableComment) {
       return this.#problem(
