@@ -6,8 +6,10 @@
  * with nested blocks, labels, loops and handlers, and stored procedures, functions, triggers and
  * events: most parsed only (`CREATE … IF NOT EXISTS` of one that exists), a few — as their DDL
  * costs the server an fsync each — created, used, shown (`SHOW CREATE`, or the body the server
- * stored) and sometimes dropped. Comments of every kind sit between tokens; whitespace mixes LF,
- * CRLF and tabs; the last terminator may be missing.
+ * stored) and sometimes dropped. Comments of every kind sit between tokens, and executable ones
+ * hold code too (columns, statements, mysqldump-style `/*!50003 CREATE*\/ …`); whitespace mixes
+ * LF, CRLF and tabs; the last terminator may be missing. Client texts leave out what the mysql
+ * client reads differently from the server without changing any boundary (see `client`).
  *
  * Four kinds of case:
  * - `server`: no DELIMITER; the server, sent the whole text with multi-statements on, is the oracle;
@@ -69,7 +71,12 @@ class Writer {
   readonly features = new Set<string>()
   readonly nbe: boolean
   readonly storedProgramChance: number
-  /** Writing a file for the mysql client (whose reading of comments differs from the server's). */
+  /**
+   * Writing a file for the mysql client, which reads a few things otherwise than the server, and
+   * then sends different text (see where it is read): `--` before a control character is no
+   * comment to it, it drops the CR of CRLF (inside strings too), and a `/* *\/` comment inside
+   * a `/*!` one leaves it in a comment until the next `*\/`.
+   */
   readonly client: boolean
   /** Inside a function or trigger, where a statement may not return a result set. */
   #noResultSets = false

@@ -14,9 +14,9 @@
  *   error, or a barrier missing from the results), and a piece holding nothing is an empty
  *   statement the server rejects, so the count proves that the server read each piece as exactly
  *   one statement — what sending it alone with multi-statements off proves, without a round trip
- *   per piece. The results between barriers (result sets with column names and values as the
- *   server's text, OK packets with affected rows, insert id and warnings) must equal, case by
- *   case, what the whole texts gave.
+ *   per piece. The results between barriers (result sets with column names and values, OK
+ *   packets with affected rows, insert id and warnings) must equal, case by case, what the whole
+ *   texts gave.
  * - `client` cases (DELIMITER sections): DELIMITER is a client command, so the `mariadb` client is
  *   the oracle: batches of cases, each after a marker SELECT, go through `mariadb --comments -B`,
  *   and its output must equal the results of our pieces (checked as above), printed the way the
@@ -34,8 +34,8 @@
  *
  *   FUZZ_SEED=<uint32 | random>  (default: a fixed seed)   FUZZ_CASES=<n>  (default: 100000)
  *
- * A disagreement fails the test and is saved to test/fixtures/mysql-splitter-regressions/, which
- * test/lib/mysql-splitter.test.ts replays.
+ * A disagreement fails the test and is saved to test/fixtures/mysql-splitter-regressions/ (with
+ * whether the server or client rejected the text), which test/lib/mysql-splitter.test.ts replays.
  */
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
