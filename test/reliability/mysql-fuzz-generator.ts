@@ -2,63 +2,125 @@
  * Seeded generator of MySQL/MariaDB migration texts for fuzzing the statement splitter against
  * the server. Every generated statement is cheap and shows what the server made of it: SELECTs of
  * literals (strings of every kind, with escapes, `;`, comment markers and delimiters inside),
- * `DO`, `SET @v`, MariaDB compound statements (`BEGIN NOT ATOMIC`, top-level `IF`/`CASE`/loops)
- * with nested blocks, labels and handlers, and stored procedures and functions that are created,
- * called and dropped. Comments of every kind sit between tokens; whitespace mixes LF, CRLF and
- * tabs; the last terminator may be missing.
+ * `DO`, `SET @v`, MariaDB compound statements (`BEGIN NOT ATOMIC`, top-level `IF`/`CASE`/`REPEAT`)
+ * with nested blocks, labels, loops and handlers, and stored procedures, functions, triggers and
+ * events: most parsed only (`CREATE … IF NOT EXISTS` of one that exists), a few — as their DDL
+ * costs the server an fsync each — created, used, shown (`SHOW CREATE`, or the body the server
+ * stored) and sometimes dropped. Comments of every kind sit between tokens, and executable ones
+ * hold code too (columns, statements, mysqldump-style `/*!50003 CREATE*\/ …`); whitespace mixes
+ * LF, CRLF and tabs; the last terminator may be missing. Client texts leave out what the mysql
+ * client reads differently from the server without changing any boundary (see `client`).
  *
- * Three kinds of case: `server` texts (no DELIMITER: the server, sent the whole text with
- * multi-statements on, is the oracle), `client` texts (DELIMITER sections, written for the mysql
- * client: the client is the oracle) and `broken` texts (an unterminated string, comment or block
- * at the end: the splitter must report a problem and the server must reject the text).
- * Deterministic per `(seed, index)`.
+ * Four kinds of case:
+ * - `server`: no DELIMITER; the server, sent the whole text with multi-statements on, is the oracle;
+ * - `client`: DELIMITER sections, written for the mysql client, which is the oracle;
+ * - `broken`: a server text ending in an unterminated string, comment or block: the splitter must
+ *   report a problem, and the server must run the statements before it and reject the rest;
+ * - `client-broken`: a client text ending the same way (or with a block still open at a
+ *   delimiter): the splitter must report a problem, and the client must fail there.
+ *
+ * Texts assume the objects of {@link FUZZ_SETUP} exist. Deterministic per `(seed, index)`.
  */
 import { Rng, caseSeed } from './sql-fuzz-generator.js'
 
+export type MysqlFuzzKind = 'server' | 'client' | 'broken' | 'client-broken'
+
 export interface MysqlFuzzCase {
-  readonly kind: 'server' | 'client' | 'broken'
+  readonly kind: MysqlFuzzKind
   readonly text: string
   /** Run with sql_mode NO_BACKSLASH_ESCAPES (and split with the option). */
   readonly noBackslashEscapes: boolean
+  /**
+   * Whether the last statement ends with its terminator. When it does not, a batch that puts
+   * another statement after the text adds a `;` first (a second `;` would be an empty statement,
+   * which the server rejects).
+   */
+  readonly terminated: boolean
   readonly features: readonly string[]
 }
+
+/** The table triggers are created on. */
+export const FUZZ_TABLE = 'gm_fuzz_t'
+const SETUP_NAMES = { procedure: 'gm_fuzz_p', function: 'gm_fuzz_f', event: 'gm_fuzz_e' } as const
+
+/**
+ * What the oracle creates in every scratch database before any case runs there: the table
+ * triggers fire on, and the programs that `CREATE … IF NOT EXISTS` cases name.
+ */
+export const FUZZ_SETUP: readonly string[] = [
+  `CREATE TABLE ${FUZZ_TABLE} (a INT) ENGINE=MEMORY`,
+  `CREATE PROCEDURE ${SETUP_NAMES.procedure}() DO 0`,
+  `CREATE FUNCTION ${SETUP_NAMES.function}() RETURNS INT DETERMINISTIC RETURN 0`,
+  `CREATE EVENT ${SETUP_NAMES.event} ON SCHEDULE AT CURRENT_TIMESTAMP + INTERVAL 1 DAY DISABLE DO DO 0`,
+]
+
+/**
+ * How often a compound statement is a stored program rather than `BEGIN NOT ATOMIC` or a top-level
+ * `IF`/`CASE`/`REPEAT`: rarer in server texts than in client texts, where `DELIMITER` sections
+ * exist for stored programs.
+ */
+const STORED_PROGRAM_CHANCE = { server: 0.04, client: 0.15 } as const
+/**
+ * How often a stored program is real rather than parsed only: creating or dropping one costs the
+ * server ~16 ms of fsync, against ~0.05 ms for anything else a case does.
+ */
+const REAL_PROGRAM_CHANCE = 0.12
 
 class Writer {
   readonly rng: Rng
   readonly features = new Set<string>()
   readonly nbe: boolean
+  readonly storedProgramChance: number
+  /**
+   * Writing a file for the mysql client, which reads a few things otherwise than the server, and
+   * then sends different text (see where it is read): `--` before a control character is no
+   * comment to it, it drops the CR of CRLF (inside strings too), and a `/* *\/` comment inside
+   * a `/*!` one leaves it in a comment until the next `*\/`.
+   */
+  readonly client: boolean
+  /** Inside a function or trigger, where a statement may not return a result set. */
+  #noResultSets = false
+  /** Inside an executable comment, where another one may not open. */
+  #inExecutable = false
   #names = 0
   readonly #tag: string
 
-  constructor(rng: Rng, nbe: boolean, tag: string) {
+  constructor(rng: Rng, nbe: boolean, tag: string, client: boolean) {
     this.rng = rng
     this.nbe = nbe
     this.#tag = tag
+    this.client = client
+    this.storedProgramChance = client ? STORED_PROGRAM_CHANCE.client : STORED_PROGRAM_CHANCE.server
   }
 
   name(prefix: string): string {
     return `${prefix}_${this.#tag}_${this.#names++}`
   }
 
-  /** Whitespace or a comment between tokens; `newline` when a line break is required. */
+  /** Whitespace or a comment between tokens. */
   gap(): string {
     const r = this.rng
     const roll = r.int(100)
     if (roll < 55) return ' '
     if (roll < 65) return r.pick(['\n', '\r\n', '\t', '  \n  '])
-    if (roll < 72) {
+    // The mysql client loses track of a "/* */" comment inside a "/*!" one (it stays in a comment
+    // until the next "*/", reading quotes there as text): not in client texts.
+    if (roll < 72 && !(this.client && this.#inExecutable)) {
       this.features.add('block-comment')
       return ` /* ${this.commentText()} */ `
     }
     if (roll < 78) {
       this.features.add('dash-comment')
-      return ` --${r.pick([' ', '\t', '\u0001'])}${r.pick(['', this.commentText()])}${r.pick(['\n', '\r\n'])}`
+      // The server also ends `--` at a control character; the mysql client does not (it reads
+      // `--\u0001it's` as code with a string in it), so client texts keep to space and tab.
+      const after = this.client ? r.pick([' ', '\t']) : r.pick([' ', '\t', '\u0001'])
+      return ` --${after}${r.pick(['', this.commentText()])}${r.pick(['\n', '\r\n'])}`
     }
     if (roll < 83) {
       this.features.add('hash-comment')
       return ` #${this.commentText()}${r.pick(['\n', '\r\n'])}`
     }
-    if (roll < 86) {
+    if (roll < 86 && !this.#inExecutable) {
       this.features.add('executable-comment')
       return ` ${r.pick(['/*!', '/*!50001', '/*M!', '/*M!100100', '/*!99999'])} ${r.pick(['', '/* x */'])} */ `
     }
@@ -91,7 +153,9 @@ class Writer {
         body += '\\'
       }
     }
-    if (r.chance(0.05)) body += '\n'
+    // A line break inside a string, but not in client texts: the client drops the CR of a CRLF
+    // before sending, which would change the string's value (not where statements end).
+    if (!this.client && r.chance(0.05)) body += '\n'
     return `${quote}${body}${quote}`
   }
 
@@ -121,25 +185,51 @@ class Writer {
     return `LENGTH(${this.string()}) > ${this.rng.int(4)}`
   }
 
+  /**
+   * Code in an executable comment, as mysqldump writes it: the server runs it (every version
+   * here is at most 10.11's), and reads the strings and comments inside as code.
+   */
+  executable(build: () => string, version?: string): string {
+    this.features.add('executable-code')
+    const outer = this.#inExecutable
+    this.#inExecutable = true
+    try {
+      const opener = version ?? this.rng.pick(['/*!', '/*!40101', '/*!50003', '/*M!', '/*M!100100'])
+      return `${opener} ${build()} */`
+    } finally {
+      this.#inExecutable = outer
+    }
+  }
+
   /** A SELECT, DO or SET: fine at top level and inside blocks. */
   simple(): string {
     const r = this.rng
     const roll = r.int(10)
-    if (roll < 6) {
+    if (roll < 6 && !this.#noResultSets) {
       const columns = Array.from({ length: r.range(1, 3) }, () => {
         const alias = r.chance(0.2) ? ` AS ${r.pick(['`a;b`', '`c``;d`', 'end', 'begin', 'x'])}` : ''
         return this.expression() + alias
       })
-      return `SELECT${this.gap()}${columns.join(`,${this.gap()}`)}`
+      // A first column in an executable comment; or one for a version above the server's, which
+      // the server skips as a comment (a plain number: the splitter reads it as code all the same).
+      let first = ''
+      if (!this.#inExecutable && r.chance(0.1))
+        first = r.chance(0.7) ? `${this.executable(() => `${this.expression()},`)} ` : '/*!99999 42, */ '
+      return `SELECT${this.gap()}${first}${columns.join(`,${this.gap()}`)}`
     }
     if (roll < 8) return `DO${this.gap()}${this.expression()}`
-    return `SET @${this.name('v')}${this.gap()}=${this.gap()}${this.expression()}`
+    const set = (): string => `SET @${this.name('v')}${this.gap()}=${this.gap()}${this.expression()}`
+    return !this.#inExecutable && r.chance(0.2) ? this.executable(set) : set()
   }
 
-  /** Statements inside a block, each ended by ";". */
+  /** Statements inside a block, each ended by ";" (which may sit inside an executable comment). */
   statements(depth: number): string {
     let out = ''
-    for (let i = this.rng.range(1, 3); i > 0; i--) out += `${this.gap()}${this.blockStatement(depth)};`
+    for (let i = this.rng.range(1, 3); i > 0; i--) {
+      if (!this.#inExecutable && this.rng.chance(0.04))
+        out += `${this.gap()}${this.executable(() => `${this.simple()};`)}`
+      else out += `${this.gap()}${this.blockStatement(depth)};`
+    }
     return out
   }
 
@@ -182,72 +272,205 @@ class Writer {
       case 5:
         this.features.add('repeat')
         return `${prefix}REPEAT${this.statements(depth + 1)}${this.gap()}UNTIL 1 END REPEAT${suffix}`
-      default:
+      default: {
         this.features.add('handler')
-        return `BEGIN DECLARE CONTINUE HANDLER FOR SQLSTATE '42S02', NOT FOUND${this.gap()}${r.pick(['SET @h = 1', "BEGIN SELECT 'h;'; END"])};${this.statements(depth + 1)} END`
+        const handler = this.#noResultSets ? "BEGIN DO 'h;'; END" : "BEGIN SELECT 'h;'; END"
+        return `BEGIN DECLARE CONTINUE HANDLER FOR SQLSTATE '42S02', NOT FOUND${this.gap()}${r.pick(['SET @h = 1', handler])};${this.statements(depth + 1)} END`
+      }
     }
   }
 
-  /** A compound statement (or a routine plus its use): a list of top-level statements. */
+  /** A compound statement (or a stored program plus its use): a list of top-level statements. */
   compound(): string[] {
     const r = this.rng
-    switch (r.int(16)) {
-      case 0:
-      case 1:
-      case 2:
-      case 6:
-      case 7:
-      case 8:
-      case 9:
-      case 10:
-      case 11: {
-        this.features.add('begin-not-atomic')
-        const declare = r.chance(0.4) ? ` DECLARE ${this.name('d')} INT DEFAULT 0;` : ''
-        return [`BEGIN NOT ATOMIC${declare}${this.statements(1)}${this.gap()}END`]
-      }
-      case 3:
-      case 12:
-      case 13:
-        this.features.add('top-level-compound')
-        return [this.blockStatement(1, true)]
-      case 4: {
-        this.features.add('procedure')
-        const name = this.name('p')
-        const body = r.pick([
-          () => `BEGIN${this.statements(1)}${this.gap()}END`,
-          () => `${this.name('l')}: BEGIN${this.statements(1)} END`,
-          () => this.simple(),
-          () => `IF 1 THEN${this.statements(1)} END IF`,
-        ])()
-        const head = r.pick([
-          'CREATE PROCEDURE',
-          'CREATE OR REPLACE PROCEDURE',
-          'CREATE DEFINER=CURRENT_USER PROCEDURE',
-          "CREATE DEFINER='root'@'localhost' PROCEDURE",
-        ])
-        const traits = r.pick(['', " COMMENT 'c;'", ' NOT DETERMINISTIC', ' SQL SECURITY INVOKER', ' CONTAINS SQL'])
-        return [`${head} ${name}()${traits}${this.gap()}${body}`, `CALL ${name}()`, `DROP PROCEDURE ${name}`]
-      }
-      default: {
-        this.features.add('function')
-        const name = this.name('f')
-        const returns = r.pick(['VARCHAR(200)', 'VARCHAR(200) CHARACTER SET utf8mb4', 'TEXT', "SET('a','b')"])
-        const body = returns.startsWith('SET')
+    if (r.chance(this.storedProgramChance)) return this.storedProgram()
+    if (r.chance(0.75)) {
+      this.features.add('begin-not-atomic')
+      const declare = r.chance(0.4) ? ` DECLARE ${this.name('d')} INT DEFAULT 0;` : ''
+      return [`BEGIN NOT ATOMIC${declare}${this.statements(1)}${this.gap()}END`]
+    }
+    this.features.add('top-level-compound')
+    return [this.blockStatement(1, true)]
+  }
+
+  /**
+   * A stored program. Most are checked for their parse only: `CREATE … IF NOT EXISTS` of a program
+   * that {@link FUZZ_SETUP} made, which the server parses in full (a syntax error in the body is
+   * reported) and then skips with a note, at no cost; the others are real (a new name, created,
+   * used, shown and maybe dropped), at the price of the server's fsyncs. Triggers are always real
+   * (skipping one costs as much as creating it) and rare.
+   */
+  storedProgram(): string[] {
+    const r = this.rng
+    const kind = r.weighted([
+      [3, 'procedure'],
+      [3, 'function'],
+      [2, 'event'],
+      [1, 'trigger'],
+    ] as const)
+    if (kind === 'trigger') return this.trigger()
+    const real = r.chance(REAL_PROGRAM_CHANCE)
+    this.features.add(real ? kind : `${kind}-parse`)
+    if (kind === 'procedure') return this.procedure(real)
+    if (kind === 'function') return this.function(real)
+    return this.event(real)
+  }
+
+  /**
+   * The body of a stored program: a block (maybe labelled), `IF`, or one simple statement;
+   * `first` (a statement with its `;`) opens it, or is the body alone.
+   */
+  routineBody(first = ''): string {
+    const r = this.rng
+    return r.pick([
+      () => `BEGIN${first}${this.statements(1)}${this.gap()}END`,
+      () => {
+        this.features.add('label')
+        const label = this.name('l')
+        return `${label}: BEGIN${first}${this.statements(1)} END${r.chance(0.5) ? ` ${label}` : ''}`
+      },
+      () => (first ? first.trim().slice(0, -1) : this.simple()),
+      () => `IF 1 THEN${first}${this.statements(1)} END IF`,
+    ])()
+  }
+
+  /** Runs `build` where statements may not return result sets (functions, triggers). */
+  withoutResultSets<T>(build: () => T): T {
+    const outer = this.#noResultSets
+    this.#noResultSets = true
+    try {
+      return build()
+    } finally {
+      this.#noResultSets = outer
+    }
+  }
+
+  /**
+   * `CREATE[ definer] rest`, or — sometimes, as mysqldump writes routines, triggers and events —
+   * the same in executable comments: `/*!50003 CREATE*\/ /*!50020 DEFINER=…*\/ /*!50003 rest *\/`.
+   */
+  create(definer: string, rest: () => string): string {
+    if (this.#inExecutable || !this.rng.chance(0.15)) return `CREATE${definer} ${rest()}`
+    this.features.add('dump-style')
+    const [create, definerVersion, restVersion] = this.rng.pick([
+      ['/*!50003', '/*!50020', '/*!50003'],
+      ['/*!50003', '/*!50017', '/*!50003'],
+      ['/*!50106', '/*!50117', '/*!50106'],
+    ])
+    const head = `${create} CREATE*/ ${definer ? `${definerVersion} ${definer.trim()}*/ ` : ''}`
+    return head + this.executable(rest, restVersion)
+  }
+
+  /** What may come between CREATE and the kind of program (OR REPLACE only for a real one). */
+  definer(real: boolean): string {
+    return this.rng.pick(['', '', real ? ' OR REPLACE' : '', ' DEFINER=CURRENT_USER', " DEFINER='root'@'localhost'"])
+  }
+
+  /** The name of a real program, or `IF NOT EXISTS` and the name of the one FUZZ_SETUP made. */
+  programName(real: boolean, prefix: string, setupName: string): string {
+    return real ? this.name(prefix) : `IF NOT EXISTS ${setupName}`
+  }
+
+  /** `DROP` in a quarter of the cases; the others are dropped with their scratch database. */
+  maybeDrop(kind: string, name: string): string[] {
+    return this.rng.chance(0.25) ? [`DROP ${kind} ${name}`] : []
+  }
+
+  procedure(real: boolean): string[] {
+    const r = this.rng
+    const name = this.programName(real, 'p', SETUP_NAMES.procedure)
+    const traits = r.pick(['', " COMMENT 'c;'", ' NOT DETERMINISTIC', ' SQL SECURITY INVOKER', ' CONTAINS SQL'])
+    const create = this.create(
+      this.definer(real),
+      () => `PROCEDURE ${name}()${traits}${this.gap()}${this.routineBody()}`,
+    )
+    if (!real) return [create]
+    return [
+      create,
+      `CALL ${name}()`,
+      ...(r.chance(0.5) ? [`SHOW CREATE PROCEDURE ${name}`] : []),
+      ...this.maybeDrop('PROCEDURE', name),
+    ]
+  }
+
+  function(real: boolean): string[] {
+    const r = this.rng
+    const name = this.programName(real, 'f', SETUP_NAMES.function)
+    const returns = r.pick(['VARCHAR(200)', 'VARCHAR(200) CHARACTER SET utf8mb4', 'TEXT', "SET('a','b')"])
+    const body = (): string =>
+      this.withoutResultSets(() =>
+        returns.startsWith('SET')
           ? `RETURN 'a'`
           : r.pick([
               () => `RETURN ${this.expression()}`,
-              () =>
-                `BEGIN DECLARE r TEXT DEFAULT ${this.string()};${this.statements(1)
-                  .replace(/SELECT/g, 'DO')
-                  .replace(/ AS (`a;b`|`c``;d`|end|begin|x)/g, '')} RETURN r; END`,
-            ])()
-        return [
-          `CREATE FUNCTION ${name}() RETURNS ${returns} DETERMINISTIC${this.gap()}${body}`,
-          `SELECT ${name}()`,
-          `DROP FUNCTION ${name}`,
-        ]
-      }
+              () => `BEGIN DECLARE r TEXT DEFAULT ${this.string()};${this.statements(1)} RETURN r; END`,
+            ])(),
+      )
+    const create = this.create(
+      this.definer(real),
+      () => `FUNCTION ${name}() RETURNS ${returns} DETERMINISTIC${this.gap()}${body()}`,
+    )
+    if (!real) return [create]
+    return [
+      create,
+      `SELECT ${name}()`,
+      ...(r.chance(0.5) ? [`SHOW CREATE FUNCTION ${name}`] : []),
+      ...this.maybeDrop('FUNCTION', name),
+    ]
+  }
+
+  /** One or two triggers on the fuzz table (the second FOLLOWS or PRECEDES the first), fired once. */
+  trigger(): string[] {
+    const r = this.rng
+    this.features.add('trigger')
+    const timing = r.pick(['BEFORE', 'AFTER'])
+    const names = [this.name('t')]
+    if (r.chance(0.3)) {
+      this.features.add('trigger-order')
+      names.push(this.name('t'))
     }
+    const out = names.map((name, i) => {
+      const order = i === 0 ? '' : ` ${r.pick(['FOLLOWS', 'PRECEDES'])} ${names[0]}`
+      const body = (): string => this.withoutResultSets(() => this.routineBody(` SET @${name} = ${this.expression()};`))
+      return this.create(
+        this.definer(true),
+        () => `TRIGGER ${name} ${timing} INSERT ON ${FUZZ_TABLE} FOR EACH ROW${order}${this.gap()}${body()}`,
+      )
+    })
+    out.push(`INSERT INTO ${FUZZ_TABLE} VALUES (${r.int(100)})`)
+    out.push(`SELECT ${names.map((name) => `@${name}`).join(', ')}`)
+    out.push(
+      `SELECT ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME = '${names[0]}'`,
+    )
+    // Always dropped: every trigger left on the table would fire on each later INSERT.
+    for (const name of names) out.push(`DROP TRIGGER ${name}`)
+    return out
+  }
+
+  /** A disabled event (it never runs); a real one maybe altered, and the body the server stored. */
+  event(real: boolean): string[] {
+    const r = this.rng
+    const name = this.programName(real, 'e', SETUP_NAMES.event)
+    const schedule = r.pick([
+      'AT CURRENT_TIMESTAMP + INTERVAL 1 DAY',
+      'EVERY 1 DAY STARTS CURRENT_TIMESTAMP + INTERVAL 1 DAY',
+    ])
+    const completion = r.pick(['', ' ON COMPLETION PRESERVE', ' ON COMPLETION NOT PRESERVE'])
+    const comment = r.pick(['', " COMMENT 'e; DO BEGIN'"])
+    const create = this.create(
+      this.definer(real),
+      () => `EVENT ${name} ON SCHEDULE ${schedule}${completion} DISABLE${comment} DO${this.gap()}${this.routineBody()}`,
+    )
+    if (!real) return [create]
+    const out = [create]
+    if (r.chance(0.3)) {
+      this.features.add('alter-event')
+      out.push(`ALTER EVENT ${name} DO${this.gap()}${this.routineBody()}`)
+    }
+    out.push(
+      `SELECT EVENT_DEFINITION FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() AND EVENT_NAME = '${name}'`,
+    )
+    return [...out, ...this.maybeDrop('EVENT', name)]
   }
 
   /** Top-level statements of a server case (no SELECT INTO, no empty statements). */
@@ -267,13 +490,29 @@ function crlf(text: string, rng: Rng, features: Set<string>): string {
   return text.replace(/\r?\n/g, '\r\n')
 }
 
+/** Unterminated endings of a broken text; each starts a new statement. */
+const BROKEN_TAILS = [
+  "SELECT 'open;",
+  'SELECT "open;',
+  'SELECT `open;',
+  'SELECT 1 /* open;',
+  'BEGIN NOT ATOMIC SELECT 1;',
+  'IF 1 THEN SELECT 1;',
+  'SELECT 1 /*! + 1',
+  'CREATE PROCEDURE gm_open() BEGIN SELECT 1;',
+  // The server does not end a statement at a ";" in an executable comment: it rejects it.
+  'SELECT 1 /*!50001 ; SELECT 2 */',
+]
+
 export function generateMysqlCase(seed: number, index: number): MysqlFuzzCase {
   const rng = new Rng(caseSeed(seed, index))
   const roll = rng.int(100)
   const nbe = rng.chance(0.1)
-  const w = new Writer(rng, nbe, index.toString(36))
-  if (roll < 8) return clientCase(w)
+  const tag = index.toString(36)
+  if (roll < 6) return clientCase(new Writer(rng, nbe, tag, true))
+  const w = new Writer(rng, nbe, tag, false)
   let text = ''
+  let terminated = true
   const statements = w.topLevel()
   statements.forEach((statement, i) => {
     text += rng.chance(0.2) ? w.gap() : ''
@@ -281,24 +520,40 @@ export function generateMysqlCase(seed: number, index: number): MysqlFuzzCase {
     const last = i === statements.length - 1
     if (last && rng.chance(0.3)) {
       w.features.add('no-final-terminator')
+      terminated = false
     } else {
       text += `${rng.chance(0.2) ? w.gap() : ''};`
     }
     text += rng.pick(['\n', '\n\n', ' ', '\r\n', ''])
   })
   if (rng.chance(0.15)) text += rng.pick(['-- trailing ;\n', '/* end; */', '# done;'])
-  if (roll < 13) {
+  if (roll < 10) {
     w.features.add('broken')
-    text += `\n;\n${rng.pick(["SELECT 'open;", 'SELECT "open;', 'SELECT `open;', 'SELECT 1 /* open;', 'BEGIN NOT ATOMIC SELECT 1;', 'IF 1 THEN SELECT 1;', 'SELECT 1 /*! + 1'])}`
-    return { kind: 'broken', text: crlf(text, rng, w.features), noBackslashEscapes: nbe, features: [...w.features] }
+    // A terminator only where one is missing: `;;` would be an empty statement the server rejects
+    // before it ever reaches the unterminated tail.
+    text += `\n${terminated ? '' : ';\n'}${rng.pick(BROKEN_TAILS)}`
+    return {
+      kind: 'broken',
+      text: crlf(text, rng, w.features),
+      noBackslashEscapes: nbe,
+      terminated: false,
+      features: [...w.features],
+    }
   }
-  return { kind: 'server', text: crlf(text, rng, w.features), noBackslashEscapes: nbe, features: [...w.features] }
+  return {
+    kind: 'server',
+    text: crlf(text, rng, w.features),
+    noBackslashEscapes: nbe,
+    terminated,
+    features: [...w.features],
+  }
 }
 
 /** A file written for the mysql client: DELIMITER sections around compound statements. */
 function clientCase(w: Writer): MysqlFuzzCase {
   const rng = w.rng
   w.features.add('delimiter')
+  if (w.nbe) w.features.add('client-no-backslash-escapes')
   let text = ''
   let delimiter = ';'
   for (let i = rng.range(2, 6); i > 0; i--) {
@@ -319,6 +574,29 @@ function clientCase(w: Writer): MysqlFuzzCase {
       }
     }
   }
+  if (rng.chance(0.02)) {
+    // Broken: an unterminated string or comment runs to the end of the file, or a block is still
+    // open at the delimiter (the client sends it as it is; the server rejects it).
+    w.features.add('client-broken')
+    const tail =
+      delimiter !== ';' && rng.chance(0.5)
+        ? `${rng.pick(['BEGIN NOT ATOMIC SELECT 1;', 'IF 1 THEN SELECT 1;', 'CREATE PROCEDURE gm_open() BEGIN SELECT 1;'])} ${delimiter}\n`
+        : rng.pick(["SELECT 'open;\n", 'SELECT "open;\n', 'SELECT 1 /* open;\n'])
+    text += tail
+    return {
+      kind: 'client-broken',
+      text: crlf(text, rng, w.features),
+      noBackslashEscapes: w.nbe,
+      terminated: false,
+      features: [...w.features],
+    }
+  }
   if (delimiter !== ';') text += 'DELIMITER ;\n'
-  return { kind: 'client', text: crlf(text, rng, w.features), noBackslashEscapes: false, features: [...w.features] }
+  return {
+    kind: 'client',
+    text: crlf(text, rng, w.features),
+    noBackslashEscapes: w.nbe,
+    terminated: true,
+    features: [...w.features],
+  }
 }

@@ -42,7 +42,8 @@ const HEAD_TOKENS = 16
  *   its first word (or a quoted string); `DELIMITER ;` restores the default. After `DELIMITER $$`
  *   a statement ends at `$$` (left out of its text) and, as the client sends each `$$`-chunk with
  *   multi-statements on, also at a top-level `;`. The delimiter is matched anywhere outside strings
- *   and comments, even inside a word, as the client does.
+ *   and comments, even inside a word or in the `*\/` closing an executable comment (which then
+ *   stays open: a problem), as the client does.
  *
  * Each statement's text runs unaltered from its first token to its `;` inclusive (to its last token
  * for the other terminators). Empty statements and trailing comments are dropped; the last
@@ -83,6 +84,8 @@ class Splitter {
   #statement: PendingStatement | undefined
   /** Line of the executable comment that is open, for its problem. */
   #executableLine = 0
+  /** The delimiter was found in the "*\/" that would have closed the executable comment. */
+  #delimiterInCloser = false
   // Incremental line counting: `#line` is the line of offset `#countedTo`.
   #line = 1
   #lineStart = 0
@@ -125,6 +128,13 @@ class Splitter {
         // The client finds its delimiter even inside a word.
         const cut = text.indexOf(this.#delimiter, pos + 1)
         if (cut >= 0 && cut < end) end = cut
+      }
+      if (kind === TokenKind.ExecutableClose && this.#delimiter !== ';' && text.startsWith(this.#delimiter, pos + 1)) {
+        // And in the "*/" that closes an executable comment (`*///` with `DELIMITER //`): it sends
+        // the statement up to the "*", the comment still open.
+        this.#lexer.inExecutableComment = true
+        this.#delimiterInCloser = true
+        end = pos + 1
       }
       if (this.#statement === undefined && kind === TokenKind.Word && this.#isDelimiterCommand(pos, end)) {
         const result = this.#delimiterCommand(pos, end)
@@ -169,45 +179,55 @@ class Splitter {
     const raw = text.slice(pos, end)
     if (statement.head.length < HEAD_TOKENS) statement.head.push(raw)
     const line = this.#lineAt(pos)
-    statement.tracker.token(trackedToken(raw, kind, line), this.#peeker(end))
+    // The tracker peeks only while it reads this token: one lookahead serves every token.
+    const ahead = this.#ahead
+    ahead.found.length = 0
+    ahead.pos = end
+    ahead.state.inExecutableComment = this.#lexer.inExecutableComment
+    statement.tracker.token(trackedToken(raw, kind, line), this.#peek)
   }
 
-  /** Looks ahead at the significant tokens after `from`, stopping at the delimiter. */
-  #peeker(from: number): Peek {
-    const found: (TrackedToken | undefined)[] = []
-    let pos = from
-    const state: LexerState = { kind: TokenKind.Space, inExecutableComment: this.#lexer.inExecutableComment }
-    return (ahead) => {
-      const text = this.#text
-      while (found.length < ahead) {
-        let token: TrackedToken | undefined
-        while (pos < text.length) {
-          if (this.#delimiter !== ';' && text.startsWith(this.#delimiter, pos)) {
-            pos = text.length
-            break
-          }
-          let end = scanToken(text, pos, state, this.#options)
-          const kind = state.kind
-          if (kind === TokenKind.Unterminated) {
-            pos = text.length
-            break
-          }
-          if (kind === TokenKind.Word && this.#delimiter !== ';') {
-            const cut = text.indexOf(this.#delimiter, pos + 1)
-            if (cut >= 0 && cut < end) end = cut
-          }
-          const start = pos
-          pos = end
-          if (kind === TokenKind.Space || kind === TokenKind.ExecutableOpen || kind === TokenKind.ExecutableClose)
-            continue
-          token = trackedToken(text.slice(start, end), kind, 0)
+  /** The lookahead of the token the tracker is reading: what it found so far, and where it is. */
+  readonly #ahead = {
+    found: [] as (TrackedToken | undefined)[],
+    pos: 0,
+    state: { kind: TokenKind.Space, inExecutableComment: false } as LexerState,
+  }
+
+  /** Looks ahead at the significant tokens after the current one, stopping at the delimiter. */
+  readonly #peek: Peek = (count) => {
+    const text = this.#text
+    const { found, state } = this.#ahead
+    while (found.length < count) {
+      let token: TrackedToken | undefined
+      let pos = this.#ahead.pos
+      while (pos < text.length) {
+        if (this.#delimiter !== ';' && text.startsWith(this.#delimiter, pos)) {
+          pos = text.length
           break
         }
-        found.push(token)
-        if (token === undefined) break
+        let end = scanToken(text, pos, state, this.#options)
+        const kind = state.kind
+        if (kind === TokenKind.Unterminated) {
+          pos = text.length
+          break
+        }
+        if (kind === TokenKind.Word && this.#delimiter !== ';') {
+          const cut = text.indexOf(this.#delimiter, pos + 1)
+          if (cut >= 0 && cut < end) end = cut
+        }
+        const start = pos
+        pos = end
+        if (kind === TokenKind.Space || kind === TokenKind.ExecutableOpen || kind === TokenKind.ExecutableClose)
+          continue
+        token = trackedToken(text.slice(start, end), kind, 0)
+        break
       }
-      return found[ahead - 1]
+      this.#ahead.pos = pos
+      found.push(token)
+      if (token === undefined) break
     }
+    return found[count - 1]
   }
 
   /** Ends the pending statement (if any) at a terminator; a block still open there is a problem. */
@@ -221,6 +241,14 @@ class Splitter {
           open.line,
           notClosedReason(open.keyword, `before the delimiter "${this.#delimiter}" on line ${this.#lineAt(end)}`),
         )
+    }
+    if (this.#lexer.inExecutableComment && this.#delimiterInCloser) {
+      return this.#problem(
+        this.#executableLine,
+        `the delimiter "${this.#delimiter}" on line ${this.#lineAt(end)} takes the "/" of the "*/" that would ` +
+          'close the executable comment "/*! … */", as the mysql client reads it, so the comment is never closed: ' +
+          `put a space between "*/" and "${this.#delimiter}"`,
+      )
     }
     if (this.#lexer.inExecutableComment) {
       return this.#problem(
@@ -305,7 +333,13 @@ function trackedToken(raw: string, kind: TokenKind, line: number): TrackedToken 
 
 /** ASCII-only upper case: keywords are ASCII, and `toUpperCase()` would fold `ı` into `I`. */
 function asciiUpper(word: string): string {
-  return word.replace(/[a-z]+/g, (s) => s.toUpperCase())
+  let lower = false
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i)
+    if (c >= 0x80) return word.replace(/[a-z]+/g, (s) => s.toUpperCase())
+    if (c >= 97 && c <= 122) lower = true
+  }
+  return lower ? word.toUpperCase() : word
 }
 
 /**
