@@ -60,15 +60,18 @@ export function historyCommand(ctx: CliContext): CommandModule<GlobalArgs, Histo
         )
         return
       }
-      const header = ['Applied at', 'Skill', 'Version', 'File', 'Checksum', 'Duration', 'Note']
-      const cells = rows.map((row) => [
+      // The Note column appears only when some row has one, so a plain history stays narrow.
+      const notes = rows.map(noteOf)
+      const withNotes = notes.some((note) => note !== '')
+      const header = ['Applied at', 'Skill', 'Version', 'File', 'Checksum', 'Duration', ...(withNotes ? ['Note'] : [])]
+      const cells = rows.map((row, index) => [
         row.appliedAt,
         row.skill,
         { text: String(row.version), align: 'right' as const },
         row.filename,
         String(row.checksum).slice(0, 12),
         { text: row.durationMs === null ? '-' : duration(row.durationMs), align: 'right' as const },
-        noteOf(row),
+        ...(withNotes ? [notes[index] ?? ''] : []),
       ])
       ctx.print(ctx.process.stdout.isTTY ? boxTable(header, cells) : plainTable(header, cells))
       if (events.length > 0) {

@@ -48,6 +48,8 @@ export const postgresConnector: EngineConnector = Object.freeze<EngineConnector>
       connectionString: url.url,
       application_name: APPLICATION_NAME,
       max: 4,
+      // A process that forgot to close a migrator can still exit once its clients are idle.
+      allowExitOnIdle: true,
       // Read-only commands cannot write, even by mistake.
       ...(settings.readonly ? { options: '-c default_transaction_read_only=on' } : {}),
     })
