@@ -115,7 +115,8 @@ export function buildPgHistory(options: PgHistoryOptions): PgHistory {
       case 'concurrently':
         if (lastSlow === undefined) throw new Error(`concurrently at ${v} needs a slow migration before it`)
         index = `big${lastSlow}_y_z`
-        lines.push(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${index} ON big${lastSlow} (y, z);`)
+        // An expression index slow enough to build that a kill can land inside it.
+        lines.push(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${index} ON big${lastSlow} (md5(repeat(z, 100)), y);`)
         break
     }
     migrations.push({
@@ -142,7 +143,10 @@ export function writePgHistory(root: string, name: string, history: PgHistory): 
  * (columns, indexes with their validity, views, functions), every row of small tables, big ones
  * as count and sums, and the ledger without times, durations and folders.
  */
-export async function pgStateDump(db: PgDatabase): Promise<string> {
+export async function pgStateDump(
+  db: PgDatabase,
+  options: { readonly exceptOwnershipOf?: readonly string[] } = {},
+): Promise<string> {
   const lines: string[] = []
   const add = (label: string, rows: unknown[]) =>
     lines.push(`${label}: ${JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`)
@@ -173,6 +177,13 @@ export async function pgStateDump(db: PgDatabase): Promise<string> {
         await db.query(`SELECT skill_name, version::text, filename, checksum, status, source, sql_checksum, types_pending,
                                statements_applied, statements_total, error
                         FROM _migrations ORDER BY skill_name, _migrations.version`),
+      )
+    } else if (name === '_migration_objects') {
+      add(
+        name,
+        await db.query(`SELECT * FROM _migration_objects WHERE NOT object_name = ANY($1) ORDER BY object_name`, [
+          options.exceptOwnershipOf ?? [],
+        ]),
       )
     } else if (name === '_migration_events') {
       add(name, await db.query(`SELECT skill_name, version::text, event FROM _migration_events ORDER BY 1, 2, 3`))
