@@ -109,9 +109,9 @@ describe('PostgreSQL races: processes released at the same instant on one fresh 
       codegen: await serialRun(root, 'serial-codegen', true),
     }
     const problems: string[] = []
-    // Types are generated in every fifth round (by the process that applied: ts-morph is slow to
+    // Types are generated in every tenth round (by the process that applied: ts-morph is slow to
     // load on a busy machine). The next round's database and workers are made while this one is checked.
-    const codegenIn = (round: number) => round % 5 === 4
+    const codegenIn = (round: number) => round % 10 === 9
     let next: Promise<Prepared> | undefined = prepareRound(root, 'round-0', codegenIn(0))
     for (let round = 0; round < ROUNDS && next; round++) {
       const current = await next
