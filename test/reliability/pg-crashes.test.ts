@@ -26,7 +26,7 @@ import { after, before, describe, it } from 'node:test'
 import { GLORIOUS, glorious } from '../helpers/cli.js'
 import { type PgDatabase, adminQuery, advisoryLocks, createDatabase, waitForNoBackends } from '../helpers/pg-server.js'
 import { type WorkerHandle, startWorker, withTimeout } from '../helpers/processes.js'
-import { tempDir } from '../helpers/temp.js'
+import { tempDir, writeTree } from '../helpers/temp.js'
 import type { WorkerConfig } from './migrate-worker.js'
 import { type PgHistory, buildPgHistory, checkPgDatabase, pgStateDump, writePgHistory } from './pg-history.js'
 
@@ -228,6 +228,41 @@ describe('PostgreSQL crashes: kill -9 at seeded moments, then a rerun', () => {
     assert.deepEqual(problems, [])
     assert.equal(points.length, KILLS)
     assert.equal(points.filter((p) => p.recovered).length, KILLS)
+  })
+})
+
+describe('PostgreSQL: an INVALID index left by a CREATE INDEX CONCURRENTLY cut short', () => {
+  it('is rebuilt by the next run, even with IF NOT EXISTS (which alone would keep the unusable index)', async () => {
+    const root = tempDir('glorious-pg-invalid-')
+    const dir = join(root, 'migrations')
+    writeTree(dir, {
+      '001_users.sql':
+        'CREATE TABLE u (id integer PRIMARY KEY, k integer NOT NULL);\nINSERT INTO u VALUES (1, 1), (2, 1);\n',
+      '002_unique_k.sql': 'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS u_k ON u (k);\n',
+    })
+    const db = await createDatabase('invalid')
+    try {
+      const args = ['migrate', 'run', 'inv', '--dir', dir, '--url', db.url, '--no-codegen']
+      const failed = await glorious(args)
+      assert.equal(failed.code, 1, failed.stdout)
+      assert.match(failed.stderr, /002_unique_k\.sql/)
+      assert.match(failed.stderr, /INVALID/)
+      const valid = async () =>
+        (
+          await db.query<{ valid: boolean }>(
+            `SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass('u_k')`,
+          )
+        )[0]?.valid
+      assert.equal(await valid(), false, 'the failed build left an INVALID index')
+      await db.query('UPDATE u SET k = 2 WHERE id = 2') // the data fixed
+      const rerun = await glorious(args)
+      assert.equal(rerun.code, 0, rerun.stderr)
+      assert.equal(await valid(), true, 'the rerun kept the INVALID index instead of building it')
+      const ledger = await db.query<{ n: string }>(`SELECT count(*) AS n FROM _migrations WHERE skill_name = 'inv'`)
+      assert.equal(ledger[0]?.n, '2')
+    } finally {
+      await db.drop()
+    }
   })
 })
 
