@@ -9,6 +9,7 @@ import type {
   TransactionMode,
 } from '../dialect.js'
 import { describePostgresError, postgresErrorFacts, postgresRetryableReason } from './postgres-errors.js'
+import { dropInvalidIndexLeftBehind } from './postgres-invalid-index.js'
 import { significantTokens } from './postgres-lexer.js'
 import { acquirePostgresLock } from './postgres-lock.js'
 import type { PostgresObjectChange } from './postgres-object-changes.js'
@@ -103,6 +104,8 @@ export const postgresDialect: MigrationDialect = Object.freeze<MigrationDialect>
   },
 
   async executeStatement(conn, text) {
+    // A CREATE INDEX CONCURRENTLY run again after an interruption rebuilds the INVALID index it left.
+    await dropInvalidIndexLeftBehind(conn, text)
     await sql.raw(text).execute(conn)
   },
 
