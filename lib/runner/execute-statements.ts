@@ -120,6 +120,8 @@ export function failure(
     readonly outsideTransaction: boolean
     readonly cleanup?: string | undefined
     readonly resumable?: boolean | undefined
+    /** The statement waited for other sessions' locks on this many attempts (retries exhausted). */
+    readonly lockWaitAttempts?: number | undefined
     /** Where the error points inside the statement text (from the batch), in UTF-16 code units. */
     readonly offsetInStatement?: number | undefined
   },
@@ -145,6 +147,7 @@ export function failure(
       outsideTransaction: context.outsideTransaction,
       cleanup: context.cleanup,
       resumable: context.resumable,
+      lockWaitAttempts: context.lockWaitAttempts,
     },
     error,
   )

@@ -206,6 +206,8 @@ describe('PostgreSQL live load: a migration behind a long transaction and the ap
     const result = await liveCase(root, 'defaults', undefined)
     report(`defaults (lock_timeout ${DEFAULT_STATEMENT_LOCK_TIMEOUT_MS} ms)`, result)
     assert.equal(result.migration.code, 0, result.migration.stderr)
+    // Each retry is reported, so a slow run behind a busy table explains itself.
+    assert.match(result.migration.stderr, /warning: .*001_add_note\.sql: rolled back after .*, retry 1 of 5/)
     assert.equal(result.client.errors, 0)
     assert.ok(result.waitSeenAtMs !== undefined, 'the migration was never seen waiting for its lock')
     assert.equal(result.ledgerRows, 1)
@@ -239,6 +241,10 @@ describe('PostgreSQL live load: a migration behind a long transaction and the ap
     assert.equal(result.migration.code, 1, result.migration.stdout)
     assert.match(result.migration.stderr, /001_add_note\.sql/)
     assert.match(result.migration.stderr, /lock timeout|canceling statement due to lock timeout/i)
+    // Not "fix the file": the file is fine, the table was busy.
+    assert.match(result.migration.stderr, /waited for other sessions' locks and was rolled back on each of 6 attempts/)
+    assert.match(result.migration.stderr, /The file needs no fix/)
+    assert.doesNotMatch(result.migration.stderr, /fix the file and run again/)
     assert.equal(result.ledgerRows, 0)
     assert.equal(result.columnAdded, false)
     assert.ok(result.migrationDoneAtMs < result.commitAtMs, 'the retries outlasted the long transaction')

@@ -252,9 +252,8 @@ function createClass(
       index === undefined
         ? `a failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind: find it with ${INVALID_INDEXES} and ` +
             'remove it with DROP INDEX CONCURRENTLY before running the migration again'
-        : `a failed CREATE INDEX CONCURRENTLY leaves the index "${index}" behind, INVALID: remove it with ` +
-            `DROP INDEX CONCURRENTLY IF EXISTS ${quoteName(schema, name!.name)} before running the migration ` +
-            'again (IF NOT EXISTS would keep the invalid index)',
+        : `a failed CREATE INDEX CONCURRENTLY leaves the index "${index}" behind, INVALID: the next run drops ` +
+            `and rebuilds it (by hand: DROP INDEX CONCURRENTLY IF EXISTS ${quoteName(schema, name!.name)})`,
     )
     return name === undefined
       ? statementClass
