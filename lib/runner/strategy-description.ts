@@ -28,7 +28,7 @@ export function describeStrategy(
   } else if (analysis.mode === 'statement-by-statement') {
     description =
       `not atomic: statement by statement with its progress recorded after each, because ${commits} of its ${total} ` +
-      'statements commit implicitly (DDL); a failure stops at that statement and the next run resumes there'
+      `statements ${commits === 1 ? 'commits' : 'commit'} implicitly (DDL); a failure stops at that statement and the next run resumes there`
   } else if (analysis.mode === 'foreign-keys-off') {
     description =
       'atomic: in a transaction of its own, foreign keys switched off before it begins and checked before it commits'

@@ -112,7 +112,7 @@ function dml(table: string): PlannedLock {
   return Object.freeze({
     mode: SHARED_MDL,
     on: table,
-    blocks: `blocks DDL on ${table} and writes to the rows it changes, until its transaction ends`,
+    blocks: `blocks DDL on ${table}, and writes to the rows it changes until it commits`,
   })
 }
 
