@@ -22,9 +22,11 @@ export function describeStrategy(
   const commits = analysis.implicitCommits?.filter(Boolean).length ?? 0
   let description: string
   if (analysis.mode === 'no-transaction') {
+    // Table locks end with their statement; SQLite's database lock is the run's, whatever the mode.
+    const locks = strategy === 'transactional-batch' ? '' : '; each lock is held until its statement ends'
     description = noTransaction
-      ? 'not atomic: statement by statement outside a transaction, as the file asks (-- glorious:no-transaction); each lock is held until its statement ends'
-      : 'not atomic: statement by statement outside a transaction, chosen automatically because its statements cannot run inside one; each lock is held until its statement ends'
+      ? `not atomic: statement by statement outside a transaction, as the file asks (-- glorious:no-transaction)${locks}`
+      : `not atomic: statement by statement outside a transaction, chosen automatically because its statements cannot run inside one${locks}`
   } else if (analysis.mode === 'statement-by-statement') {
     description =
       `not atomic: statement by statement with its progress recorded after each, because ${commits} of its ${total} ` +
