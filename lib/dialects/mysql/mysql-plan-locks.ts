@@ -56,11 +56,11 @@ function statementLocks(tokens: readonly SignificantToken[]): PlannedLock[] {
       if (words[at] !== 'TABLE' && words[at] !== 'TABLES' && words[at] !== 'VIEW') return []
       at++
       if (words[at] === 'IF' && words[at + 1] === 'EXISTS') at += 2
-      return reader.list(at).map(held)
+      return [...new Set(reader.list(at))].map(held)
     }
     case 'RENAME':
       if (words[1] !== 'TABLE' && words[1] !== 'TABLES') return []
-      return reader.list(2, 'TO').map(held)
+      return [...new Set(reader.list(2, 'TO'))].map(held)
     case 'TRUNCATE': {
       const table = reader.read(words[1] === 'TABLE' ? 2 : 1)
       return table ? [held(table.name)] : []
