@@ -56,6 +56,11 @@ export interface DryRunMigration {
   readonly warnings: readonly string[]
 }
 
+export interface DryRunOptions {
+  /** Describe the locks each statement takes (default); `false` skips it (and any parser it loads). */
+  readonly locks?: boolean
+}
+
 export interface DryRunPlan {
   /** What would run, in order. */
   readonly migrations: readonly DryRunMigration[]
@@ -74,7 +79,7 @@ export interface DryRunPlan {
  */
 export async function planDryRun(
   skills: readonly { readonly name: string; readonly migrationsDir: string; readonly toVersion?: number | undefined }[],
-  options: DatabaseOptions & ApplyOptions = {},
+  options: DatabaseOptions & ApplyOptions & DryRunOptions = {},
 ): Promise<DryRunPlan> {
   const sessions = new SessionHolder(options)
   try {
@@ -102,7 +107,7 @@ export async function planDryRun(
       for (const file of plan.pending) {
         try {
           const migration = prepareMigration(dialect, name, file, settings.maxFileBytes)
-          const locks = await lockPlan(dialect, migration.statements)
+          const locks = options.locks === false ? undefined : await lockPlan(dialect, migration.statements)
           for (const lock of locks?.run ?? []) runLocks.set(`${lock.mode}\0${lock.on ?? ''}`, lock)
           for (const note of locks?.notes ?? []) lockNotes.add(note)
           const how = describeStrategy(dialect.capabilities, migration.analysis, migration.noTransaction)
