@@ -122,10 +122,18 @@ export class ChecksumMismatchError extends GloriousMigrateError {
     super(
       `Migration checksum mismatch! Do not modify applied migrations. ` +
         `Skill "${skill}", file "${filename}": recorded ${recorded}, file now ${current}. ` +
-        `Revert the file to its applied content, or put the change in a new migration.`,
+        `Revert the file to its applied content, or put the change in a new migration; ` +
+        `if the edit is deliberate (a comment, a fix of a migration that already did its work), ` +
+        `record it with "glorious migrate accept ${skill} ${versionOf(filename)}".`,
       { skill, file },
     )
   }
+}
+
+/** The version a migration file name starts with, as the CLI takes it (`007_x.sql` → 7). */
+function versionOf(filename: string): string {
+  const digits = /^\d+/.exec(filename)?.[0]
+  return digits === undefined ? filename : String(BigInt(digits))
 }
 
 /** The ledger records a migration whose file is gone. */

@@ -1,8 +1,11 @@
 // Bundles the CLI and the library it calls into one ESM file. Loading one file instead of
 // Kysely's ~400 modules is what keeps `glorious migrate run` with nothing to do near Node's own
-// start-up time. Native and heavy modules stay external: better-sqlite3 (a native addon) and
-// ts-morph (loaded lazily, only when types are generated), and libpg-query (WebAssembly, loaded
-// lazily for PostgreSQL plans; a development dependency that may be absent).
+// start-up time. Native and heavy modules stay external: better-sqlite3 (a native addon),
+// ts-morph (loaded lazily, only when types are generated), and the server drivers pg and mysql2
+// (optional peers, loaded only when a URL names their engine: bundled, mysql2 and its encodings
+// alone were half of the file, parsed at every start of every SQLite user's command). libpg-query
+// (WebAssembly) stays external too: loaded lazily for PostgreSQL plans, a development dependency
+// that may be absent.
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
@@ -15,7 +18,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['better-sqlite3', 'ts-morph', 'prettier', 'libpg-query'],
+  external: ['better-sqlite3', 'ts-morph', 'prettier', 'pg', 'mysql2', 'libpg-query'],
   banner: {
     js: "import { createRequire as __glorious_createRequire } from 'node:module'; const require = __glorious_createRequire(import.meta.url);",
   },
