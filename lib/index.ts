@@ -24,7 +24,7 @@ export { LEDGER_TABLE, OWNERSHIP_TABLE } from './ledger/ledger.js'
 export { SqlFileMigrationProvider } from './runner/sql-file-migration-provider.js'
 export type { SqlFileMigration, SqlFileMigrationProviderProps } from './runner/sql-file-migration-provider.js'
 export { planDryRun } from './dry-run.js'
-export type { DryRunPlan, DryRunMigration } from './dry-run.js'
+export type { DryRunPlan, DryRunMigration, DryRunOptions, PlannedStatement, PlannedLock } from './dry-run.js'
 
 export { readSkill, discoverSkills, findSkill, searchSkills, skillAt } from './files/skill.js'
 export type { Skill, SkillSearch, SearchSkillsOptions, FindSkillOptions } from './files/skill.js'

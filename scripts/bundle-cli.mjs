@@ -3,7 +3,9 @@
 // start-up time. Native and heavy modules stay external: better-sqlite3 (a native addon),
 // ts-morph (loaded lazily, only when types are generated), and the server drivers pg and mysql2
 // (optional peers, loaded only when a URL names their engine: bundled, mysql2 and its encodings
-// alone were half of the file, parsed at every start of every SQLite user's command).
+// alone were half of the file, parsed at every start of every SQLite user's command). libpg-query
+// (WebAssembly) stays external too: loaded lazily for PostgreSQL plans, a development dependency
+// that may be absent.
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
@@ -16,7 +18,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['better-sqlite3', 'ts-morph', 'prettier', 'pg', 'mysql2'],
+  external: ['better-sqlite3', 'ts-morph', 'prettier', 'pg', 'mysql2', 'libpg-query'],
   banner: {
     js: "import { createRequire as __glorious_createRequire } from 'node:module'; const require = __glorious_createRequire(import.meta.url);",
   },

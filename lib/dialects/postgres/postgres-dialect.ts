@@ -12,6 +12,7 @@ import { describePostgresError, postgresErrorFacts, postgresRetryableReason } fr
 import { dropInvalidIndexLeftBehind } from './postgres-invalid-index.js'
 import { significantTokens } from './postgres-lexer.js'
 import { acquirePostgresLock } from './postgres-lock.js'
+import { describePostgresLocks } from './postgres-plan-locks.js'
 import type { PostgresObjectChange } from './postgres-object-changes.js'
 import { splitPostgresStatements } from './postgres-splitter.js'
 import { analyzePostgresMigration, classifyPostgresStatement } from './postgres-statement-rules.js'
@@ -63,6 +64,8 @@ export const postgresDialect: MigrationDialect = Object.freeze<MigrationDialect>
       ]),
     })
   },
+
+  describeLocks: describePostgresLocks,
 
   async prepareConnection(conn, settings) {
     // Every migration statement waits at most this long for a table lock, so a migration queued
