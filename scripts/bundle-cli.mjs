@@ -1,6 +1,7 @@
 // Bundles the CLI and the library it calls into one ESM file. Loading one file instead of
 // Kysely's ~400 modules is what keeps `glorious migrate run` with nothing to do near Node's own
-// start-up time. Native and heavy modules stay external: better-sqlite3 (a native addon) and
+// start-up time. Native and heavy modules stay external: better-sqlite3 (a native addon), libpg-query
+// (the optional PostgreSQL parser, loaded only by lint) and
 // ts-morph (loaded lazily, only when types are generated).
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -14,7 +15,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['better-sqlite3', 'ts-morph', 'prettier'],
+  external: ['better-sqlite3', 'ts-morph', 'prettier', 'libpg-query'],
   banner: {
     js: "import { createRequire as __glorious_createRequire } from 'node:module'; const require = __glorious_createRequire(import.meta.url);",
   },
