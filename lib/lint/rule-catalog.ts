@@ -9,7 +9,11 @@ const rule = (engine: EngineName, id: string, summary: string, needsDatabase = f
  * ids can be checked (and documented) without loading any engine's parser.
  */
 export const LINT_RULES: readonly LintRuleInfo[] = Object.freeze([
-  rule('sqlite', 'sqlite-add-column-not-null', 'ADD COLUMN … NOT NULL without a non-NULL DEFAULT (SQLite refuses it)'),
+  rule(
+    'sqlite',
+    'sqlite-add-column-not-null',
+    'ADD COLUMN … NOT NULL without a non-NULL DEFAULT (SQLite refuses it once the table has rows)',
+  ),
   rule(
     'sqlite',
     'sqlite-unsafe-rebuild',

@@ -47,7 +47,7 @@ function addColumnNotNull(file: LintFileInput, facts: readonly SqliteStatementFa
       ruleId: 'sqlite-add-column-not-null',
       statement: file.statements[i] as LocatedStatement,
       at: column.start,
-      message: `adds column "${column.name}" as NOT NULL without a default: SQLite refuses it ("Cannot add a NOT NULL column with default value NULL"), even on an empty table`,
+      message: `adds column "${column.name}" as NOT NULL without a default: SQLite refuses it as soon as "${fact.table}" has a row ("Cannot add a NOT NULL column with default value NULL"), so it passes on an empty development database and fails on a real one`,
       hint: `give it a default (… NOT NULL DEFAULT <value>), or rebuild "${fact.table}" (create the new table, copy, drop, rename) with PRAGMA foreign_keys = OFF`,
     })
   })
