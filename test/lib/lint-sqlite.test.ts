@@ -175,6 +175,17 @@ describe('what the rules claim, shown by SQLite itself', () => {
     }
   })
 
+  test('two rebuilds of one table in one file (as Prisma writes them) are two documented rebuilds', async () => {
+    const rebuild =
+      'CREATE TABLE "new_Config" (key TEXT PRIMARY KEY);\nINSERT INTO "new_Config" SELECT key FROM "Config";\nDROP TABLE "Config";\nALTER TABLE "new_Config" RENAME TO "Config";'
+    const twice = `${rebuild}\n${rebuild}`
+    assert.deepEqual(
+      (await findingsOf('sqlite', twice)).filter((f) => f.ruleId === 'sqlite-unsafe-rebuild').map((f) => f.line),
+      [3, 7],
+    )
+    assert.deepEqual(await ruleIds('sqlite', `PRAGMA foreign_keys=OFF;\n${twice}\nPRAGMA foreign_keys=ON;`), [])
+  })
+
   test("renaming the old table away: the other tables' foreign keys follow it, unless legacy_alter_table is on", async () => {
     const away =
       'ALTER TABLE notes RENAME TO notes_old;\nCREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY);\nINSERT INTO notes SELECT id FROM notes_old;\nDROP TABLE notes_old;'

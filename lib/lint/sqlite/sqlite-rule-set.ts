@@ -75,6 +75,7 @@ function rebuildAndDrops(file: LintFileInput, facts: readonly SqliteStatementFac
   let legacyAlterTable = false
   const created = new Set<string>()
   const renamedTo = new Map<string, string>() // new name → old name
+  const dropped = new Set<string>()
   facts.forEach((fact, i) => {
     const statement = file.statements[i] as LocatedStatement
     const pragma = pragmaSetting(statement.sql)
@@ -84,8 +85,15 @@ function rebuildAndDrops(file: LintFileInput, facts: readonly SqliteStatementFac
       if (effect.changed.has('foreign_keys') || effect.foreignKeysOff) foreignKeysOff = effect.foreignKeysOff
     }
     if (fact.kind === 'create' && fact.object === 'table') created.add(nameKey(fact.name))
-    if (fact.kind === 'rename-table' && !legacyAlterTable) renamedTo.set(nameKey(fact.to), fact.table)
-    if (fact.kind === 'rename-table' && legacyAlterTable) created.add(nameKey(fact.to)) // a copy kept aside
+    if (fact.kind === 'rename-table') {
+      const to = nameKey(fact.to)
+      // new_x renamed to the x dropped before it: the documented rebuild, finished. Otherwise the
+      // old table is renamed away (to be copied from and dropped), which is safe only with
+      // legacy_alter_table on.
+      if (dropped.has(to)) dropped.delete(to)
+      else if (legacyAlterTable) created.add(to)
+      else renamedTo.set(to, fact.table)
+    }
     if (fact.kind === 'drop-column') {
       hits.push({
         ruleId: 'sqlite-drop-column',
@@ -97,8 +105,10 @@ function rebuildAndDrops(file: LintFileInput, facts: readonly SqliteStatementFac
     }
     if (fact.kind !== 'drop' || fact.object !== 'table') return
     const key = nameKey(fact.name)
+    dropped.add(key)
     const replacedLater = facts.slice(i + 1).some((later) => later.kind === 'rename-table' && nameKey(later.to) === key)
-    const renamedFrom = renamedTo.get(key)
+    const renamedFrom = replacedLater ? undefined : renamedTo.get(key)
+    renamedTo.delete(key)
     if (renamedFrom !== undefined) {
       hits.push({
         ruleId: 'sqlite-unsafe-rebuild',
