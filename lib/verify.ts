@@ -105,7 +105,7 @@ export async function verifyMigrations(options: VerifyOptions): Promise<VerifyRe
     let lint: LintReport | undefined
     if (options.lint ?? true) {
       try {
-        lint = await lintWith(session, {
+        const linted = await lintWith(session, {
           engine: dialect.name,
           skills,
           strict: options.strict ?? false,
@@ -114,6 +114,9 @@ export async function verifyMigrations(options: VerifyOptions): Promise<VerifyRe
           statementLockTimeoutMs: options.statementLockTimeoutMs ?? DEFAULT_STATEMENT_LOCK_TIMEOUT_MS,
           rows,
         })
+        // A file verify already reports (refused, unreadable) is not reported twice.
+        const reported = new Set(problems.map((problem) => problem.file))
+        lint = { ...linted, findings: linted.findings.filter((finding) => !reported.has(finding.file)) }
       } catch (error) {
         if (!(error instanceof LintParserMissingError)) throw error
         warnings.push(`lint skipped: ${error.message}`)

@@ -181,7 +181,7 @@ function affinity(file: LintFileInput, facts: readonly SqliteStatementFacts[]): 
       ruleId: 'sqlite-affinity-changes-values',
       statement,
       at: column.start,
-      message: `column "${table}"."${column.name}" is declared ${column.type}, which SQLite gives NUMERIC affinity: text that looks like a number is stored as a number (${examples(kind)}), so values do not read back as they were written`,
+      message: `column "${table}"."${column.name}" is declared ${column.type}, which SQLite gives NUMERIC affinity: ${consequence(kind)}`,
       hint:
         kind === 'json'
           ? `declare it TEXT (with CHECK (json_valid("${column.name}")) if you like), or make the table STRICT`
@@ -202,14 +202,14 @@ function affinity(file: LintFileInput, facts: readonly SqliteStatementFacts[]): 
 }
 
 /** What NUMERIC affinity does to values of each kind, as SQLite stores them (see the tests). */
-function examples(kind: 'json' | 'boolean' | 'date'): string {
+function consequence(kind: 'json' | 'boolean' | 'date'): string {
   switch (kind) {
     case 'json':
-      return `the JSON text '1.0' reads back as 1, '1e3' as 1000`
+      return "JSON text that looks like a number is stored as a number, so it does not read back as written ('1.0' reads back as 1, '1e3' as 1000)"
     case 'boolean':
-      return `'1' reads back as 1 while 'true' stays text, so one column holds two types`
+      return "'1' is stored as the integer 1 while 'true' stays text, so one column holds two types"
     case 'date':
-      return `'20240101' reads back as the integer 20240101, '1700000000.0' as 1700000000`
+      return "a date or time written as text that looks like a number is stored as a number ('20240101' reads back as the integer 20240101, '1700000000.0' as 1700000000)"
   }
 }
 
