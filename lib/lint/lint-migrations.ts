@@ -65,9 +65,9 @@ export async function lintMigrations(options: LintOptions): Promise<LintReport> 
       `--engine ${options.engine} contradicts the database ${target.label} (${target.engine}): give one of them`,
     )
   }
-  // The default SQLite database says nothing about the files' dialect when another was asked for.
-  const useDatabase = options.engine === undefined || named
   const engine = options.engine ?? target.engine ?? 'sqlite'
+  // The default SQLite database is read only when the files are SQLite too.
+  const useDatabase = named || target.engine === engine
   const sessions = new SessionHolder(options)
   try {
     const session = useDatabase ? await sessions.readable() : undefined
