@@ -54,6 +54,12 @@ export interface LintReport {
  * comment on the statement (inside it, or just above it) or before the file's first statement
  * silences that rule there. Reads files and (read-only) the database; changes nothing.
  *
+ * @example
+ * ```ts
+ * const report = await lintMigrations({ skills: [{ name: 'notes', migrationsDir }], engine: 'sqlite' })
+ * for (const f of report.findings) console.log(`${f.file}:${f.line}: ${f.ruleId}: ${f.message} — ${f.hint}`)
+ * ```
+ *
  * @throws {InvalidOptionError} when `engine` contradicts the database's engine.
  * @throws {DatabaseError} when a database named by the options does not exist.
  */

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, test } from 'node:test'
@@ -13,6 +14,7 @@ import { GLORIOUS, glorious } from '../helpers/cli.js'
 import { skillFolder, tempDir } from '../helpers/temp.js'
 
 const HIDE_HOOK = fileURLToPath(new URL('../../../test/helpers/hide-module-hook.mjs', import.meta.url))
+const LOG_HOOK = fileURLToPath(new URL('../../../test/helpers/module-log-hook.mjs', import.meta.url))
 
 function workspace(): { root: string; home: string; env: Record<string, string> } {
   const root = tempDir('glorious-lint-cli-')
@@ -118,6 +120,25 @@ describe('glorious migrate lint', () => {
     })
     assert.equal(hidden.code, 1)
     assert.match(hidden.stderr, /^error: install libpg-query to lint PostgreSQL migrations/)
+  })
+
+  test('SQLite lint and verify never load the PostgreSQL parser; PostgreSQL lint does', async () => {
+    const { root, env } = workspace()
+    const loaded = async (args: readonly string[], name: string): Promise<string> => {
+      const log = join(root, `modules-${name}.log`)
+      await new Promise<void>((resolve, reject) =>
+        execFile(
+          process.execPath,
+          ['--import', LOG_HOOK, GLORIOUS, 'migrate', ...args, '--skills', root],
+          { cwd: root, env: { ...process.env, ...env, GLORIOUS_TEST_MODULE_LOG: log } },
+          (error) => (error ? reject(error) : resolve()),
+        ),
+      )
+      return readFileSync(log, 'utf8')
+    }
+    assert.doesNotMatch(await loaded(['lint'], 'lint'), /libpg-query/)
+    assert.doesNotMatch(await loaded(['verify'], 'verify'), /libpg-query/)
+    assert.match(await loaded(['lint', '--engine', 'postgres'], 'pg'), /libpg-query/)
   })
 })
 
