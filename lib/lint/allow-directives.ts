@@ -24,10 +24,11 @@ export interface FileDirectives {
 
 /**
  * Reads a file's allow directives. A directive in the comments before the first statement
- * applies to the whole file; one between two statements applies to the statement after it; one
- * inside a statement applies to that statement.
+ * applies to the whole file; one inside a statement, or after it on the same line, applies to
+ * that statement; one on a line of its own between two statements applies to the one after it.
  */
 export function readDirectives(
+  text: string,
   comments: readonly SqlComment[],
   statements: readonly LocatedStatement[],
 ): FileDirectives {
@@ -43,9 +44,16 @@ export function readDirectives(
       for (const id of ids) file.add(id)
       continue
     }
-    // The statement the comment is in, or the next one after it.
-    const owner = statements.find((statement) => comment.offset < statement.offset + statement.sql.length)
-    if (owner === undefined) continue // after the last statement: applies to nothing
+    // The statement the comment is in; or the one it trails on the same line (`DROP TABLE x; -- …`);
+    // or the next one after it.
+    const inside = statements.find((statement) => comment.offset < statement.offset + statement.sql.length)
+    const before = [...statements]
+      .reverse()
+      .find((statement) => statement.offset + statement.sql.length <= comment.offset)
+    const trailing =
+      before !== undefined && !text.slice(before.offset + before.sql.length, comment.offset).includes('\n')
+    const owner = trailing ? before : inside
+    if (owner === undefined) continue // after the last statement, on a line of its own: applies to nothing
     const set = byStatement.get(owner.index) ?? new Set<string>()
     for (const id of ids) set.add(id)
     byStatement.set(owner.index, set)

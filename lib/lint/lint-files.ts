@@ -94,7 +94,7 @@ function lintFile(
   }
   const split = run.ruleSet.split(text)
   if (!split.ok) return new SqlSyntaxError(file.filename, file.path, split.line, split.reason, skill)
-  const directives = readDirectives(run.ruleSet.comments(text), split.statements)
+  const directives = readDirectives(text, run.ruleSet.comments(text), split.statements)
   const lines = lineStarts(text)
   const directiveNotes = directives.named
     .filter((named) => !isKnownRule(named.id))

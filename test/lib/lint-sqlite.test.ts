@@ -88,6 +88,15 @@ describe('allow directives', () => {
       [['sqlite-drop-table', 4, 3]],
     )
   })
+  test('a directive after a statement on its line applies to that statement', async () => {
+    const text =
+      'DROP TABLE a; -- glorious:allow sqlite-drop-table\nDROP TABLE b;\nDROP TABLE c; /* glorious:allow sqlite-drop-table */'
+    const findings = await findingsOf('sqlite', text)
+    assert.deepEqual(
+      findings.map((f) => [f.ruleId, f.line]),
+      [['sqlite-drop-table', 2]],
+    )
+  })
   test('a directive inside a string is not a directive', async () => {
     const text = "SELECT '-- glorious:allow sqlite-drop-table';\nDROP TABLE a;"
     assert.deepEqual(await ruleIds('sqlite', text), ['sqlite-drop-table'])
