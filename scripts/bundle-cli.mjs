@@ -4,8 +4,8 @@
 // ts-morph (loaded lazily, only when types are generated), and the server drivers pg and mysql2
 // (optional peers, loaded only when a URL names their engine: bundled, mysql2 and its encodings
 // alone were half of the file, parsed at every start of every SQLite user's command). libpg-query
-// (WebAssembly) stays external too: loaded lazily for PostgreSQL plans, a development dependency
-// that may be absent.
+// (PostgreSQL's parser in WebAssembly) stays external too: an optional peer, loaded only by
+// PostgreSQL plans and lint.
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 

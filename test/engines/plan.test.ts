@@ -181,7 +181,7 @@ for (const engine of ENGINES) {
         const { db, dir } = await setUp()
         const hook = fileURLToPath(new URL('../../../test/helpers/hide-module-hook.mjs', import.meta.url))
         const result = await glorious(['migrate', 'run', 'notes', '--dir', dir, '--dry-run', ...db.cliArgs], {
-          env: { NODE_OPTIONS: `--import ${hook}`, GLORIOUS_TEST_HIDE_MODULE: 'libpg-query' },
+          env: { NODE_OPTIONS: `--import ${hook}`, GLORIOUS_TEST_HIDE_MODULES: 'libpg-query' },
         })
         assert.equal(result.code, 0, result.stderr)
         assert.match(result.stdout, /\n {2}1 {5}1 {2}ALTER TABLE notes ADD COLUMN pinned /)
