@@ -8,7 +8,7 @@ export class LintParserMissingError extends GloriousMigrateError {
     cause: unknown,
   ) {
     super(
-      `install ${packageName} to lint PostgreSQL migrations (npm install --save-dev ${packageName}): it is PostgreSQL's own parser, loaded only by lint`,
+      `install ${packageName} to lint PostgreSQL migrations (npm install ${packageName}@15): it is PostgreSQL's own parser, loaded only by lint`,
       { cause },
     )
   }

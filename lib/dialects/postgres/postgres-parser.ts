@@ -1,7 +1,7 @@
 /**
  * PostgreSQL's own parser (libpg-query: the server's grammar compiled to WebAssembly), loaded only
- * when something needs a parse tree. It is a development dependency: where it is not installed,
- * callers get `undefined` and say what they leave out.
+ * when something needs a parse tree (PostgreSQL plans and lint). It is an optional peer: where it
+ * is not installed, callers get `undefined` and say what they leave out.
  */
 
 /** Parses SQL text into libpg-query's JSON tree; throws for text PostgreSQL would refuse. */

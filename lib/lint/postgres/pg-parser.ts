@@ -1,3 +1,4 @@
+import { loadPostgresParser } from '../../dialects/postgres/postgres-parser.js'
 import { LintParserMissingError } from '../lint-errors.js'
 
 /** A parse tree node as libpg-query gives it: `{ NodeType: { …fields } }`. */
@@ -11,19 +12,15 @@ const PACKAGE = 'libpg-query'
 let parser: Parser | undefined
 
 /**
- * Loads libpg-query (PostgreSQL 15's own parser compiled to WebAssembly) once. It is an
- * optional package: without it, linting PostgreSQL files fails with a message saying so.
+ * Loads libpg-query (PostgreSQL 15's own parser compiled to WebAssembly) once, through the
+ * dialect's loader. It is an optional peer: without it, linting PostgreSQL files fails with a
+ * message saying so.
  */
 export async function loadPgParser(): Promise<void> {
   if (parser) return
-  let module: { loadModule(): Promise<void> } & Parser
-  try {
-    module = (await import(PACKAGE)) as typeof module
-  } catch (error) {
-    throw new LintParserMissingError(PACKAGE, error)
-  }
-  await module.loadModule()
-  parser = module
+  const parse = await loadPostgresParser()
+  if (parse === undefined) throw new LintParserMissingError(PACKAGE, undefined)
+  parser = { parseSync: parse as Parser['parseSync'] }
 }
 
 /** The parse tree of one statement, or the parser's message when it cannot read it. */
