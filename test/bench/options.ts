@@ -1,7 +1,8 @@
 /**
  * Options of `npm run bench -- …` (each also as an environment variable):
  * - `--only sqlite,types,memory,pg,mysql` (BENCH_ONLY): the sections to run; all by default.
- * - `--runs N` (BENCH_RUNS): measured rounds per comparison after one warm-up (default 5).
+ * - `--runs N` (BENCH_RUNS): measured rounds per comparison after one warm-up (default 3; MariaDB
+ *   W5 defaults to one round without a warm-up, since our run of it takes minutes here).
  * - `--quick` (BENCH_QUICK=1): a smoke test — one round, no warm-up, histories a tenth the size.
  * - `--psql-per-process` (BENCH_PSQL_PER_PROCESS=1): also time one `psql` process per file
  *   (about 100 ms of client start-up per file here, so it is off by default).
@@ -12,6 +13,8 @@ export type Section = (typeof SECTIONS)[number]
 export interface BenchOptions {
   readonly sections: ReadonlySet<Section>
   readonly runs: number
+  /** Whether --runs / BENCH_RUNS was given (otherwise slow rows may use fewer rounds). */
+  readonly runsGiven: boolean
   readonly quick: boolean
   readonly warmUp: boolean
   readonly psqlPerProcess: boolean
@@ -49,11 +52,13 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     }
     sections.add(section as Section)
   }
-  const runs = Number(value('--runs') ?? env.BENCH_RUNS ?? (quick ? 1 : 5))
+  const given = value('--runs') ?? env.BENCH_RUNS
+  const runs = Number(given ?? (quick ? 1 : 3))
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number ≥ 1`)
   return {
     sections,
     runs,
+    runsGiven: given !== undefined,
     quick,
     warmUp: !quick,
     psqlPerProcess: argv.includes('--psql-per-process') || env.BENCH_PSQL_PER_PROCESS === '1',
