@@ -62,7 +62,13 @@ addNote(
 )
 if (!hasPeakMemory) addNote('peak memory not measured: GNU time (/usr/bin/time) is not installed')
 printTable()
-const memory = readFileSync('/proc/meminfo', 'utf8').match(/MemTotal:\s+(\d+)/)?.[1]
+const memory = (() => {
+  try {
+    return readFileSync('/proc/meminfo', 'utf8').match(/MemTotal:\s+(\d+)/)?.[1]
+  } catch {
+    return undefined // not Linux
+  }
+})()
 const sqlite = (() => {
   try {
     return execFileSync('sqlite3', ['-version'], { encoding: 'utf8' }).split(' ')[0]
