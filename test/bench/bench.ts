@@ -33,7 +33,15 @@ import { addNote, printTable } from './report.js'
 import { sqliteBench } from './sqlite-bench.js'
 import { typesBench } from './types-bench.js'
 
-const options = parseOptions(process.argv.slice(2), process.env)
+const options = (() => {
+  try {
+    return parseOptions(process.argv.slice(2), process.env)
+  } catch (error) {
+    rmSync(root, { recursive: true, force: true })
+    console.error(`npm run bench: ${(error as Error).message}`)
+    process.exit(2)
+  }
+})()
 const sections = [...options.sections]
 console.log(
   `glorious-migrate benchmarks: ${sections.join(', ')}; ${options.runs} run(s) per measurement` +
