@@ -20,6 +20,7 @@ const STATE_TEXT: Record<SkillStatus['state'], string> = {
   'invalid-files': 'invalid files',
   'not-found': 'skill not found',
   partial: 'stopped part way (resumes)',
+  drifted: 'schema drift',
 }
 
 export function statusCommand(ctx: CliContext): CommandModule<GlobalArgs, StatusArgs> {
@@ -65,6 +66,7 @@ export function statusCommand(ctx: CliContext): CommandModule<GlobalArgs, Status
             migrations: s.migrations,
             pending: s.pending,
             state: s.state,
+            drift: s.drift,
             problems: s.problems.map(jsonError),
           })),
           problems: problems.map(jsonError),
