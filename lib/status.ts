@@ -52,6 +52,12 @@ export interface StatusOptions extends DatabaseOptions {
   readonly maxFileBytes?: number | undefined
   readonly allowMissing?: boolean | undefined
   readonly allowOutOfOrder?: boolean | undefined
+  /**
+   * Compare each skill's own tables and views with the fingerprint recorded after its last run
+   * (one catalog pass over them). `false` skips it: every skill's `drift` is then `unknown`.
+   * @default true
+   */
+  readonly drift?: boolean | undefined
 }
 
 /**
@@ -70,6 +76,7 @@ export async function getStatus(options: StatusOptions): Promise<readonly SkillS
       throw session.dialect.describeError(error, session.label, 0) ?? error
     })
     const statuses = statusFromRows(rows, options)
+    if (options.drift === false) return statuses
     const checks = await checkFingerprints(session.db, session.dialect, rows).catch((error) => {
       throw session.dialect.describeError(error, session.label, 0) ?? error
     })

@@ -9,6 +9,7 @@ interface StatusArgs extends GlobalArgs {
   readonly skill?: string
   readonly allowOutOfOrder?: boolean
   readonly allowMissing?: boolean
+  readonly drift?: boolean
 }
 
 const STATE_TEXT: Record<SkillStatus['state'], string> = {
@@ -35,6 +36,11 @@ export function statusCommand(ctx: CliContext): CommandModule<GlobalArgs, Status
           describe: 'Do not report pending files below the highest applied version',
         })
         .option('allow-missing', { type: 'boolean', describe: 'Do not report applied files that are gone' })
+        .option('drift', {
+          type: 'boolean',
+          describe:
+            "Compare each skill's tables and views with the fingerprint recorded after its last run (default; --no-drift skips it)",
+        })
         .option('json', { type: 'boolean', describe: 'Print one JSON document instead of a table' })
         .example('$0 migrate status', 'Every skill in the ledger and in the skills folders')
         .example('$0 migrate status --skill notes --json', 'One skill, machine-readable') as Argv<StatusArgs>,
@@ -46,6 +52,7 @@ export function statusCommand(ctx: CliContext): CommandModule<GlobalArgs, Status
         skill: args.skill,
         allowMissing: args.allowMissing,
         allowOutOfOrder: args.allowOutOfOrder,
+        drift: args.drift,
       })
       const database = ctx.databasePath(args)
       // With --skill, folders that could not be read matter only when the skill was not found:

@@ -58,7 +58,7 @@ function describeDifferences(
     const expected = wantedParts.get(k)
     if (expected === undefined) lines.push(`${what}: live has ${label(part)} ${part.sql} not in migrations`)
     else if (expected.sql !== part.sql)
-      lines.push(`${what}: ${named(part)} differs: migrations make \`${expected.sql}\`, live has \`${part.sql}\``)
+      lines.push(`${what}: ${named(part)} differs: migrations make ${expected.sql}; live has ${part.sql}`)
   }
   for (const [k, part] of wantedParts) {
     if (!actualParts.has(k)) lines.push(`${what}: live lacks ${label(part)} ${part.sql} (made by migrations)`)

@@ -3,7 +3,7 @@ import { missingDatabase, openSettings } from '../connection/open-database.js'
 import { SessionHolder } from '../connection/session-holder.js'
 import { schemaToolsFor } from '../dialects/registry.js'
 import type { SnapshotObject } from '../dialects/schema-snapshot.js'
-import { InvalidOptionError } from '../errors.js'
+import { SkillError } from '../errors.js'
 import { type MigrationFileRef, listMigrationFolder } from '../files/migration-folder.js'
 import { DEFAULT_MAX_FILE_BYTES } from '../files/migration-source.js'
 import { type LedgerRow, readLedger } from '../ledger/ledger.js'
@@ -72,8 +72,9 @@ export async function detectDrift(options: DriftOptions): Promise<DriftReport> {
     })
     const inLedger = [...new Set(rows.map((row) => row.skill))].sort()
     if (options.skill !== undefined && !inLedger.includes(options.skill)) {
-      throw new InvalidOptionError(
-        `skill "${options.skill}" has no applied migrations in ${session.label}: nothing to compare (run it first)`,
+      throw new SkillError(
+        `skill "${options.skill}" has no applied migrations in ${session.label}: nothing to compare (check the name, or run its migrations first)`,
+        { skill: options.skill },
       )
     }
     const compared = options.skill === undefined ? inLedger : [options.skill]
