@@ -123,7 +123,9 @@ for (const engine of ENGINES) {
       const dropped = report.skills[0]?.drift[0]?.differences ?? []
       assert.ok(
         dropped.some((line) =>
-          /^table notes: live lacks column [`"]?body[`"]? (varchar|character varying)\(200\).*\(made by migrations\)$/i.test(line),
+          /^table notes: live lacks column [`"]?body[`"]? (varchar|character varying)\(200\).*\(made by migrations\)$/i.test(
+            line,
+          ),
         ),
         dropped.join('\n'),
       )
