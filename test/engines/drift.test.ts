@@ -6,6 +6,7 @@ import {
   FINGERPRINTS_TABLE,
   ReplayFailedError,
   type SkillStatus,
+  baselineSkill,
   detectDrift,
   getStatus,
   migrateSkills,
@@ -201,6 +202,27 @@ for (const engine of ENGINES) {
       await rollbackMigrations({ database: db.database, skill: 'tasks', steps: 1 })
       statuses = await getStatus({ database: db.database, skills })
       assert.deepEqual(stateOf(statuses, 'tasks'), ['pending', 'unknown'])
+    })
+
+    it('a baseline fingerprints the adopted schema; drift tells whether it is what the files make', async () => {
+      const db = await engine.create()
+      // Made outside the toolkit, with one column the migration files do not have.
+      await db.query('CREATE TABLE notes (id INTEGER PRIMARY KEY, title VARCHAR(100) NOT NULL, legacy INTEGER)')
+      const skills = [
+        { name: 'notes', migrationsDir: migrationsDir(tempDir(), { '001_notes.sql': NOTES['001_notes.sql'] }) },
+      ]
+      await baselineSkill({ database: db.database, skill: 'notes', migrationsDir: skills[0]!.migrationsDir, to: 1 })
+      assert.deepEqual(stateOf(await getStatus({ database: db.database, skills }), 'notes'), ['ok', 'unchanged'])
+      const report = await detectDrift({ database: db.database, skills })
+      const lines = report.skills[0]?.drift[0]?.differences ?? []
+      assert.ok(
+        lines.some((line) => /live has column .*legacy.* not in migrations/.test(line)),
+        lines.join('\n'),
+      )
+      assert.ok(
+        lines.some((line) => /live lacks column .*body.*\(made by migrations\)/.test(line)),
+        lines.join('\n'),
+      )
     })
 
     it('a migration may not touch the fingerprint table', async () => {
