@@ -56,12 +56,16 @@ function describeDifferences(
   const actualParts = new Map(actual.parts.filter((p) => p.kind !== 'definition').map((p) => [partKey(p), p]))
   for (const [k, part] of actualParts) {
     const expected = wantedParts.get(k)
-    if (expected === undefined) lines.push(`${what}: live has ${label(part)} ${part.sql} not in migrations`)
+    if (expected === undefined) lines.push(`${what}: live has ${shown(part)} not in migrations`)
     else if (expected.sql !== part.sql)
-      lines.push(`${what}: ${named(part)} differs: migrations make ${expected.sql}; live has ${part.sql}`)
+      lines.push(
+        shown(part) === `${part.kind} ${part.name}`
+          ? `${what}: ${named(part)} differs (see the diff)`
+          : `${what}: ${named(part)} differs: migrations make ${expected.sql}; live has ${part.sql}`,
+      )
   }
   for (const [k, part] of wantedParts) {
-    if (!actualParts.has(k)) lines.push(`${what}: live lacks ${label(part)} ${part.sql} (made by migrations)`)
+    if (!actualParts.has(k)) lines.push(`${what}: live lacks ${shown(part)} (made by migrations)`)
   }
   if (lines.length === 0) {
     // Nothing the parts name differs: the whole definitions may still (a CHECK in SQLite's text, column order).
@@ -81,8 +85,14 @@ function describeDifferences(
   return lines
 }
 
-function label(part: SnapshotPart): string {
-  return part.kind === 'options' ? 'table options' : part.kind
+/**
+ * A part in one line: a column or constraint with its definition; an index or trigger by name
+ * (its whole statement is in the diff below the line).
+ */
+function shown(part: SnapshotPart): string {
+  if (part.kind === 'options') return `table options ${part.sql}`
+  if (part.kind === 'index' || part.kind === 'trigger' || part.sql.includes('\n')) return `${part.kind} ${part.name}`
+  return `${part.kind} ${part.sql}`
 }
 
 function named(part: SnapshotPart): string {
