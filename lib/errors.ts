@@ -500,7 +500,7 @@ export class SchemaDriftError extends GloriousMigrateError {
     readonly recordedAt: string,
   ) {
     super(
-      `skill "${skill}": ${objects.length === 0 ? 'its schema' : objects.join(', ')} changed outside its migrations since ${recordedAt}: ` +
+      `skill "${skill}": its tables or views changed outside its migrations since ${recordedAt}${objects.length === 0 ? '' : ` (${objects.join(', ')})`}: ` +
         `run "glorious migrate drift ${skill}" to see the difference, then revert it or put it in a new migration`,
       { skill },
     )

@@ -85,7 +85,7 @@ for (const engine of ENGINES) {
       assert.equal(problem?.code, 'schema-drift')
       assert.match(
         problem?.message ?? '',
-        /skill "notes": notes changed outside its migrations since .*glorious migrate drift notes/,
+        /skill "notes": its tables or views changed outside its migrations since .* \(notes\): run "glorious migrate drift notes"/,
       )
 
       const report = await detectDrift({ database: db.database, skills })
