@@ -72,7 +72,7 @@ export async function runMigrations(
   } catch (error) {
     fatal = describe(error)
   }
-  if (state.done > 0 && session !== undefined) {
+  if (state.done > 0 && !state.fingerprintsRecorded && session !== undefined) {
     // Best effort: without a fingerprint, status cannot tell drift, and nothing else is lost.
     await recordSchemaFingerprints(session, options.lockTimeoutMs).catch(() => undefined)
   }
