@@ -39,7 +39,8 @@ export async function replayMigrations(
       )
     }
     const migration = prepareMigration(dialect, row.skill, file, maxFileBytes)
-    if (migration.checksum !== row.checksum) {
+    const edited = migration.checksum !== row.checksum
+    if (edited) {
       warnings.push(
         `skill "${row.skill}": ${row.filename} changed since it was applied (checksum ${row.checksum.slice(0, 12)}, now ${migration.checksum.slice(0, 12)}): replayed as it is now`,
       )
@@ -58,7 +59,9 @@ export async function replayMigrations(
           row.filename,
           file.path,
           `statement ${statement.index} (line ${statement.line}) failed: ${dialect.errorMessage(error)}`,
-          'its migrations do not rebuild the live schema from an empty database (they depend on something made outside them)',
+          edited
+            ? 'the file changed since it was applied (see "glorious migrate verify"): revert it, or accept the edit, then run drift again'
+            : 'its migrations do not rebuild the live schema from an empty database (they depend on something made outside them)',
         )
       }
     }

@@ -174,7 +174,29 @@ for (const engine of ENGINES) {
         (error: unknown) =>
           error instanceof ReplayFailedError &&
           error.skill === 'notes' &&
-          /skill "notes": cannot replay "002_notes_index.sql" into a scratch database: statement 1 \(line 1\) failed: .*no_such_table/i.test(
+          /skill "notes": cannot replay "002_notes_index.sql" into a scratch database: statement 1 \(line 1\) failed: .*no_such_table.*: the file changed since it was applied/i.test(
+            error.message,
+          ),
+      )
+      assert.deepEqual(await scratchDatabases(db), before)
+    })
+
+    it('a history that depends on a table made outside its migrations cannot be replayed, and says so', async () => {
+      const db = await engine.create()
+      await db.query('CREATE TABLE made_by_hand (x INTEGER)')
+      const dir = migrationsDir(tempDir(), {
+        '001_items.sql': 'CREATE TABLE items (x INTEGER); CREATE INDEX made_by_hand_x ON made_by_hand (x);',
+      })
+      const skills = [{ name: 'viewer', migrationsDir: dir }]
+      const run = await migrateSkills(skills, { database: db.database, codegen: false })
+      assert.equal(run.error, undefined, String(run.error))
+      const before = await scratchDatabases(db)
+      await assert.rejects(
+        detectDrift({ database: db.database, skills }),
+        (error: unknown) =>
+          error instanceof ReplayFailedError &&
+          error.code === 'replay-failed' &&
+          /"001_items.sql" .*statement 2 \(line 1\) failed: .*made_by_hand.*: its migrations do not rebuild the live schema from an empty database/.test(
             error.message,
           ),
       )
