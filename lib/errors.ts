@@ -326,7 +326,7 @@ export class ReservedTableError extends GloriousMigrateError {
     readonly partial = false,
   ) {
     super(
-      `${where(skill)}migration "${filename}" ${what}: migrations must not touch the toolkit's own tables (_migrations, _migration_objects); ` +
+      `${where(skill)}migration "${filename}" ${what}: migrations must not touch the toolkit's own tables (_migrations, _migration_objects, _migration_events, _migration_fingerprints); ` +
         (partial
           ? 'it ran outside a transaction, so repair the ledger from a backup, then fix the file'
           : 'nothing of it was applied: fix the file and run again'),
