@@ -336,6 +336,8 @@ export function stateDump(db: Database.Database): string {
   const json = (data: unknown) => JSON.stringify(data, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))
   for (const { name } of objects.filter((o) => o.type === 'table')) {
     const quoted = `"${name.replaceAll('"', '""')}"`
+    // Derived from the schema (drift detection) and stamped with its time: not part of the state.
+    if (name === '_migration_fingerprints') continue
     if (name === '_migrations') {
       lines.push(
         `${name}: ${json(db.prepare('SELECT skill_name, version, filename, checksum FROM _migrations ORDER BY skill_name, version').raw().all())}`,
