@@ -77,9 +77,11 @@ export async function getStatus(options: StatusOptions): Promise<readonly SkillS
     })
     const statuses = statusFromRows(rows, options)
     if (options.drift === false) return statuses
-    const checks = await checkFingerprints(session.db, session.dialect, rows).catch((error) => {
-      throw session.dialect.describeError(error, session.label, 0) ?? error
-    })
+    // Best effort: an object the catalog cannot describe here (a virtual table whose module is not
+    // loaded, …) leaves drift unknown rather than failing status.
+    const checks = await checkFingerprints(session.db, session.dialect, rows).catch(
+      () => new Map<string, SkillDriftCheck>(),
+    )
     return Object.freeze(statuses.map((status) => withDrift(status, checks.get(status.skill))))
   } finally {
     await sessions.close()

@@ -247,6 +247,18 @@ for (const engine of ENGINES) {
       )
     })
 
+    if (engine.name === 'sqlite') {
+      it('SQLite virtual tables are compared by their text (their module need not be loaded)', async () => {
+        const db = await engine.create()
+        const dir = migrationsDir(tempDir(), { '001_docs.sql': 'CREATE VIRTUAL TABLE docs USING fts5(title, body);' })
+        const skills = [{ name: 'docs', migrationsDir: dir }]
+        const run = await migrateSkills(skills, { database: db.database, codegen: false })
+        assert.equal(run.error, undefined, String(run.error))
+        assert.deepEqual(stateOf(await getStatus({ database: db.database, skills }), 'docs'), ['ok', 'unchanged'])
+        assert.equal((await detectDrift({ database: db.database, skills })).drifted, false)
+      })
+    }
+
     it('a migration may not touch the fingerprint table', async () => {
       const db = await engine.create()
       const dir = migrationsDir(tempDir(), { '001_x.sql': `DELETE FROM ${FINGERPRINTS_TABLE};` })

@@ -30,9 +30,11 @@ export const sqliteSchemaSnapshot: SchemaSnapshotter = Object.freeze<SchemaSnaps
       SELECT type, name, tbl_name, sql FROM main.sqlite_schema
       WHERE lower(tbl_name) IN (${sql.join([...wanted.keys()])}) ORDER BY type, name`.execute(conn)
     // Every column of every wanted table in one query (a query per table costs more than the rest).
+    // Not of virtual tables: their module may not be loaded here, and their text defines them.
     const { rows: columns } = await sql<ColumnRow & { readonly tbl: string }>`
       SELECT m.name AS tbl, c.* FROM main.sqlite_schema AS m, pragma_table_xinfo(m.name) AS c
       WHERE m.type = 'table' AND lower(m.name) IN (${sql.join([...wanted.keys()])})
+        AND upper(substr(ltrim(m.sql), 1, 14)) <> 'CREATE VIRTUAL'
       ORDER BY m.name, c.cid`.execute(conn)
     const columnsOf = groupBy(columns, (column) => column.tbl)
     const attachedTo = groupBy(
