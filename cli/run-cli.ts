@@ -7,6 +7,7 @@ import { reloadCommand } from './commands/reload.js'
 import { rollbackCommand } from './commands/rollback.js'
 import { baselineCommand } from './commands/baseline.js'
 import { acceptCommand } from './commands/accept.js'
+import { driftCommand } from './commands/drift.js'
 import { runCommand } from './commands/run.js'
 import { statusCommand } from './commands/status.js'
 import { verifyCommand } from './commands/verify.js'
@@ -17,7 +18,7 @@ import { line } from './print/safe.js'
 import { UsageError } from './usage-error.js'
 import { packageVersion } from './version.js'
 
-const COMMANDS = 'create, run, status, history, rollback, baseline, accept, verify, lint, reload, codegen'
+const COMMANDS = 'create, run, status, history, rollback, baseline, accept, verify, lint, drift, reload, codegen'
 
 /**
  * Runs `glorious …` with the given arguments and returns the exit code: 0 ok, 1 a migration or
@@ -43,6 +44,7 @@ export async function runCli(argv: readonly string[], cliProcess: CliProcess): P
         .command(acceptCommand(ctx))
         .command(verifyCommand(ctx))
         .command(lintCommand(ctx))
+        .command(driftCommand(ctx))
         .command(reloadCommand(ctx))
         .command(codegenCommand(ctx))
         .demandCommand(1, `name a migrate command: ${COMMANDS}`),

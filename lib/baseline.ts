@@ -13,6 +13,7 @@ import { declaredOwnershipChanges, knownObjects } from './ledger/ownership.js'
 import { nameKeyOf, recordOwnership } from './ledger/ownership-rows.js'
 import { appliedMigration, ledgerRow } from './runner/applied-migration.js'
 import { withLedgerTransaction } from './runner/ledger-transaction.js'
+import { recordSchemaFingerprints } from './drift/record-fingerprints.js'
 import { type PreparedMigration, prepareMigration } from './runner/prepared-migration.js'
 
 export interface BaselineOptions extends DatabaseOptions {
@@ -83,7 +84,7 @@ export async function baselineSkill(options: BaselineOptions): Promise<BaselineR
     const prepared: PreparedMigration[] = files.map((file) =>
       prepareMigration(dialect, skill, file, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES),
     )
-    return await withLedgerTransaction(session, lockTimeoutOf(options), async ({ conn, write }) => {
+    const result = await withLedgerTransaction(session, lockTimeoutOf(options), async ({ conn, write }) => {
       const existing = await readLedger(conn, dialect, [skill])
       const taken = existing.filter((row) => row.version <= options.to).map((row) => row.version)
       if (taken.length > 0) throw new BaselineConflictError(skill, taken)
@@ -141,6 +142,9 @@ export async function baselineSkill(options: BaselineOptions): Promise<BaselineR
         warnings: Object.freeze(warnings),
       })
     })
+    // The adopted schema is the skill's from now on: status tells when it changes by hand.
+    await recordSchemaFingerprints(session, lockTimeoutOf(options)).catch(() => undefined)
+    return result
   } finally {
     await sessions.close()
   }

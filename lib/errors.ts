@@ -355,7 +355,7 @@ export class ReservedTableError extends GloriousMigrateError {
     readonly partial = false,
   ) {
     super(
-      `${where(skill)}migration "${filename}" ${what}: migrations must not touch the toolkit's own tables (_migrations, _migration_objects); ` +
+      `${where(skill)}migration "${filename}" ${what}: migrations must not touch the toolkit's own tables (_migrations, _migration_objects, _migration_events, _migration_fingerprints); ` +
         (partial
           ? 'it ran outside a transaction, so repair the ledger from a backup, then fix the file'
           : 'nothing of it was applied: fix the file and run again'),
@@ -516,4 +516,36 @@ function where(skill: string | undefined): string {
 function dirOf(file: string): string {
   const slash = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'))
   return slash < 0 ? '.' : file.slice(0, slash)
+}
+
+/** A skill's tables or views no longer match the fingerprint recorded after its last run: changed by hand. */
+export class SchemaDriftError extends GloriousMigrateError {
+  readonly code = 'schema-drift'
+  constructor(
+    skill: string,
+    /** The objects whose description changed (or that are gone). */
+    readonly objects: readonly string[],
+    /** When the fingerprint was recorded (ISO-8601 UTC). */
+    readonly recordedAt: string,
+  ) {
+    super(
+      `skill "${skill}": its tables or views changed outside its migrations since ${recordedAt}${objects.length === 0 ? '' : ` (${objects.join(', ')})`}: ` +
+        `run "glorious migrate drift ${skill}" to see the difference, then revert it or put it in a new migration`,
+      { skill },
+    )
+  }
+}
+
+/** Drift detection could not rebuild a skill's schema from its migrations in a scratch database. */
+export class ReplayFailedError extends GloriousMigrateError {
+  readonly code = 'replay-failed'
+  constructor(
+    skill: string,
+    readonly filename: string,
+    file: string | undefined,
+    readonly reason: string,
+    readonly hint: string,
+  ) {
+    super(`${where(skill)}cannot replay "${filename}" into a scratch database: ${reason}: ${hint}`, { skill, file })
+  }
 }

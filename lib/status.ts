@@ -1,6 +1,7 @@
 import type { DatabaseOptions } from './connection/database-options.js'
 import { missingDatabase } from './connection/open-database.js'
-import type { GloriousMigrateError } from './errors.js'
+import { type GloriousMigrateError, SchemaDriftError } from './errors.js'
+import { type SkillDriftCheck, checkFingerprints } from './drift/check-fingerprints.js'
 import { DEFAULT_MAX_FILE_BYTES } from './files/migration-source.js'
 import { SessionHolder } from './connection/session-holder.js'
 import { type LedgerRow, readLedger } from './ledger/ledger.js'
@@ -11,7 +12,15 @@ import type { SkillMigrations } from './skills.js'
 
 /** Where a skill stands, worst first. */
 export type SkillState =
-  'checksum-mismatch' | 'missing-file' | 'out-of-order' | 'invalid-files' | 'not-found' | 'partial' | 'pending' | 'ok'
+  | 'checksum-mismatch'
+  | 'missing-file'
+  | 'out-of-order'
+  | 'invalid-files'
+  | 'not-found'
+  | 'partial'
+  | 'drifted'
+  | 'pending'
+  | 'ok'
 
 /** One line of `status`. */
 export interface SkillStatus {
@@ -28,6 +37,11 @@ export interface SkillStatus {
   readonly problems: readonly GloriousMigrateError[]
   /** Every migration with its status (empty for skills not found on disk). */
   readonly details: readonly MigrationInfo[]
+  /**
+   * Whether the skill's own tables and views still match the fingerprint recorded after its last
+   * run (`unknown` without one: a ledger from before fingerprints, or a run cut short).
+   */
+  readonly drift: SkillDriftCheck['state']
 }
 
 export interface StatusOptions extends DatabaseOptions {
@@ -38,6 +52,12 @@ export interface StatusOptions extends DatabaseOptions {
   readonly maxFileBytes?: number | undefined
   readonly allowMissing?: boolean | undefined
   readonly allowOutOfOrder?: boolean | undefined
+  /**
+   * Compare each skill's own tables and views with the fingerprint recorded after its last run
+   * (one catalog pass over them). `false` skips it: every skill's `drift` is then `unknown`.
+   * @default true
+   */
+  readonly drift?: boolean | undefined
 }
 
 /**
@@ -55,7 +75,14 @@ export async function getStatus(options: StatusOptions): Promise<readonly SkillS
     const rows = await readLedger(session.db, session.dialect).catch((error) => {
       throw session.dialect.describeError(error, session.label, 0) ?? error
     })
-    return statusFromRows(rows, options)
+    const statuses = statusFromRows(rows, options)
+    if (options.drift === false) return statuses
+    // Best effort: an object the catalog cannot describe here (a virtual table whose module is not
+    // loaded, …) leaves drift unknown rather than failing status.
+    const checks = await checkFingerprints(session.db, session.dialect, rows).catch(
+      () => new Map<string, SkillDriftCheck>(),
+    )
+    return Object.freeze(statuses.map((status) => withDrift(status, checks.get(status.skill))))
   } finally {
     await sessions.close()
   }
@@ -99,6 +126,7 @@ export function statusFromRows(rows: readonly LedgerRow[], options: StatusOption
         migrationsDir: skill.migrationsDir,
         problems: plan.problems,
         details: plan.migrations,
+        drift: 'unknown' as const,
       }),
     )
   }
@@ -114,10 +142,24 @@ export function statusFromRows(rows: readonly LedgerRow[], options: StatusOption
         migrationsDir: undefined,
         problems: [],
         details: [],
+        drift: 'unknown' as const,
       }),
     )
   }
   return Object.freeze(result.sort((a, b) => (a.skill < b.skill ? -1 : a.skill > b.skill ? 1 : 0)))
+}
+
+/** A status with its drift check: a drifted skill says so (unless a worse state hides it) and has the problem. */
+function withDrift(status: SkillStatus, check: SkillDriftCheck | undefined): SkillStatus {
+  if (check === undefined) return status
+  if (check.state !== 'drifted') return Object.freeze({ ...status, drift: check.state })
+  const problem = new SchemaDriftError(status.skill, check.changed, check.recordedAt ?? '')
+  return Object.freeze({
+    ...status,
+    drift: check.state,
+    state: status.state === 'ok' || status.state === 'pending' ? ('drifted' as const) : status.state,
+    problems: Object.freeze([...status.problems, problem]),
+  })
 }
 
 function stateOf(problems: readonly GloriousMigrateError[], pending: number, partial: boolean): SkillState {

@@ -9,6 +9,7 @@ interface StatusArgs extends GlobalArgs {
   readonly skill?: string
   readonly allowOutOfOrder?: boolean
   readonly allowMissing?: boolean
+  readonly drift?: boolean
 }
 
 const STATE_TEXT: Record<SkillStatus['state'], string> = {
@@ -20,6 +21,7 @@ const STATE_TEXT: Record<SkillStatus['state'], string> = {
   'invalid-files': 'invalid files',
   'not-found': 'skill not found',
   partial: 'stopped part way (resumes)',
+  drifted: 'schema drift',
 }
 
 export function statusCommand(ctx: CliContext): CommandModule<GlobalArgs, StatusArgs> {
@@ -34,6 +36,11 @@ export function statusCommand(ctx: CliContext): CommandModule<GlobalArgs, Status
           describe: 'Do not report pending files below the highest applied version',
         })
         .option('allow-missing', { type: 'boolean', describe: 'Do not report applied files that are gone' })
+        .option('drift', {
+          type: 'boolean',
+          describe:
+            "Compare each skill's tables and views with the fingerprint recorded after its last run (default; --no-drift skips it)",
+        })
         .option('json', { type: 'boolean', describe: 'Print one JSON document instead of a table' })
         .example('$0 migrate status', 'Every skill in the ledger and in the skills folders')
         .example('$0 migrate status --skill notes --json', 'One skill, machine-readable') as Argv<StatusArgs>,
@@ -45,6 +52,7 @@ export function statusCommand(ctx: CliContext): CommandModule<GlobalArgs, Status
         skill: args.skill,
         allowMissing: args.allowMissing,
         allowOutOfOrder: args.allowOutOfOrder,
+        drift: args.drift,
       })
       const database = ctx.databasePath(args)
       // With --skill, folders that could not be read matter only when the skill was not found:
@@ -65,6 +73,7 @@ export function statusCommand(ctx: CliContext): CommandModule<GlobalArgs, Status
             migrations: s.migrations,
             pending: s.pending,
             state: s.state,
+            drift: s.drift,
             problems: s.problems.map(jsonError),
           })),
           problems: problems.map(jsonError),

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { InvalidOptionError } from '../errors.js'
 import type { EngineConnector } from './connector.js'
 import type { EngineName } from './dialect.js'
+import type { EngineSchemaTools } from './schema-snapshot.js'
 
 /**
  * The one place outside the engine folders that names engines: it maps an engine to its
@@ -16,6 +17,30 @@ export async function connectorFor(engine: EngineName): Promise<EngineConnector>
       return (await import('./postgres/postgres-connector.js')).postgresConnector
     case 'mysql':
       return (await import('./mysql/mysql-connector.js')).mysqlConnector
+  }
+}
+
+/**
+ * What drift detection needs from an engine (describing its objects, making a scratch database),
+ * loaded only by the commands that compare schemas.
+ */
+export async function schemaToolsFor(engine: EngineName): Promise<EngineSchemaTools> {
+  switch (engine) {
+    case 'sqlite':
+      return {
+        snapshot: (await import('./sqlite/sqlite-schema-snapshot.js')).sqliteSchemaSnapshot,
+        scratch: (await import('./sqlite/sqlite-scratch-database.js')).sqliteScratchDatabase,
+      }
+    case 'postgres':
+      return {
+        snapshot: (await import('./postgres/postgres-schema-snapshot.js')).postgresSchemaSnapshot,
+        scratch: (await import('./postgres/postgres-scratch-database.js')).postgresScratchDatabase,
+      }
+    case 'mysql':
+      return {
+        snapshot: (await import('./mysql/mysql-schema-snapshot.js')).mysqlSchemaSnapshot,
+        scratch: (await import('./mysql/mysql-scratch-database.js')).mysqlScratchDatabase,
+      }
   }
 }
 

@@ -8,8 +8,15 @@ export const LEDGER_TABLE = '_migrations'
 export const OWNERSHIP_TABLE = '_migration_objects'
 /** What was done to the ledger besides applying migrations: baselines, accepted edits, resolved failures. */
 export const EVENTS_TABLE = '_migration_events'
+/** A fingerprint of each skill's own tables and views, taken after the runs that changed them (drift). */
+export const FINGERPRINTS_TABLE = '_migration_fingerprints'
 /** Tables a migration may not touch. */
-export const RESERVED_TABLES: readonly string[] = Object.freeze([LEDGER_TABLE, OWNERSHIP_TABLE, EVENTS_TABLE])
+export const RESERVED_TABLES: readonly string[] = Object.freeze([
+  LEDGER_TABLE,
+  OWNERSHIP_TABLE,
+  EVENTS_TABLE,
+  FINGERPRINTS_TABLE,
+])
 
 /** A row of `_migrations`. */
 export interface LedgerRow {
@@ -114,10 +121,19 @@ export interface OwnershipTable {
   version: number
 }
 
+export interface FingerprintsTable {
+  skill_name: string
+  fingerprint: string
+  versions: string
+  objects: string
+  recorded_at: string
+}
+
 export interface LedgerTables {
   [LEDGER_TABLE]: LedgerTable
   [OWNERSHIP_TABLE]: OwnershipTable
   [EVENTS_TABLE]: EventsTable
+  [FINGERPRINTS_TABLE]: FingerprintsTable
 }
 
 const REQUIRED_COLUMNS = ['skill_name', 'version', 'filename', 'checksum', 'applied_at']

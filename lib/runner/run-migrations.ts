@@ -5,6 +5,7 @@ import type { DatabaseSession } from '../connection/session.js'
 import type { DialectCapabilities } from '../dialects/dialect.js'
 import { GloriousMigrateError, UnexpectedError } from '../errors.js'
 import { flushChecksumCache } from '../files/checksum-cache.js'
+import { recordSchemaFingerprints } from '../drift/record-fingerprints.js'
 import { type RunContext, describeError } from './run-context.js'
 import type { RunOptions } from './run-options.js'
 import { type RunReport, RunState, type RunTarget } from './run-state.js'
@@ -70,6 +71,10 @@ export async function runMigrations(
     )
   } catch (error) {
     fatal = describe(error)
+  }
+  if (state.done > 0 && !state.fingerprintsRecorded && session !== undefined) {
+    // Best effort: without a fingerprint, status cannot tell drift, and nothing else is lost.
+    await recordSchemaFingerprints(session, options.lockTimeoutMs).catch(() => undefined)
   }
   flushChecksumCache() // only a run that wrote saves the cache: looking writes nothing
   return state.finish(fatal)

@@ -72,6 +72,11 @@ export class RunState {
   readonly #bySkill = new Map<string, SkillState>()
   readonly #prepared = new Map<string, PreparedMigration>()
   #done = 0
+  /**
+   * The schema fingerprints were written in the run's last transaction, which committed: nothing
+   * is left to record after the run (see `lib/drift/record-fingerprints.ts`).
+   */
+  fingerprintsRecorded = false
 
   constructor(targets: readonly RunTarget[], options: RunOptions) {
     this.options = options

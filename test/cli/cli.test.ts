@@ -264,7 +264,7 @@ describe('glorious migrate status / history', () => {
     )
     const json = JSON.parse((await run('migrate', 'status', '--json', '--skill', 'notes')).stdout)
     assert.deepEqual(json.skills, [
-      { skill: 'notes', version: 1, migrations: 1, pending: 1, state: 'pending', problems: [] },
+      { skill: 'notes', version: 1, migrations: 1, pending: 1, state: 'pending', drift: 'unchanged', problems: [] },
     ])
   })
 

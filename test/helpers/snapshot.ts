@@ -73,6 +73,10 @@ export function comparableDump(path: string): string {
       const folder = db.prepare(`SELECT 1 FROM pragma_table_info('_migrations') WHERE name = 'migrations_dir'`).get()
       if (ledger) db.exec(`UPDATE _migrations SET applied_at = '', duration_ms = NULL`)
       if (folder) db.exec(`UPDATE _migrations SET migrations_dir = NULL`)
+      const fingerprints = db
+        .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migration_fingerprints'`)
+        .get()
+      if (fingerprints) db.exec(`UPDATE _migration_fingerprints SET recorded_at = ''`)
     } finally {
       db.close()
     }

@@ -127,7 +127,15 @@ describe('the corpus through the CLI', () => {
       ])
       assert.equal(status.code, 0, status.stderr)
       assert.deepEqual((JSON.parse(status.stdout) as StatusJson).skills, [
-        { skill: SKILL, version: highest, migrations: files.length, pending: 0, state: 'ok', problems: [] },
+        {
+          skill: SKILL,
+          version: highest,
+          migrations: files.length,
+          pending: 0,
+          state: 'ok',
+          drift: 'unchanged',
+          problems: [],
+        },
       ])
       assert.equal(rows(db, 'SELECT count(*) AS n FROM _migrations')[0]?.n, files.length)
       figures.statusRight++
@@ -182,7 +190,15 @@ describe('the corpus through the CLI', () => {
     ])
     assert.equal(status.code, 0, status.stderr)
     assert.deepEqual((JSON.parse(status.stdout) as StatusJson).skills, [
-      { skill: SKILL, version: 8, migrations: 8, pending: files.length - 8, state: 'pending', problems: [] },
+      {
+        skill: SKILL,
+        version: 8,
+        migrations: 8,
+        pending: files.length - 8,
+        state: 'pending',
+        drift: 'unchanged',
+        problems: [],
+      },
     ])
 
     const resumed = await glorious([

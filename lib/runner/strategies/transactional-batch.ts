@@ -3,7 +3,14 @@ import { rememberChecksum } from '../../files/checksum-cache.js'
 import type { AppliedMigration } from '../applied-migration.js'
 import { applyInTransaction } from '../apply-migration.js'
 import type { PreparedMigration } from '../prepared-migration.js'
-import { type RunContext, TransactionLost, describeError, newTransactionScope } from '../run-context.js'
+import { writeSchemaFingerprints } from '../../drift/record-fingerprints.js'
+import {
+  type RunContext,
+  TransactionLost,
+  type TransactionScope,
+  describeError,
+  newTransactionScope,
+} from '../run-context.js'
 import type { Step } from '../run-state.js'
 import { applyOutsideTransaction } from './outside-transaction.js'
 
@@ -95,9 +102,12 @@ export async function runTransactionalBatches(ctx: RunContext): Promise<void> {
         if (grouping === 'alone') break
       }
       if (inTransaction) {
+        // The run's last transaction also records the schema fingerprints: still one commit.
+        const fingerprinted = steps.length > 0 && state.next() === undefined && (await fingerprintHere(ctx, tx))
         if (steps.length > 0) await commit(ctx, applied)
         else await dialect.rollback(conn)
         inTransaction = false
+        if (fingerprinted) state.fingerprintsRecorded = true
       }
       state.commit(applied)
       applied.forEach((done, i) => {
@@ -114,6 +124,28 @@ export async function runTransactionalBatches(ctx: RunContext): Promise<void> {
       if (foreignKeysWereOn) await dialect.setForeignKeys(conn, true).catch(() => undefined)
       if (releaseLock) await releaseLock().catch(() => undefined)
     }
+  }
+}
+
+/**
+ * Writes the schema fingerprints in the open transaction, inside a savepoint: best effort, a
+ * failure leaves the transaction as it was (the run then records them after it commits).
+ */
+async function fingerprintHere(ctx: RunContext, tx: TransactionScope): Promise<boolean> {
+  const { conn, dialect } = ctx
+  try {
+    await dialect.savepoint(conn, 'glorious_fingerprints')
+  } catch {
+    return false
+  }
+  try {
+    await writeSchemaFingerprints(conn, dialect, (fn) => (tx.guard ? tx.guard.allowWrites(fn) : fn()))
+    await dialect.releaseSavepoint(conn, 'glorious_fingerprints')
+    return true
+  } catch {
+    await dialect.rollbackToSavepoint(conn, 'glorious_fingerprints').catch(() => undefined)
+    await dialect.releaseSavepoint(conn, 'glorious_fingerprints').catch(() => undefined)
+    return false
   }
 }
 
