@@ -24,13 +24,9 @@ export { LEDGER_TABLE, OWNERSHIP_TABLE, FINGERPRINTS_TABLE } from './ledger/ledg
 export { SqlFileMigrationProvider } from './runner/sql-file-migration-provider.js'
 export type { SqlFileMigration, SqlFileMigrationProviderProps } from './runner/sql-file-migration-provider.js'
 export { planDryRun } from './dry-run.js'
-<<<<<<< HEAD
 export type { DryRunPlan, DryRunMigration, DryRunOptions, PlannedStatement, PlannedLock } from './dry-run.js'
-=======
 export { detectDrift } from './drift/detect-drift.js'
 export type { DriftOptions, DriftReport, SkillDrift, ObjectDrift } from './drift/detect-drift.js'
-export type { DryRunPlan, DryRunMigration } from './dry-run.js'
->>>>>>> h-drift
 
 export { readSkill, discoverSkills, findSkill, searchSkills, skillAt } from './files/skill.js'
 export type { Skill, SkillSearch, SearchSkillsOptions, FindSkillOptions } from './files/skill.js'
