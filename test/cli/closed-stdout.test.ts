@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import Database from 'better-sqlite3'
+import { GLORIOUS, glorious } from '../helpers/cli.js'
+import { skillFolder, tempDir } from '../helpers/temp.js'
+
+/** Runs `glorious <args>` with its stdout piped to a reader that closes the pipe before reading. */
+function intoClosedPipe(args: readonly string[]): Promise<{ code: number; stderr: string }> {
+  const command = `"${process.execPath}" "${GLORIOUS}" ${args.map((arg) => `'${arg}'`).join(' ')} | (exec 0<&-; sleep 1)`
+  return new Promise((resolve) => {
+    execFile('bash', ['-o', 'pipefail', '-c', command], { encoding: 'utf8' }, (error, _stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stderr }),
+    )
+  })
+}
+
+describe('a reader that closes the pipe early (| head)', () => {
+  it('costs the rest of the output, not the command: no crash, exit 0, and a run still applies everything', async () => {
+    const root = tempDir()
+    const migrations: Record<string, string> = {}
+    for (let n = 1; n <= 30; n++)
+      migrations[`${String(n).padStart(3, '0')}_step.sql`] = `CREATE TABLE t${n} (id INTEGER);`
+    skillFolder(join(root, 'skills'), 'notes', migrations)
+    const db = join(root, 'agent.db')
+    const base = ['--skills', join(root, 'skills'), '--db', db]
+
+    const run = await intoClosedPipe(['migrate', 'run', '--no-codegen', ...base])
+    assert.equal(run.code, 0, run.stderr)
+    assert.doesNotMatch(run.stderr, /EPIPE|Unhandled|Error:/)
+    const reader = new Database(db, { readonly: true })
+    const applied = (reader.prepare('SELECT count(*) AS n FROM _migrations').get() as { n: number }).n
+    reader.close()
+    assert.equal(applied, 30, 'the run applied every migration although nobody read its output')
+
+    for (const command of [['history'], ['status', '--json']]) {
+      const result = await intoClosedPipe(['migrate', ...command, ...base])
+      assert.equal(result.code, 0, `${command.join(' ')}: ${result.stderr}`)
+      assert.doesNotMatch(result.stderr, /EPIPE|Unhandled|Error:/)
+    }
+    assert.equal((await glorious(['migrate', 'status', ...base])).code, 0)
+  })
+})
