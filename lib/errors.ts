@@ -189,6 +189,8 @@ export interface StatementFailure {
   readonly outsideTransaction: boolean
   /** Something the user must clean up by hand before a retry (an INVALID index, …). */
   readonly cleanup?: string | undefined
+  /** The file's statement count, shown as "statement k of n" where progress is recorded (MySQL). */
+  readonly totalStatements?: number | undefined
   /**
    * Its progress is recorded (MySQL, statement by statement): the next run resumes at the failed
    * statement once the file is fixed.
@@ -214,7 +216,8 @@ export class MigrationFailedError extends GloriousMigrateError {
   readonly partial: boolean
 
   constructor(failure: StatementFailure, cause?: unknown) {
-    const at = `statement ${failure.statementIndex} (line ${failure.line}${failure.column === undefined ? '' : `, column ${failure.column}`})`
+    const of = failure.totalStatements === undefined ? '' : ` of ${failure.totalStatements}`
+    const at = `statement ${failure.statementIndex}${of} (line ${failure.line}${failure.column === undefined ? '' : `, column ${failure.column}`})`
     const facts = [
       failure.sqlState === undefined ? '' : ` [${failure.sqlState}]`,
       failure.detail ? ` Detail: ${sentence(failure.detail)}` : '',

@@ -145,6 +145,7 @@ export function failure(
       outsideTransaction: context.outsideTransaction,
       cleanup: context.cleanup,
       resumable: context.resumable,
+      totalStatements: context.resumable ? migration.statements.length : undefined,
     },
     error,
   )
