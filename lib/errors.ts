@@ -226,7 +226,7 @@ export class MigrationFailedError extends GloriousMigrateError {
     const kept = !failure.outsideTransaction
       ? 'Nothing of this migration was applied: fix the file and run again.'
       : failure.resumable
-        ? `It runs statement by statement (its statements commit implicitly), and the ledger records that ${failure.appliedStatements === 0 ? 'no statement' : failure.appliedStatements === 1 ? 'statement 1' : `statements 1-${failure.appliedStatements}`} of it ${failure.appliedStatements === 1 ? 'is' : 'are'} applied: ` +
+        ? `It runs statement by statement (its statements commit implicitly), and the ledger records that ${failure.appliedStatements === 0 ? 'no statement' : failure.appliedStatements === 1 ? 'statement 1' : `statements 1-${failure.appliedStatements}`} of it ${failure.appliedStatements > 1 ? 'are' : 'is'} applied: ` +
           `fix statement ${failure.statementIndex} (statements before it must stay as they are) and run again; it resumes at statement ${failure.statementIndex}.`
         : failure.appliedStatements === 0
           ? 'It ran outside a transaction; no statement of it was applied: fix the file and run again.'
