@@ -52,24 +52,21 @@ export function lockNameOf(database: string): string {
 }
 
 const created = new Set<string>()
-let cleanupRegistered = false
+// Registered when the test file loads this module (at the top level, so it runs when the file ends).
+after(async () => {
+  if (created.size === 0) return
+  const admin = await connect()
+  try {
+    for (const name of created) await admin.query(`DROP DATABASE IF EXISTS \`${name}\``)
+    created.clear()
+  } finally {
+    await admin.end()
+  }
+})
 
 /** A new, empty database; dropped when the test file ends (or by `drop()`). */
 export async function freshDatabase(purpose: string): Promise<MysqlDatabase> {
   await requireMysqlServer()
-  if (!cleanupRegistered) {
-    cleanupRegistered = true
-    after(async () => {
-      if (created.size === 0) return
-      const admin = await connect()
-      try {
-        for (const name of created) await admin.query(`DROP DATABASE IF EXISTS \`${name}\``)
-        created.clear()
-      } finally {
-        await admin.end()
-      }
-    })
-  }
   const name = scratchName(purpose)
   const admin = await connect()
   try {

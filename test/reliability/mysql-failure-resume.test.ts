@@ -229,6 +229,17 @@ describe('MariaDB: a migration failing mid-file resumes where it stopped (throug
         { version: 2, status: 'applied', statements_applied: N },
         { version: 3, status: 'applied', statements_applied: 1 },
       ])
+      // The tables 002 made belong to it, also those made by the statements before the failure.
+      assert.deepEqual(
+        await ws.db.query(
+          'SELECT object_name, skill_name, version FROM _migration_objects ORDER BY version, object_name',
+        ),
+        [
+          { object_name: 'events', skill_name: SKILL, version: 1 },
+          { object_name: 'stock', skill_name: SKILL, version: 2 },
+          { object_name: 'later', skill_name: SKILL, version: 3 },
+        ],
+      )
       const historyAfter = await ws.cli('migrate', 'history')
       assert.doesNotMatch(historyAfter.stdout, /failed at/)
       assert.equal(await ws.db.lockHeld(), false)
