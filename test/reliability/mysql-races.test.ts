@@ -204,7 +204,8 @@ describe('MariaDB races: processes started together on one fresh database', () =
     await serialRound.db.drop()
 
     const problems: string[] = []
-    const modeOf = (round: number): Mode => (round % 2 === 0 ? 'library' : 'cli')
+    // Library workers load while the previous round is checked; CLI processes load as the round starts.
+    const modeOf = (round: number): Mode => (round % 4 === 3 ? 'cli' : 'library')
     let next: Round | undefined = await startRound(modeOf(0), skills, PROCESSES)
     try {
       for (let round = 0; round < ROUNDS; round++) {
