@@ -1,7 +1,7 @@
 // Races on MariaDB: 8 real processes started together migrate the same two skills into one fresh
-// database, 20 rounds (a fresh database each round). Even rounds: library workers released at the
-// same instant by a barrier; odd rounds: the CLI (`glorious migrate run --json`), 8 processes
-// spawned at once. Every round: no process fails, every migration is applied by exactly one
+// database, 20 rounds (a fresh database each round). Three rounds in four: library workers
+// released at the same instant by a barrier; every fourth: the CLI (`glorious migrate run
+// --json`), 8 processes spawned at once. Every round: no process fails, every migration is applied by exactly one
 // process (reports, ledger rows unique, a side-effect INSERT per migration counted once), the
 // ledger, schema (mariadb-dump) and data equal a serial run's, and the toolkit's GET_LOCK is free
 // (IS_USED_LOCK is NULL) afterwards.
