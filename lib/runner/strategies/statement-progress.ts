@@ -171,8 +171,6 @@ async function applyWithProgress(
       true,
     )
   }
-  const done = { ...appliedMigration(migration, Math.round(performance.now() - started)) }
-  await record({ ...ledgerRow(done), status: 'applied', progress: rowAt('applied', {}).progress })
   const nameKey = nameKeyOf(dialect)
   let changes = diffSchemaObjects(before, await dialect.listSchemaObjects(conn), RESERVED_TABLES, nameKey)
   if (resumedAt > 0) {
@@ -190,8 +188,19 @@ async function applyWithProgress(
       )
     }
   }
-  if (hasOwnershipChanges(changes)) {
-    await recordOwnership(conn, { skill: migration.skill, version: migration.file.version, ...changes })
+  const done = { ...appliedMigration(migration, Math.round(performance.now() - started)) }
+  // The ownership and the final record commit together: a run killed between them would leave the
+  // migration applied without its tables' owner (and so without their types).
+  await dialect.beginTransaction(conn, { locked: false })
+  try {
+    if (hasOwnershipChanges(changes)) {
+      await recordOwnership(conn, { skill: migration.skill, version: migration.file.version, ...changes })
+    }
+    await record({ ...ledgerRow(done), status: 'applied', progress: rowAt('applied', {}).progress })
+    await dialect.commit(conn)
+  } catch (error) {
+    await dialect.rollback(conn).catch(() => undefined)
+    throw error
   }
   return done
 
