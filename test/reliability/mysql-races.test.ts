@@ -240,6 +240,11 @@ describe('MariaDB races: processes started together on one fresh database', () =
         if (never.length > 0) problems.push(`round ${round}: applied by no process: ${never.join(', ')}`)
 
         const { db } = current
+        if (appliedBy.size === 0) {
+          // Nobody applied anything: the failures above say why; the database has nothing to check.
+          await db.drop()
+          continue
+        }
         const duplicates = await db.query(
           'SELECT skill_name, version, COUNT(*) AS n FROM _migrations GROUP BY skill_name, version HAVING n > 1',
         )
