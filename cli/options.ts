@@ -54,6 +54,7 @@ const COMMAND_RULES: Readonly<Record<string, Readonly<Record<string, Rule>>>> = 
     through: integer(0),
   },
   verify: { skill: text, dir: text },
+  lint: { skill: text, dir: text, engine: { kind: 'choice', choices: ['sqlite', 'postgres', 'mysql'] } },
   reload: { skill: text, ...TYPES_RULES },
   codegen: { skill: text, dir: text, out: text, ...TYPES_RULES },
 }

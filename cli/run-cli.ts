@@ -10,13 +10,14 @@ import { acceptCommand } from './commands/accept.js'
 import { runCommand } from './commands/run.js'
 import { statusCommand } from './commands/status.js'
 import { verifyCommand } from './commands/verify.js'
+import { lintCommand } from './commands/lint.js'
 import { CliContext, type CliProcess, type GlobalArgs } from './context.js'
 import { checkOptionValues, choicesOf } from './options.js'
 import { line } from './print/safe.js'
 import { UsageError } from './usage-error.js'
 import { packageVersion } from './version.js'
 
-const COMMANDS = 'create, run, status, history, rollback, baseline, accept, verify, reload, codegen'
+const COMMANDS = 'create, run, status, history, rollback, baseline, accept, verify, lint, reload, codegen'
 
 /**
  * Runs `glorious …` with the given arguments and returns the exit code: 0 ok, 1 a migration or
@@ -41,6 +42,7 @@ export async function runCli(argv: readonly string[], cliProcess: CliProcess): P
         .command(baselineCommand(ctx))
         .command(acceptCommand(ctx))
         .command(verifyCommand(ctx))
+        .command(lintCommand(ctx))
         .command(reloadCommand(ctx))
         .command(codegenCommand(ctx))
         .demandCommand(1, `name a migrate command: ${COMMANDS}`),

@@ -122,10 +122,18 @@ export class ChecksumMismatchError extends GloriousMigrateError {
     super(
       `Migration checksum mismatch! Do not modify applied migrations. ` +
         `Skill "${skill}", file "${filename}": recorded ${recorded}, file now ${current}. ` +
-        `Revert the file to its applied content, or put the change in a new migration.`,
+        `Revert the file to its applied content, or put the change in a new migration; ` +
+        `if the edit is deliberate (a comment, a fix of a migration that already did its work), ` +
+        `record it with "glorious migrate accept ${skill} ${versionOf(filename)}".`,
       { skill, file },
     )
   }
+}
+
+/** The version a migration file name starts with, as the CLI takes it (`007_x.sql` → 7). */
+function versionOf(filename: string): string {
+  const digits = /^\d+/.exec(filename)?.[0]
+  return digits === undefined ? filename : String(BigInt(digits))
 }
 
 /** The ledger records a migration whose file is gone. */
@@ -196,6 +204,11 @@ export interface StatementFailure {
    * statement once the file is fixed.
    */
   readonly resumable?: boolean | undefined
+  /**
+   * Server databases: the migration was rolled back because it waited too long for another
+   * session's lock (or was chosen as a deadlock victim), on every one of this many attempts.
+   */
+  readonly lockWaitAttempts?: number | undefined
 }
 
 /** A statement of a migration failed. Inside a transaction nothing of the migration was kept. */
@@ -214,6 +227,8 @@ export class MigrationFailedError extends GloriousMigrateError {
   readonly cleanup: string | undefined
   /** Statements before the failure stayed applied (outside a transaction). */
   readonly partial: boolean
+  /** What the constructor was given, so the runner can add facts it learns later (lock waits). */
+  readonly failure: StatementFailure
 
   constructor(failure: StatementFailure, cause?: unknown) {
     const of = failure.totalStatements === undefined ? '' : ` of ${failure.totalStatements}`
@@ -223,15 +238,23 @@ export class MigrationFailedError extends GloriousMigrateError {
       failure.detail ? ` Detail: ${sentence(failure.detail)}` : '',
       failure.databaseHint ? ` Hint: ${sentence(failure.databaseHint)}` : '',
     ].join('')
-    const kept = !failure.outsideTransaction
-      ? 'Nothing of this migration was applied: fix the file and run again.'
-      : failure.resumable
-        ? `It runs statement by statement (its statements commit implicitly), and the ledger records that ${failure.appliedStatements === 0 ? 'no statement' : failure.appliedStatements === 1 ? 'statement 1' : `statements 1-${failure.appliedStatements}`} of it ${failure.appliedStatements > 1 ? 'are' : 'is'} applied: ` +
-          `fix statement ${failure.statementIndex} (statements before it must stay as they are) and run again; it resumes at statement ${failure.statementIndex}.`
-        : failure.appliedStatements === 0
-          ? 'It ran outside a transaction; no statement of it was applied: fix the file and run again.'
-          : `It ran outside a transaction, so ${failure.appliedStatements === 1 ? 'statement 1 stays' : `statements 1-${failure.appliedStatements} stay`} applied: ` +
-            'undo them by hand (or make the file safe to re-run), then fix the file and run again.'
+    const waits = failure.lockWaitAttempts
+    const kept =
+      waits !== undefined && !failure.outsideTransaction
+        ? `It waited for other sessions' locks and was rolled back on each of ${waits} ${waits === 1 ? 'attempt' : 'attempts'}, so nothing of it was applied. ` +
+          'The file needs no fix: run again when the tables are less busy, or allow longer waits (--statement-lock-timeout, --lock-retries).'
+        : !failure.outsideTransaction
+          ? 'Nothing of this migration was applied: fix the file and run again.'
+          : failure.resumable && waits !== undefined
+            ? `It waited for other sessions' locks on each of ${waits} attempts at statement ${failure.statementIndex}; the statements before it stay applied and recorded. ` +
+              `The file needs no fix: run again when the tables are less busy (or allow longer waits: --statement-lock-timeout, --lock-retries); it resumes at statement ${failure.statementIndex}.`
+            : failure.resumable
+              ? `It runs statement by statement (its statements commit implicitly), and the ledger records that ${failure.appliedStatements === 0 ? 'no statement' : failure.appliedStatements === 1 ? 'statement 1' : `statements 1-${failure.appliedStatements}`} of it ${failure.appliedStatements > 1 ? 'are' : 'is'} applied: ` +
+                `fix statement ${failure.statementIndex} (statements before it must stay as they are) and run again; it resumes at statement ${failure.statementIndex}.`
+              : failure.appliedStatements === 0
+                ? 'It ran outside a transaction; no statement of it was applied: fix the file and run again.'
+                : `It ran outside a transaction, so ${failure.appliedStatements === 1 ? 'statement 1 stays' : `statements 1-${failure.appliedStatements} stay`} applied: ` +
+                  'undo them by hand (or make the file safe to re-run), then fix the file and run again.'
     super(
       `${where(failure.skill)}migration "${failure.filename}" failed at ${at}: ${sentence(failure.databaseMessage)}${facts} ` +
         `${failure.cleanup ? `${sentence(failure.cleanup)} ` : ''}${kept}`,
@@ -249,6 +272,12 @@ export class MigrationFailedError extends GloriousMigrateError {
     this.outsideTransaction = failure.outsideTransaction
     this.cleanup = failure.cleanup
     this.partial = failure.outsideTransaction && failure.appliedStatements > 0
+    this.failure = Object.freeze({ ...failure })
+  }
+
+  /** The same failure, saying that it came from lock waits on every attempt rather than from the file. */
+  afterLockWaits(attempts: number): MigrationFailedError {
+    return new MigrationFailedError({ ...this.failure, lockWaitAttempts: attempts }, this.cause)
   }
 }
 

@@ -8,6 +8,9 @@ import { recordedSkillFolders } from './ledger/recorded-folders.js'
 import { planSkillFolder } from './runner/plan-folder.js'
 import { prepareMigration } from './runner/prepared-migration.js'
 import type { SkillMigrations } from './skills.js'
+import { type LintReport, lintWith } from './lint/lint-migrations.js'
+import { LintParserMissingError } from './lint/lint-errors.js'
+import { DEFAULT_STATEMENT_LOCK_TIMEOUT_MS } from './connection/database-options.js'
 
 export interface VerifyOptions extends DatabaseOptions {
   /** Skills found on disk. Skills of the ledger migrated from a folder that still exists are checked too. */
@@ -17,6 +20,10 @@ export interface VerifyOptions extends DatabaseOptions {
   readonly maxFileBytes?: number | undefined
   readonly allowMissing?: boolean | undefined
   readonly allowOutOfOrder?: boolean | undefined
+  /** Lint the pending files too (default `true`); see `lintMigrations`. */
+  readonly lint?: boolean | undefined
+  /** Lint findings are errors (`severity: 'error'`): CI should fail on them. */
+  readonly strict?: boolean | undefined
 }
 
 export interface VerifyReport {
@@ -27,6 +34,12 @@ export interface VerifyReport {
   /** Whether a database was compared; without one only the files are checked. */
   readonly databaseChecked: boolean
   readonly warnings: readonly string[]
+  /**
+   * What lint found in the pending files (the applied ones can no longer change), or `undefined`
+   * when it was not asked for or could not run (a warning says why). Findings are not problems:
+   * with `strict` they carry `severity: 'error'` and a CI should fail on them.
+   */
+  readonly lint: LintReport | undefined
 }
 
 /**
@@ -89,12 +102,33 @@ export async function verifyMigrations(options: VerifyOptions): Promise<VerifyRe
     const warnings = session
       ? []
       : [`database ${resolveDatabaseTarget(options).label} does not exist: only the files were checked`]
+    let lint: LintReport | undefined
+    if (options.lint ?? true) {
+      try {
+        const linted = await lintWith(session, {
+          engine: dialect.name,
+          skills,
+          strict: options.strict ?? false,
+          only: 'pending',
+          maxFileBytes,
+          statementLockTimeoutMs: options.statementLockTimeoutMs ?? DEFAULT_STATEMENT_LOCK_TIMEOUT_MS,
+          rows,
+        })
+        // A file verify already reports (refused, unreadable) is not reported twice.
+        const reported = new Set(problems.map((problem) => problem.file))
+        lint = { ...linted, findings: linted.findings.filter((finding) => !reported.has(finding.file)) }
+      } catch (error) {
+        if (!(error instanceof LintParserMissingError)) throw error
+        warnings.push(`lint skipped: ${error.message}`)
+      }
+    }
     return Object.freeze({
       problems,
       skills: skills.length,
       migrations,
       databaseChecked: session !== undefined,
       warnings,
+      lint,
     })
   } finally {
     await sessions.close()

@@ -1,7 +1,11 @@
 // Bundles the CLI and the library it calls into one ESM file. Loading one file instead of
 // Kysely's ~400 modules is what keeps `glorious migrate run` with nothing to do near Node's own
-// start-up time. Native and heavy modules stay external: better-sqlite3 (a native addon) and
-// ts-morph (loaded lazily, only when types are generated).
+// start-up time. Native and heavy modules stay external: better-sqlite3 (a native addon),
+// ts-morph (loaded lazily, only when types are generated), and the server drivers pg and mysql2
+// (optional peers, loaded only when a URL names their engine: bundled, mysql2 and its encodings
+// alone were half of the file, parsed at every start of every SQLite user's command). libpg-query
+// (PostgreSQL's parser in WebAssembly) stays external too: an optional peer, loaded only by
+// PostgreSQL plans and lint.
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
@@ -14,7 +18,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['better-sqlite3', 'ts-morph', 'prettier'],
+  external: ['better-sqlite3', 'ts-morph', 'prettier', 'pg', 'mysql2', 'libpg-query'],
   banner: {
     js: "import { createRequire as __glorious_createRequire } from 'node:module'; const require = __glorious_createRequire(import.meta.url);",
   },

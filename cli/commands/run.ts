@@ -33,7 +33,11 @@ export function runCommand(ctx: CliContext): CommandModule<GlobalArgs, RunArgs> 
           describe: "The skill's migrations folder (instead of finding the skill by name)",
         })
         .option('to', { type: 'number', describe: 'Apply up to and including this version (one skill only)' })
-        .option('dry-run', { type: 'boolean', describe: 'Print the plan (files, statement counts) and change nothing' })
+        .option('dry-run', {
+          type: 'boolean',
+          describe:
+            'Print the plan (per migration: how it runs, its statements, the locks they take) and change nothing',
+        })
         .option('allow-out-of-order', {
           type: 'boolean',
           describe: 'Apply pending files numbered below the highest applied version',
@@ -73,7 +77,8 @@ export function runCommand(ctx: CliContext): CommandModule<GlobalArgs, RunArgs> 
       // Skill folders that could not be read are reported first; the other skills still run.
       for (const problem of problems) ctx.error(problem)
       if (args.dryRun || args.strict) {
-        const found = await planDryRun(targets, options)
+        // --strict alone only needs the problems and warnings, not the locks.
+        const found = await planDryRun(targets, { ...options, locks: args.dryRun === true })
         const plan = { ...found, problems: [...problems, ...found.problems] }
         const warnings = plan.migrations.flatMap((m) => m.warnings)
         if (args.dryRun) {

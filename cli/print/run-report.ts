@@ -1,8 +1,15 @@
-import type { AppliedMigration, DryRunPlan, GloriousMigrateError, SkillsRunResult } from '../../lib/index.js'
+import type {
+  AppliedMigration,
+  DryRunPlan,
+  GloriousMigrateError,
+  PlannedLock,
+  SkillsRunResult,
+} from '../../lib/index.js'
 import type { CliContext } from '../context.js'
 import { duration, plural } from './format.js'
 import { type JsonError, jsonError } from './json.js'
 import { line } from './safe.js'
+import { describeLock, printMigrationPlans } from './plan-report.js'
 import { alignedRows, plainTable } from './table.js'
 
 /** The `--json` document of `run`. */
@@ -120,6 +127,7 @@ export function printDryRun(ctx: CliContext, plan: DryRunPlan, database: string)
       ),
     )
   }
+  printMigrationPlans(ctx, plan)
   for (const warning of plan.migrations.flatMap((m) => m.warnings)) ctx.warn(warning)
   for (const problem of plan.problems) ctx.error(problem)
   ctx.print(
@@ -138,10 +146,32 @@ export function dryRunJson(plan: DryRunPlan, database: string) {
       filename: m.filename,
       statements: m.statements,
       mode: m.mode,
+      strategy: m.strategy,
+      transaction: m.transaction,
       checksum: m.checksum,
+      steps: m.steps.map((step) => ({
+        index: step.index,
+        line: step.line,
+        summary: step.summary,
+        ...(step.commitsImplicitly === undefined ? {} : { commitsImplicitly: step.commitsImplicitly }),
+        locks: step.locks.map(jsonLock),
+        lockNote: step.lockNote ?? null,
+      })),
     })),
+    runLocks: plan.runLocks.map(jsonLock),
+    lockNotes: plan.lockNotes,
     warnings: plan.migrations.flatMap((m) => m.warnings),
     problems: plan.problems.map(jsonError),
     error: plan.problems[0] ? jsonError(plan.problems[0]) : null,
+  }
+}
+
+function jsonLock(lock: PlannedLock) {
+  return {
+    mode: lock.mode,
+    on: lock.on ?? null,
+    blocks: lock.blocks,
+    detail: lock.detail ?? null,
+    text: describeLock(lock),
   }
 }

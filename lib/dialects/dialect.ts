@@ -84,6 +84,33 @@ export interface MigrationAnalysis {
   readonly implicitCommits?: readonly boolean[] | undefined
 }
 
+/**
+ * A lock a migration takes, as the plan (`run --dry-run`) shows it: read from the statement's
+ * text, never from the database.
+ */
+export interface PlannedLock {
+  /** The lock as the engine names it: `ACCESS EXCLUSIVE`, `metadata lock`, `database write lock`. */
+  readonly mode: string
+  /** What it is taken on, as written (`public.notes`, `the table of index notes_body`), or `undefined` for the whole database. */
+  readonly on: string | undefined
+  /** What it makes others wait for, in words: `blocks reads and writes on notes`. */
+  readonly blocks: string
+  /** A qualification worth showing (`ALGORITHM=INPLACE, LOCK=NONE`, `if it is a foreign key`), when there is one. */
+  readonly detail?: string | undefined
+}
+
+/** The locks a migration takes, for the plan. */
+export interface MigrationLocks {
+  /** Locks held for the whole run whatever the statements (SQLite: the database write lock). */
+  readonly run: readonly PlannedLock[]
+  /** Per statement, in order (empty lists for statements that take no lock worth showing). */
+  readonly statements: readonly (readonly PlannedLock[])[]
+  /** Per statement, what the locks leave out (`and the tables its foreign keys reference`), or `undefined`. */
+  readonly statementNotes: readonly (string | undefined)[]
+  /** Why locks are missing or incomplete (a parser that is not installed, …). */
+  readonly notes: readonly string[]
+}
+
 /** A change to the set of tables and views, as a statement declares it. */
 export type SchemaObjectChange =
   | { readonly kind: 'create'; readonly name: string; readonly type: SchemaObjectType; readonly ifNotExists: boolean }
@@ -299,6 +326,12 @@ export interface MigrationDialect {
    * a retry (PostgreSQL: the INVALID index of a failed `CREATE INDEX CONCURRENTLY`), if anything.
    */
   cleanupAfterFailure?(conn: Kysely<any>, statement: SqlStatement): Promise<string | undefined>
+
+  /**
+   * The locks a migration's statements take and what they block, read from their text, for the
+   * plan (`run --dry-run`). May load a parser lazily; never touches the database.
+   */
+  describeLocks?(statements: readonly SqlStatement[]): Promise<MigrationLocks>
 
   /**
    * Why a failed migration may simply be tried again (a lock timeout or deadlock with the

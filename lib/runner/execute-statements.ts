@@ -120,6 +120,8 @@ export function failure(
     readonly outsideTransaction: boolean
     readonly cleanup?: string | undefined
     readonly resumable?: boolean | undefined
+    /** The statement waited for other sessions' locks on this many attempts (retries exhausted). */
+    readonly lockWaitAttempts?: number | undefined
     /** Where the error points inside the statement text (from the batch), in UTF-16 code units. */
     readonly offsetInStatement?: number | undefined
   },
@@ -146,6 +148,7 @@ export function failure(
       cleanup: context.cleanup,
       resumable: context.resumable,
       totalStatements: context.resumable ? migration.statements.length : undefined,
+      lockWaitAttempts: context.lockWaitAttempts,
     },
     error,
   )

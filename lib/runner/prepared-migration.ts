@@ -17,6 +17,8 @@ export interface PreparedMigration {
   readonly signature: FileSignature | undefined
   readonly statements: readonly SqlStatement[]
   readonly analysis: MigrationAnalysis
+  /** The file opted out of a transaction (`-- glorious:no-transaction` on its first line). */
+  readonly noTransaction: boolean
   /** Notes for the user that do not stop the migration (an empty file, …). */
   readonly warnings: readonly string[]
 }
@@ -81,6 +83,7 @@ export function prepareSource(
     signature,
     statements: split.statements,
     analysis,
+    noTransaction,
     warnings: Object.freeze(warnings),
   })
 }

@@ -17,6 +17,11 @@ export interface ApplyOptions {
   readonly maxFileBytes?: number | undefined
   /** Progress callback, called as each migration finishes (before its transaction commits). */
   readonly onProgress?: RunOptions['onProgress']
+  /**
+   * Server databases: called when a migration is rolled back and retried after a lock timeout or a
+   * deadlock. Each retry is also in the skill's `warnings`.
+   */
+  readonly onRetry?: RunOptions['onRetry']
 }
 
 /** The checked settings of one run. */
@@ -41,9 +46,7 @@ export interface RunOptions {
  *
  * @throws {InvalidOptionError}
  */
-export function runOptions(
-  options: ApplyOptions & DatabaseOptions & { readonly onRetry?: RunOptions['onRetry'] },
-): RunOptions {
+export function runOptions(options: ApplyOptions & DatabaseOptions): RunOptions {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES
   if (typeof maxFileBytes !== 'number' || !Number.isFinite(maxFileBytes) || maxFileBytes <= 0) {
     throw new InvalidOptionError(`maxFileBytes must be a positive number of bytes, got ${String(maxFileBytes)}`)

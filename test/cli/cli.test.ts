@@ -335,8 +335,13 @@ describe('glorious migrate status / history', () => {
       'filename',
       'checksum',
       'durationMs',
+      'status',
+      'source',
+      'progress',
     ])
     assert.equal(document.migrations[0].filename, '002_seed.sql')
+    assert.equal(document.migrations[0].status, 'applied')
+    assert.equal(document.migrations[0].source, 'run')
     assert.equal((await run('migrate', 'history', '--limit', '0')).code, 2)
   })
 })

@@ -151,7 +151,7 @@ export const postgres: TestEngine = {
   },
 }
 
-const mysql: TestEngine = {
+export const mysql: TestEngine = {
   name: 'mysql',
   async create() {
     const mysql2 = (await import('mysql2/promise')).default

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3'
+import { RESERVED_TABLES } from '../../lib/ledger/ledger.js'
 
 /** Opens a database read-only for assertions. */
 export function inspect<T>(path: string, read: (db: Database.Database) => T): T {
@@ -15,8 +16,11 @@ export function rows(path: string, query: string): Record<string, unknown>[] {
   return inspect(path, (db) => db.prepare(query).all() as Record<string, unknown>[])
 }
 
-/** The schema as the corpus dumps it: one `sql;` line per object, sorted by type, name, tbl_name. */
-export function schemaDump(path: string, exclude: readonly string[] = ['_migrations', '_migration_objects']): string {
+/**
+ * The schema as the corpus dumps it: one `sql;` line per object, sorted by type, name, tbl_name;
+ * without the toolkit's own tables (all of them, as the ledger grows).
+ */
+export function schemaDump(path: string, exclude: readonly string[] = RESERVED_TABLES): string {
   const placeholders = exclude.map(() => '?').join(', ')
   return inspect(path, (db) =>
     (

@@ -62,9 +62,6 @@ export const mysqlConnector: EngineConnector = Object.freeze<EngineConnector>({
     const pool = mysql.createPool({
       uri: driverUrl(url.url),
       connectionLimit: 4,
-      // An idle connection is closed at once, so a process that forgot to close a migrator can
-      // still exit (a run pins one connection; the few it opens cost a handshake each).
-      maxIdle: 0,
       // Our own queries never need several statements in one request; migrations are split.
       multipleStatements: false,
       // UTC in and out, so applied_at and dates never depend on the machine's time zone.
@@ -73,6 +70,11 @@ export const mysqlConnector: EngineConnector = Object.freeze<EngineConnector>({
     pool.on('connection', (connection) => {
       if (settings.readonly) connection.query('SET SESSION TRANSACTION READ ONLY')
     })
+    // An idle pooled connection does not keep the process alive, so a process that forgot to
+    // close a migrator can still exit, as pg's allowExitOnIdle does. (mysql2's maxIdle would close
+    // idle connections, but its clean-up timer itself keeps the process alive until the pool ends.)
+    pool.on('acquire', (connection) => streamOf(connection)?.ref())
+    pool.on('release', (connection) => streamOf(connection)?.unref())
     const db = new Kysely<any>({ dialect: new MysqlDialect({ pool }) })
     try {
       const { rows } = await sql<{ server: string | null }>`SELECT concat(@@hostname, ':', @@port) AS server`.execute(
@@ -116,6 +118,14 @@ function session(
       if (options.owned) await db.destroy()
     },
   })
+}
+
+/** The socket under a pooled connection (not in mysql2's typings). */
+function streamOf(connection: object): { ref(): unknown; unref(): unknown } | undefined {
+  const stream = (connection as { stream?: { ref?: unknown; unref?: unknown } }).stream
+  return typeof stream?.ref === 'function' && typeof stream.unref === 'function'
+    ? (stream as { ref(): unknown; unref(): unknown })
+    : undefined
 }
 
 async function loadMysql2(url: UrlTarget): Promise<Mysql2> {

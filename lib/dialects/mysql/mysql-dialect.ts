@@ -10,6 +10,7 @@ import type {
 import { describeMysqlError, mysqlErrorFacts, mysqlMessage, mysqlRetryableReason } from './mysql-errors.js'
 import { significantTokens } from './mysql-lexer.js'
 import { acquireMysqlLock } from './mysql-lock.js'
+import { describeMysqlLocks } from './mysql-plan-locks.js'
 import { probeMysqlStatement } from './mysql-probe.js'
 import { splitMysqlStatements } from './mysql-splitter.js'
 import { analyzeMysqlMigration } from './mysql-statement-rules.js'
@@ -68,6 +69,8 @@ export const mysqlDialect: MigrationDialect = Object.freeze<MigrationDialect>({
       implicitCommits: Object.freeze(analysis.statements.map((statement) => statement.commitsImplicitly)),
     })
   },
+
+  describeLocks: async (statements) => describeMysqlLocks(statements),
 
   async prepareConnection(conn, settings) {
     const { rows } = await sql<{ lock_wait: number; innodb_wait: number }>`

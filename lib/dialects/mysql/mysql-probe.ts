@@ -33,12 +33,12 @@ async function definitionOf(conn: Kysely<any>, target: Target): Promise<unknown>
       const { rows } = await sql`
         SELECT TABLE_TYPE, CREATE_OPTIONS, TABLE_COLLATION, TABLE_COMMENT,
           (SELECT GROUP_CONCAT(CONCAT_WS(':', COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT) ORDER BY ORDINAL_POSITION SEPARATOR '|')
-             FROM information_schema.COLUMNS c WHERE c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME) AS columns_,
+             FROM information_schema.COLUMNS c WHERE c.TABLE_SCHEMA = ${schema} AND c.TABLE_NAME = ${target.name}) AS columns_,
           (SELECT GROUP_CONCAT(CONCAT_WS(':', INDEX_NAME, SEQ_IN_INDEX, COLUMN_NAME, NON_UNIQUE, INDEX_TYPE) ORDER BY INDEX_NAME, SEQ_IN_INDEX SEPARATOR '|')
-             FROM information_schema.STATISTICS s WHERE s.TABLE_SCHEMA = t.TABLE_SCHEMA AND s.TABLE_NAME = t.TABLE_NAME) AS indexes_,
+             FROM information_schema.STATISTICS s WHERE s.TABLE_SCHEMA = ${schema} AND s.TABLE_NAME = ${target.name}) AS indexes_,
           (SELECT GROUP_CONCAT(CONCAT_WS(':', CONSTRAINT_NAME, CONSTRAINT_TYPE) ORDER BY CONSTRAINT_NAME SEPARATOR '|')
-             FROM information_schema.TABLE_CONSTRAINTS k WHERE k.TABLE_SCHEMA = t.TABLE_SCHEMA AND k.TABLE_NAME = t.TABLE_NAME) AS constraints_,
-          (SELECT VIEW_DEFINITION FROM information_schema.VIEWS v WHERE v.TABLE_SCHEMA = t.TABLE_SCHEMA AND v.TABLE_NAME = t.TABLE_NAME) AS view_
+             FROM information_schema.TABLE_CONSTRAINTS k WHERE k.TABLE_SCHEMA = ${schema} AND k.TABLE_NAME = ${target.name}) AS constraints_,
+          (SELECT VIEW_DEFINITION FROM information_schema.VIEWS v WHERE v.TABLE_SCHEMA = ${schema} AND v.TABLE_NAME = ${target.name}) AS view_
         FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = ${schema} AND t.TABLE_NAME = ${target.name}`.execute(
         conn,
       )

@@ -9,8 +9,10 @@ import type {
   TransactionMode,
 } from '../dialect.js'
 import { describePostgresError, postgresErrorFacts, postgresRetryableReason } from './postgres-errors.js'
+import { dropInvalidIndexLeftBehind } from './postgres-invalid-index.js'
 import { significantTokens } from './postgres-lexer.js'
 import { acquirePostgresLock } from './postgres-lock.js'
+import { describePostgresLocks } from './postgres-plan-locks.js'
 import type { PostgresObjectChange } from './postgres-object-changes.js'
 import { splitPostgresStatements } from './postgres-splitter.js'
 import { analyzePostgresMigration, classifyPostgresStatement } from './postgres-statement-rules.js'
@@ -63,6 +65,8 @@ export const postgresDialect: MigrationDialect = Object.freeze<MigrationDialect>
     })
   },
 
+  describeLocks: describePostgresLocks,
+
   async prepareConnection(conn, settings) {
     // Every migration statement waits at most this long for a table lock, so a migration queued
     // behind a long transaction cannot stall the application's queries on that table.
@@ -103,6 +107,8 @@ export const postgresDialect: MigrationDialect = Object.freeze<MigrationDialect>
   },
 
   async executeStatement(conn, text) {
+    // A CREATE INDEX CONCURRENTLY run again after an interruption rebuilds the INVALID index it left.
+    await dropInvalidIndexLeftBehind(conn, text)
     await sql.raw(text).execute(conn)
   },
 

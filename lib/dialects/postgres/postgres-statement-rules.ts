@@ -31,6 +31,11 @@ export interface PostgresStatementClass {
   readonly caveat?: string
   /** What a failure of this statement outside a transaction leaves behind, and how to clean it up. */
   readonly onFailure?: string
+  /**
+   * `CREATE INDEX CONCURRENTLY` with a name: the index (quoted, schema-qualified when the table
+   * is), which an interrupted earlier attempt may have left INVALID.
+   */
+  readonly buildsIndex?: string
 }
 
 /** A note about a statement that does not stop the migration. */
@@ -242,15 +247,17 @@ function createClass(
     if (words[tableAt] === 'only') tableAt++
     const schema = readQualifiedName(tokens, tableAt)?.schema
     const index = name === undefined ? undefined : (schema === undefined ? '' : `${schema}.`) + name.name
-    return nonTransactional(
+    const statementClass = nonTransactional(
       'CREATE INDEX CONCURRENTLY',
       index === undefined
         ? `a failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind: find it with ${INVALID_INDEXES} and ` +
             'remove it with DROP INDEX CONCURRENTLY before running the migration again'
-        : `a failed CREATE INDEX CONCURRENTLY leaves the index "${index}" behind, INVALID: remove it with ` +
-            `DROP INDEX CONCURRENTLY IF EXISTS ${quoteName(schema, name!.name)} before running the migration ` +
-            'again (IF NOT EXISTS would keep the invalid index)',
+        : `a failed CREATE INDEX CONCURRENTLY leaves the index "${index}" behind, INVALID: the next run drops ` +
+            `and rebuilds it (by hand: DROP INDEX CONCURRENTLY IF EXISTS ${quoteName(schema, name!.name)})`,
     )
+    return name === undefined
+      ? statementClass
+      : Object.freeze({ ...statementClass, buildsIndex: quoteName(schema, name.name) })
   }
   switch (words[1]) {
     case 'database':

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import type { DialectCapabilities, MigrationDialect, SchemaObject } from '../dialect.js'
+import type { DialectCapabilities, MigrationDialect, PlannedLock, SchemaObject, SqlStatement } from '../dialect.js'
 import { DatabaseError } from '../../errors.js'
 import { describeSqliteError } from './sqlite-errors.js'
 import { sqliteDeferredForeignKeyTables, sqliteForeignKeyViolations } from './sqlite-foreign-keys.js'
@@ -25,6 +25,12 @@ export interface SqliteDriverAccess {
   readonly exec: SqliteExec
   readonly defineFunction: DefineFunction
 }
+
+const SQLITE_RUN_LOCK: PlannedLock = Object.freeze({
+  mode: 'database write lock',
+  on: undefined,
+  blocks: 'blocks other writers of the database for the run; readers continue (WAL)',
+})
 
 const CAPABILITIES: DialectCapabilities = Object.freeze({
   transactionalDdl: true,
@@ -59,6 +65,14 @@ export function createSqliteDialect(driver?: SqliteDriverAccess): MigrationDiale
     split: splitSqliteStatements,
     significantTokens: sqliteSignificantTokens,
     analyze: analyzeSqliteMigration,
+    // One locked transaction holds the database's write lock for the run: statements take no lock of their own.
+    describeLocks: async (statements: readonly SqlStatement[]) =>
+      Object.freeze({
+        run: [SQLITE_RUN_LOCK],
+        statements: statements.map(() => []),
+        statementNotes: statements.map(() => undefined),
+        notes: [],
+      }),
 
     async prepareConnection(conn: Kysely<any>, settings: { readonly lockTimeoutMs: number }) {
       const previous = await readPragma(conn, 'busy_timeout')

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { MigrationFailedError } from '../../errors.js'
 import { rememberChecksum } from '../../files/checksum-cache.js'
 import { applyInTransaction } from '../apply-migration.js'
 import type { PreparedMigration } from '../prepared-migration.js'
@@ -76,15 +77,25 @@ export async function applyWithRetries(
       const reason = dialect.retryableReason?.(cause)
       if (reason !== undefined && attempt <= options.lockRetries) {
         options.onRetry?.({ migration: `${step.skill} ${step.file.filename}`, attempt, reason })
+        state.warn(step, [retryWarning(step.file.filename, attempt, options.lockRetries, reason)])
         // Exponential backoff with full jitter: 0.1 s, 0.2 s, 0.4 s … at most 5 s, randomised so
         // that several migrators do not retry in step.
         await sleep(Math.random() * Math.min(5000, 100 * 2 ** (attempt - 1)))
         continue
       }
-      state.fail(step, describeError(ctx, error))
+      const failure = describeError(ctx, error)
+      state.fail(
+        step,
+        reason !== undefined && failure instanceof MigrationFailedError ? failure.afterLockWaits(attempt) : failure,
+      )
       return false
     } finally {
       if (foreignKeysWereOn) await dialect.setForeignKeys(conn, true).catch(() => undefined)
     }
   }
+}
+
+/** What a run reports for each retry, so a slow run behind a busy table explains itself. */
+export function retryWarning(filename: string, attempt: number, retries: number, reason: string): string {
+  return `${filename}: rolled back after ${reason}, retry ${attempt} of ${retries}`
 }

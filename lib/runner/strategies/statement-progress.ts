@@ -30,7 +30,7 @@ import { type AppliedMigration, appliedMigration, ledgerRow } from '../applied-m
 import { failure } from '../execute-statements.js'
 import type { PreparedMigration } from '../prepared-migration.js'
 import { type RunContext, describeError } from '../run-context.js'
-import { applyWithRetries } from './per-migration-transaction.js'
+import { applyWithRetries, retryWarning } from './per-migration-transaction.js'
 
 /**
  * The strategy for engines that commit DDL implicitly (MySQL, MariaDB), where a migration with
@@ -63,7 +63,7 @@ export async function runStatementProgress(ctx: RunContext): Promise<void> {
       continue
     }
     try {
-      const done = await applyWithProgress(ctx, migration, unfinished)
+      const done = await applyWithProgress(ctx, migration, unfinished, (warning) => state.warn(step, [warning]))
       state.advance(step, done)
       state.commit([done])
       if (migration.signature) rememberChecksum(done.path, done.checksum, migration.signature)
@@ -88,6 +88,7 @@ async function applyWithProgress(
   ctx: RunContext,
   migration: PreparedMigration,
   unfinished: LedgerRow | undefined,
+  warn: (warning: string) => void,
 ): Promise<AppliedMigration> {
   const { conn, dialect } = ctx
   const statements = migration.statements
@@ -226,6 +227,7 @@ async function applyWithProgress(
         const reason = dialect.retryableReason?.(error)
         if (reason !== undefined && attempt <= context.options.lockRetries) {
           context.options.onRetry?.({ migration: `${prepared.skill} ${prepared.file.filename}`, attempt, reason })
+          warn(retryWarning(prepared.file.filename, attempt, context.options.lockRetries, reason))
           await sleep(Math.random() * Math.min(5000, 100 * 2 ** (attempt - 1)))
           continue
         }
@@ -235,6 +237,7 @@ async function applyWithProgress(
           appliedStatements: index,
           outsideTransaction: true,
           resumable: true,
+          ...(reason === undefined ? {} : { lockWaitAttempts: attempt }),
         })
       }
     }
