@@ -197,6 +197,8 @@ export interface StatementFailure {
   readonly outsideTransaction: boolean
   /** Something the user must clean up by hand before a retry (an INVALID index, …). */
   readonly cleanup?: string | undefined
+  /** The file's statement count, shown as "statement k of n" where progress is recorded (MySQL). */
+  readonly totalStatements?: number | undefined
   /**
    * Its progress is recorded (MySQL, statement by statement): the next run resumes at the failed
    * statement once the file is fixed.
@@ -229,7 +231,8 @@ export class MigrationFailedError extends GloriousMigrateError {
   readonly failure: StatementFailure
 
   constructor(failure: StatementFailure, cause?: unknown) {
-    const at = `statement ${failure.statementIndex} (line ${failure.line}${failure.column === undefined ? '' : `, column ${failure.column}`})`
+    const of = failure.totalStatements === undefined ? '' : ` of ${failure.totalStatements}`
+    const at = `statement ${failure.statementIndex}${of} (line ${failure.line}${failure.column === undefined ? '' : `, column ${failure.column}`})`
     const facts = [
       failure.sqlState === undefined ? '' : ` [${failure.sqlState}]`,
       failure.detail ? ` Detail: ${sentence(failure.detail)}` : '',
@@ -246,7 +249,7 @@ export class MigrationFailedError extends GloriousMigrateError {
             ? `It waited for other sessions' locks on each of ${waits} attempts at statement ${failure.statementIndex}; the statements before it stay applied and recorded. ` +
               `The file needs no fix: run again when the tables are less busy (or allow longer waits: --statement-lock-timeout, --lock-retries); it resumes at statement ${failure.statementIndex}.`
             : failure.resumable
-              ? `It runs statement by statement (its statements commit implicitly), and the ledger records that ${failure.appliedStatements === 0 ? 'no statement' : failure.appliedStatements === 1 ? 'statement 1' : `statements 1-${failure.appliedStatements}`} of it ${failure.appliedStatements === 1 ? 'is' : 'are'} applied: ` +
+              ? `It runs statement by statement (its statements commit implicitly), and the ledger records that ${failure.appliedStatements === 0 ? 'no statement' : failure.appliedStatements === 1 ? 'statement 1' : `statements 1-${failure.appliedStatements}`} of it ${failure.appliedStatements > 1 ? 'are' : 'is'} applied: ` +
                 `fix statement ${failure.statementIndex} (statements before it must stay as they are) and run again; it resumes at statement ${failure.statementIndex}.`
               : failure.appliedStatements === 0
                 ? 'It ran outside a transaction; no statement of it was applied: fix the file and run again.'

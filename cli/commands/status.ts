@@ -88,7 +88,7 @@ export function statusCommand(ctx: CliContext): CommandModule<GlobalArgs, Status
           String(s.version),
           String(s.migrations),
           String(s.pending),
-          STATE_TEXT[s.state],
+          stateText(s),
         ])
         const header = ['Skill', 'Version', 'Migrations', 'Pending', 'State']
         ctx.print(ctx.process.stdout.isTTY ? boxTable(header, rows) : plainTable(header, rows))
@@ -99,4 +99,12 @@ export function statusCommand(ctx: CliContext): CommandModule<GlobalArgs, Status
       if (failed) ctx.exitCode = 1
     },
   }
+}
+
+/** The state as shown; a migration stopped part way says where: "failed at statement k of n (file)". */
+function stateText(status: SkillStatus): string {
+  const stopped = status.details.find((m) => m.status === 'partial' && m.progress !== undefined)
+  if (status.state !== 'partial' || !stopped?.progress) return STATE_TEXT[status.state]
+  const { applied, total, error } = stopped.progress
+  return `${error === null ? 'interrupted' : 'failed'} at statement ${applied + 1} of ${total} (${stopped.filename}; resumes)`
 }

@@ -147,6 +147,7 @@ export function failure(
       outsideTransaction: context.outsideTransaction,
       cleanup: context.cleanup,
       resumable: context.resumable,
+      totalStatements: context.resumable ? migration.statements.length : undefined,
       lockWaitAttempts: context.lockWaitAttempts,
     },
     error,

@@ -18,7 +18,13 @@ import {
   insertLedgerRow,
   updateLedgerRow,
 } from '../../ledger/ledger.js'
-import { diffSchemaObjects, hasOwnershipChanges } from '../../ledger/ownership.js'
+import {
+  type NameKey,
+  type OwnershipChanges,
+  declaredOwnershipChanges,
+  diffSchemaObjects,
+  hasOwnershipChanges,
+} from '../../ledger/ownership.js'
 import { nameKeyOf, recordOwnership } from '../../ledger/ownership-rows.js'
 import { type AppliedMigration, appliedMigration, ledgerRow } from '../applied-migration.js'
 import { failure } from '../execute-statements.js'
@@ -90,6 +96,7 @@ async function applyWithProgress(
   const commits = migration.analysis.implicitCommits ?? statements.map(() => true)
   const started = performance.now()
   let applied = unfinished ? await resumePoint(ctx, migration, unfinished, checksums) : 0
+  const resumedAt = applied
   const base = ledgerRow(appliedMigration(migration, 0))
   const rowAt = (status: LedgerRow['status'], progress: Partial<StatementProgress>): LedgerRow => ({
     ...base,
@@ -165,11 +172,36 @@ async function applyWithProgress(
       true,
     )
   }
+  const nameKey = nameKeyOf(dialect)
+  let changes = diffSchemaObjects(before, await dialect.listSchemaObjects(conn), RESERVED_TABLES, nameKey)
+  if (resumedAt > 0) {
+    // Resumed: the listing before was taken after statements 1…resumedAt had run (in an earlier
+    // run), so what they created is read from the statements themselves.
+    const early = dialect.analyze(statements.slice(0, resumedAt), {
+      noTransaction: false,
+      reservedTables: RESERVED_TABLES,
+    }).objectChanges
+    if (early) {
+      changes = mergeResumed(
+        declaredOwnershipChanges(early, undefined, RESERVED_TABLES, nameKey).changes,
+        changes,
+        nameKey,
+      )
+    }
+  }
   const done = { ...appliedMigration(migration, Math.round(performance.now() - started)) }
-  await record({ ...ledgerRow(done), status: 'applied', progress: rowAt('applied', {}).progress })
-  const changes = diffSchemaObjects(before, await dialect.listSchemaObjects(conn), RESERVED_TABLES, nameKeyOf(dialect))
-  if (hasOwnershipChanges(changes)) {
-    await recordOwnership(conn, { skill: migration.skill, version: migration.file.version, ...changes })
+  // The ownership and the final record commit together: a run killed between them would leave the
+  // migration applied without its tables' owner (and so without their types).
+  await dialect.beginTransaction(conn, { locked: false })
+  try {
+    if (hasOwnershipChanges(changes)) {
+      await recordOwnership(conn, { skill: migration.skill, version: migration.file.version, ...changes })
+    }
+    await record({ ...ledgerRow(done), status: 'applied', progress: rowAt('applied', {}).progress })
+    await dialect.commit(conn)
+  } catch (error) {
+    await dialect.rollback(conn).catch(() => undefined)
+    throw error
   }
   return done
 
@@ -210,6 +242,24 @@ async function applyWithProgress(
       }
     }
   }
+}
+
+/** The ownership changes of a resumed migration: those of its earlier statements, then the later ones'. */
+function mergeResumed(early: OwnershipChanges, later: OwnershipChanges, key: NameKey): OwnershipChanges {
+  const created = new Map(early.created.map((object) => [key(object.name), object]))
+  const dropped = [...early.dropped]
+  const renamed = [...early.renamed]
+  for (const name of later.dropped) if (!created.delete(key(name))) dropped.push(name)
+  for (const rename of later.renamed) {
+    const fresh = created.get(key(rename.from))
+    if (!fresh) renamed.push(rename)
+    else {
+      created.delete(key(rename.from))
+      created.set(key(rename.to), { name: rename.to, type: fresh.type })
+    }
+  }
+  for (const object of later.created) created.set(key(object.name), object)
+  return Object.freeze({ created: [...created.values()], dropped, renamed })
 }
 
 /**
