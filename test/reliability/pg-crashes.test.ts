@@ -86,8 +86,6 @@ interface KillPoint {
 
 const points: KillPoint[] = []
 let finishedFirst = 0
-/** Kill points inside the no-transaction file after which the rerun did not record the skill as its table's owner. */
-let ownershipLost = 0
 const suiteStarted = performance.now()
 
 after(() => {
@@ -107,7 +105,7 @@ after(() => {
       `${count((p) => p.committed === 0)} before any commit, ${count((p) => p.committed === MIGRATIONS)} after the last), ` +
       `unexplained states ${count((p) => p.problems.some((x) => x.startsWith('after the kill')))}, ` +
       `locks or sessions left ${count((p) => p.problems.some((x) => x.startsWith('left behind')))}, ` +
-      `recovered ${count((p) => p.recovered)}/${points.length}, ownership of the no-transaction table lost by the rerun ${ownershipLost}, finished before the kill ${finishedFirst} ` +
+      `recovered ${count((p) => p.recovered)}/${points.length}, finished before the kill ${finishedFirst} ` +
       `(${((performance.now() - suiteStarted) / 1000).toFixed(1)} s)`,
   )
   console.log(lines.join('\n'))
@@ -336,7 +334,6 @@ async function killPoint(
     ])
     const rerunMs = Math.round(performance.now() - r0)
     let recovered = rerun.code === 0
-    let ownershipNote = ''
     if (!recovered) problems.push(`the rerun failed: ${rerun.stderr.trim()}`)
     const final = await checkPgDatabase(db, HISTORY, SKILL)
     if (final.problems.length > 0 || final.ledger.length !== MIGRATIONS || final.invalidIndexes.length > 0) {
@@ -346,20 +343,9 @@ async function killPoint(
       )
     } else {
       const dump = await pgStateDump(db)
-      const interruptedInside = [...check.noTransactionProgress.keys()].filter(
-        (version) => HISTORY.migrations[version - 1]?.kind === 'no-transaction',
-      )
-      const except = { exceptOwnershipOf: interruptedInside.map((version) => `nt${version}`) }
-      if (
-        dump !== ref.dump &&
-        interruptedInside.length > 0 &&
-        (await pgStateDump(db, except)) === (await ref.dumpExcept(except))
-      ) {
-        // Known gap (reported): the rerun finds the table its interrupted first attempt created,
-        // and CREATE TABLE IF NOT EXISTS of an existing table does not claim it for the skill.
-        ownershipLost++
-        ownershipNote = ' (ownership of the no-transaction table lost)'
-      } else if (dump !== ref.dump) {
+      // The rerun also claims the table an interrupted first attempt of the no-transaction file
+      // created (CREATE TABLE IF NOT EXISTS finds it), so ownership matches the unkilled run.
+      if (dump !== ref.dump) {
         recovered = false
         problems.push(
           `after the rerun: schema+data+ledger differ from the unkilled run: ${firstDifference(ref.dump, dump)}`,
@@ -372,7 +358,7 @@ async function killPoint(
       checkInterval,
       atMs,
       committed,
-      state: states.join(', ') + ownershipNote,
+      state: states.join(', '),
       noticeMs,
       problems,
       recovered,

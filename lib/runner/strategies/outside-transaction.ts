@@ -1,8 +1,11 @@
 import { performance } from 'node:perf_hooks'
+import type { Kysely } from 'kysely'
+import type { MigrationDialect, SchemaObject } from '../../dialects/dialect.js'
+import type { OwnershipChanges } from '../../ledger/ownership.js'
 import { ReservedTableError } from '../../errors.js'
 import { LEDGER_TABLE, RESERVED_TABLES, ensureLedger, insertLedgerRow } from '../../ledger/ledger.js'
 import { diffSchemaObjects, hasOwnershipChanges } from '../../ledger/ownership.js'
-import { nameKeyOf, recordOwnership } from '../../ledger/ownership-rows.js'
+import { nameKeyOf, readOwnership, recordOwnership } from '../../ledger/ownership-rows.js'
 import { type AppliedMigration, appliedMigration, ledgerRow } from '../applied-migration.js'
 import { newViolations, violationError } from '../apply-migration.js'
 import { runStatements } from '../execute-statements.js'
@@ -59,7 +62,13 @@ export async function applyOutsideTransaction(
     const write = async (): Promise<void> => {
       await ensureLedger(conn, dialect)
       await insertLedgerRow(conn, ledgerRow(applied))
-      const changes = diffSchemaObjects(before, after, RESERVED_TABLES, nameKey)
+      const changes = await withReclaimed(
+        conn,
+        dialect,
+        migration,
+        after,
+        diffSchemaObjects(before, after, RESERVED_TABLES, nameKey),
+      )
       if (hasOwnershipChanges(changes)) {
         await recordOwnership(conn, { skill: migration.skill, version: migration.file.version, ...changes })
       }
@@ -72,4 +81,37 @@ export async function applyOutsideTransaction(
     throw error
   }
   return applied
+}
+
+/**
+ * Adds to a migration's ownership the objects it declares with `CREATE … IF NOT EXISTS` that
+ * already existed and belong to no skill: what an earlier, interrupted attempt of the same file
+ * made (a killed no-transaction migration is run again from its first statement). Without this
+ * the rerun finds them, creates nothing, and the skill's types would leave them out.
+ */
+async function withReclaimed(
+  conn: Kysely<any>,
+  dialect: MigrationDialect,
+  migration: PreparedMigration,
+  after: readonly SchemaObject[],
+  changes: OwnershipChanges,
+): Promise<OwnershipChanges> {
+  const key = nameKeyOf(dialect)
+  const declared = (migration.analysis.objectChanges ?? []).filter(
+    (change) => change.kind === 'create' && change.ifNotExists,
+  )
+  if (declared.length === 0) return changes
+  const existing = new Map(after.map((object) => [key(object.name), object]))
+  const counted = new Set(changes.created.map((object) => key(object.name)))
+  const owners = await readOwnership(conn, dialect)
+  const reclaimed: { name: string; type: string }[] = []
+  for (const change of declared) {
+    if (change.kind !== 'create') continue
+    const object = existing.get(key(change.name))
+    if (object && !counted.has(key(object.name)) && owners.get(object.name) === undefined) {
+      reclaimed.push({ name: object.name, type: object.type })
+      counted.add(key(object.name))
+    }
+  }
+  return reclaimed.length === 0 ? changes : Object.freeze({ ...changes, created: [...changes.created, ...reclaimed] })
 }
