@@ -8,9 +8,10 @@ import { execFile } from 'node:child_process'
 import { after } from 'node:test'
 import type { Connection } from 'mysql2/promise'
 import { SERVER, connect, scratchName } from '../reliability/mysql-scratch.js'
+import { RESERVED_TABLES } from '../../lib/ledger/ledger.js'
 
 /** The toolkit's own tables, left out of schema comparisons. */
-export const TOOLKIT_TABLES = ['_migrations', '_migration_objects', '_migration_events'] as const
+export const TOOLKIT_TABLES: readonly string[] = RESERVED_TABLES
 
 export interface MysqlDatabase {
   readonly name: string

@@ -6,11 +6,12 @@ import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
 import pg from 'pg'
 import { POSTGRES_ADMIN_URL } from './engines.js'
+import { RESERVED_TABLES } from '../../lib/ledger/ledger.js'
 
 const run = promisify(execFile)
 
 /** The toolkit's own tables on PostgreSQL (lib/ledger/ledger.ts): left out of schema dumps. No sequences. */
-export const TOOLKIT_TABLES = ['_migrations', '_migration_objects', '_migration_events'] as const
+export const TOOLKIT_TABLES: readonly string[] = RESERVED_TABLES
 
 export interface PgDatabase {
   readonly name: string

@@ -187,6 +187,9 @@ export async function pgStateDump(
       )
     } else if (name === '_migration_events') {
       add(name, await db.query(`SELECT skill_name, version::text, event FROM _migration_events ORDER BY 1, 2, 3`))
+    } else if (name === '_migration_fingerprints') {
+      // Derived data with the time it was taken: which skills have one is what must match.
+      add(name, await db.query(`SELECT skill_name FROM _migration_fingerprints ORDER BY 1`))
     } else if (name.startsWith('big') || name.startsWith('nt')) {
       add(
         name,
