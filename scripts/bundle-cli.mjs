@@ -12,7 +12,7 @@
 // nothing), and is used only for the exact bundle it was made from (its SHA-256) and by the Node
 // version and flags that made it (V8 rejects it otherwise, and the bundle is compiled as before).
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -92,9 +92,9 @@ process.exitCode = await module.exports.runCli(process.argv.slice(2), process)
 await writeCodeCache()
 
 /**
- * Runs the bundle in this process the way a user first meets it (a run that applies a migration,
- * then a run with nothing to do), so that the functions those paths use are compiled, and saves
- * V8's code for them. A failure here costs only speed: the CLI runs without the cache.
+ * Runs the bundle in this process the way a user meets it (a run that applies a migration and
+ * writes its types, then a run with nothing to do, then `status`), so that the functions those
+ * paths use are compiled, and saves V8's code for them. A failure here costs only speed: the CLI runs without the cache.
  */
 async function writeCodeCache() {
   const work = mkdtempSync(join(tmpdir(), 'glorious-code-cache-'))
@@ -102,10 +102,14 @@ async function writeCodeCache() {
     const skill = join(work, 'skills', 'notes')
     mkdirSync(join(skill, 'migrations'), { recursive: true })
     writeFileSync(join(skill, 'skill.json'), JSON.stringify({ name: 'notes' }))
+    const migration = join(skill, 'migrations', '001_create_notes.sql')
     writeFileSync(
-      join(skill, 'migrations', '001_create_notes.sql'),
+      migration,
       'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);\nCREATE INDEX idx_notes_body ON notes (body);\n',
     )
+    // Old enough for the checksum cache, as files are by the time they are applied.
+    const anHourAgo = new Date(Date.now() - 3_600_000)
+    utimesSync(migration, anHourAgo, anHourAgo)
     const file = fileURLToPath(pathToFileURL(bundleFile))
     const script = new vm.Script(WRAP_START + source + WRAP_END, { filename: file })
     const module = { exports: {} }
@@ -122,13 +126,13 @@ async function writeCodeCache() {
       stdout: quiet,
       stderr: quiet,
       stdin: process.stdin,
-      env: { ...process.env, GLORIOUS_HOME: join(work, 'home'), GLORIOUS_CHECKSUM_CACHE: 'off' },
+      env: { ...process.env, GLORIOUS_HOME: join(work, 'home') },
       cwd: () => work,
     }
-    const args = ['migrate', 'run', '--skills', join(work, 'skills'), '--db', join(work, 'agent.db'), '--no-codegen']
-    for (let i = 0; i < 2; i++) {
-      const code = await module.exports.runCli(args, cliProcess)
-      if (code !== 0) throw new Error(`training run ${i + 1} exited with ${code}`)
+    const target = ['--skills', join(work, 'skills'), '--db', join(work, 'agent.db')]
+    for (const command of ['run', 'run', 'status']) {
+      const code = await module.exports.runCli(['migrate', command, ...target], cliProcess)
+      if (code !== 0) throw new Error(`training run "migrate ${command}" exited with ${code}`)
     }
     writeFileSync(cacheFile, Buffer.concat([Buffer.from(hash, 'latin1'), script.createCachedData()]))
   } catch (error) {
