@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// The unbundled entry point (build/cli/main.js); the published binary is the loader that
+// scripts/bundle-cli.mjs writes, which does the same around the bundle.
 import { runCli } from './run-cli.js'
 
 // A reader that stops early (`glorious migrate history | head -1`) closes our stdout: what is left

@@ -61,6 +61,7 @@ export async function runCli(argv: readonly string[], cliProcess: CliProcess): P
       // Throwing stops yargs; otherwise it would run the handler after reporting the problem.
       throw error ?? new UsageError(message ?? 'invalid command line')
     })
+  skipHelpCache(parser)
   try {
     await parser.parseAsync()
   } catch (error) {
@@ -71,6 +72,20 @@ export async function runCli(argv: readonly string[], cliProcess: CliProcess): P
     ctx.document({ ok: ctx.exitCode === 0, error: null })
   }
   return ctx.exitCode
+}
+
+/**
+ * yargs renders the full help text of every command it runs (a tenth of a no-op `migrate run`),
+ * in case the handler later asks to show help; no handler here does, and `--help` renders its
+ * own text when asked.
+ */
+function skipHelpCache(parser: Argv): void {
+  const internals = (
+    parser as unknown as { getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?(): void } } }
+  )
+    .getInternalMethods?.()
+    .getUsageInstance?.()
+  if (internals?.cacheHelpMessage) internals.cacheHelpMessage = () => undefined
 }
 
 /** `--json` anywhere before `--` (the parser may not get far enough to say). */

@@ -1,6 +1,7 @@
 import { type Generated, type Kysely, type Selectable, type Updateable, sql } from 'kysely'
 import type { MigrationDialect } from '../dialects/dialect.js'
 import { DatabaseError } from '../errors.js'
+import { executeRepeated } from './repeated-query.js'
 
 /** The ledger: one row per applied migration, for every skill of the database. */
 export const LEDGER_TABLE = '_migrations'
@@ -316,22 +317,40 @@ async function hasNocaseKey(conn: Kysely<any>): Promise<boolean> {
 }
 
 export async function insertLedgerRow(conn: Kysely<any>, row: LedgerRow): Promise<void> {
-  await (conn as Kysely<LedgerTables>)
-    .insertInto(LEDGER_TABLE)
-    .values({
-      skill_name: row.skill,
-      version: row.version,
-      filename: row.filename,
-      checksum: row.checksum,
-      applied_at: row.appliedAt,
-      duration_ms: row.durationMs,
-      types_pending: row.typesPending ? 1 : 0,
-      migrations_dir: row.migrationsDir,
-      sql_checksum: row.sqlChecksum,
-      ...(row.source === 'run' ? {} : { source: row.source }),
-      ...(row.status === 'applied' && row.progress === null ? {} : progressColumns(row)),
-    })
-    .execute()
+  if (row.source === 'run' && row.status === 'applied' && row.progress === null) {
+    // The row of every migration a run applies: one shape, compiled once per run.
+    const { skill, version, filename, checksum, appliedAt, durationMs, typesPending, migrationsDir, sqlChecksum } = row
+    const values = [
+      skill,
+      version,
+      filename,
+      checksum,
+      appliedAt,
+      durationMs,
+      typesPending ? 1 : 0,
+      migrationsDir,
+      sqlChecksum,
+    ]
+    await executeRepeated(conn, 'insert-applied-row', () => insertQuery(conn, row), values)
+    return
+  }
+  await insertQuery(conn, row).execute()
+}
+
+function insertQuery(conn: Kysely<any>, row: LedgerRow) {
+  return (conn as Kysely<LedgerTables>).insertInto(LEDGER_TABLE).values({
+    skill_name: row.skill,
+    version: row.version,
+    filename: row.filename,
+    checksum: row.checksum,
+    applied_at: row.appliedAt,
+    duration_ms: row.durationMs,
+    types_pending: row.typesPending ? 1 : 0,
+    migrations_dir: row.migrationsDir,
+    sql_checksum: row.sqlChecksum,
+    ...(row.source === 'run' ? {} : { source: row.source }),
+    ...(row.status === 'applied' && row.progress === null ? {} : progressColumns(row)),
+  })
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import type { MigrationDialect } from '../dialects/dialect.js'
 import { type LedgerTables, OWNERSHIP_TABLE } from './ledger.js'
 import type { OwnershipChanges } from './ownership.js'
+import { executeRepeated } from './repeated-query.js'
 
 /** Who created a table or view. */
 export interface Owner {
@@ -45,7 +46,15 @@ export async function recordOwnership(
     ...changes.created.map((object) => object.name),
     ...changes.renamed.map((rename) => rename.to),
   ]
-  if (removed.length > 0) await owned.deleteFrom(OWNERSHIP_TABLE).where('object_name', 'in', removed).execute()
+  // A run records a table or two per migration, in a few shapes: each compiled once per run.
+  if (removed.length > 0) {
+    await executeRepeated(
+      conn,
+      `ownership-delete-${removed.length}`,
+      () => owned.deleteFrom(OWNERSHIP_TABLE).where('object_name', 'in', removed),
+      removed,
+    )
+  }
   for (const rename of changes.renamed) {
     await owned
       .updateTable(OWNERSHIP_TABLE)
@@ -54,17 +63,20 @@ export async function recordOwnership(
       .execute()
   }
   if (changes.created.length > 0) {
-    await owned
-      .insertInto(OWNERSHIP_TABLE)
-      .values(
-        changes.created.map((object) => ({
-          object_name: object.name,
-          object_type: object.type,
-          skill_name: changes.skill,
-          version: changes.version,
-        })),
-      )
-      .execute()
+    await executeRepeated(
+      conn,
+      `ownership-insert-${changes.created.length}`,
+      () =>
+        owned.insertInto(OWNERSHIP_TABLE).values(
+          changes.created.map((object) => ({
+            object_name: object.name,
+            object_type: object.type,
+            skill_name: changes.skill,
+            version: changes.version,
+          })),
+        ),
+      changes.created.flatMap((object) => [object.name, object.type, changes.skill, changes.version]),
+    )
   }
 }
 

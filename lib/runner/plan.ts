@@ -33,8 +33,17 @@ export interface MigrationInfo {
   readonly progress?: { readonly applied: number; readonly total: number; readonly error: string | null } | undefined
 }
 
+/**
+ * What a plan uses of a ledger row. The times only describe applied migrations in listings; a
+ * run that only applies what is pending reads rows without them.
+ */
+export type PlanRow = Pick<LedgerRow, 'version' | 'filename' | 'checksum' | 'status' | 'progress'> & {
+  readonly appliedAt?: string | undefined
+  readonly durationMs?: number | null | undefined
+}
+
 /** A skill's files compared with its ledger rows. */
-export interface SkillPlan {
+export interface SkillPlan<Row extends PlanRow = LedgerRow> {
   readonly skill: string
   readonly migrations: readonly MigrationInfo[]
   /** Files to apply, in version order (empty when the skill has problems). */
@@ -44,10 +53,10 @@ export interface SkillPlan {
   /** Highest applied version, 0 when none. */
   readonly highestApplied: number
   /** Ledger rows of migrations that started but did not finish (MySQL), by version: they resume. */
-  readonly unfinished: ReadonlyMap<number, LedgerRow>
+  readonly unfinished: ReadonlyMap<number, Row>
 }
 
-export interface PlanInput {
+export interface PlanInput<Row extends PlanRow = LedgerRow> {
   readonly skill: string
   /** The skill's migrations folder. */
   readonly dir: string
@@ -55,7 +64,7 @@ export interface PlanInput {
   /** Problems already found in the folder (names, duplicates). */
   readonly folderProblems: readonly GloriousMigrateError[]
   /** This skill's ledger rows. */
-  readonly rows: readonly LedgerRow[]
+  readonly rows: readonly Row[]
   /** Checksum of a file; may throw a {@link GloriousMigrateError} for unreadable files. */
   readonly checksumOf: (file: MigrationFileRef) => string
   /** Also compute checksums of pending files (for listings). */
@@ -71,7 +80,7 @@ export interface PlanInput {
  * is called only for applied files (and pending ones when asked), so the no-op path reads no
  * file it does not need.
  */
-export function planSkill(input: PlanInput): SkillPlan {
+export function planSkill<Row extends PlanRow = LedgerRow>(input: PlanInput<Row>): SkillPlan<Row> {
   const problems: GloriousMigrateError[] = [...input.folderProblems]
   const byVersion = new Map(input.files.map((file) => [file.version, file]))
   const byFilename = new Map(input.files.map((file) => [file.filename, file]))
@@ -162,7 +171,7 @@ export function planSkill(input: PlanInput): SkillPlan {
 
 function info(
   skill: string,
-  row: LedgerRow | undefined,
+  row: PlanRow | undefined,
   file: MigrationFileRef | undefined,
   checksum: string | undefined,
   status: MigrationStatus,
@@ -170,7 +179,7 @@ function info(
   return Object.freeze({
     skill,
     version: row?.version ?? (file as MigrationFileRef).version,
-    filename: file?.filename ?? (row as LedgerRow).filename,
+    filename: file?.filename ?? (row as PlanRow).filename,
     path: file?.path,
     checksum,
     recordedChecksum: row?.checksum,

@@ -3,7 +3,8 @@ import type { MigrationDialect } from '../dialects/dialect.js'
 import { GloriousMigrateError, UnexpectedError } from '../errors.js'
 import { cachedChecksum } from '../files/checksum-cache.js'
 import type { MigrationFileRef, MigrationFolder } from '../files/migration-folder.js'
-import { type LedgerRow, readLedger } from '../ledger/ledger.js'
+import type { LedgerRow } from '../ledger/ledger.js'
+import { type PlanLedgerRow, readPlanRows } from '../ledger/plan-rows.js'
 import type { AppliedMigration } from './applied-migration.js'
 import { type SkillPlan, planSkill } from './plan.js'
 import { type PreparedMigration, prepareMigration } from './prepared-migration.js'
@@ -44,7 +45,7 @@ export interface RunReport {
 
 interface SkillState {
   readonly target: RunTarget
-  plan: SkillPlan | undefined
+  plan: SkillPlan<PlanLedgerRow> | undefined
   cursor: number
   readonly applied: AppliedMigration[]
   readonly warnings: string[]
@@ -103,14 +104,18 @@ export class RunState {
     const active = this.#states.filter((state) => !state.done)
     const rows =
       conn && dialect
-        ? await readLedger(
+        ? await readPlanRows(
             conn,
             dialect,
             active.map((state) => state.target.skill),
           )
         : []
-    const bySkill = new Map<string, LedgerRow[]>()
-    for (const row of rows) bySkill.set(row.skill, [...(bySkill.get(row.skill) ?? []), row])
+    const bySkill = new Map<string, PlanLedgerRow[]>()
+    for (const row of rows) {
+      const skillRows = bySkill.get(row.skill)
+      if (skillRows) skillRows.push(row)
+      else bySkill.set(row.skill, [row])
+    }
     for (const state of active) {
       const { target } = state
       const skillRows = bySkill.get(target.skill) ?? []
@@ -143,7 +148,8 @@ export class RunState {
 
   /** The ledger row of a step that started in an earlier run and did not finish (MySQL), if any. */
   unfinished(step: Step): LedgerRow | undefined {
-    return this.#bySkill.get(step.skill)?.plan?.unfinished.get(step.file.version)
+    const row = this.#bySkill.get(step.skill)?.plan?.unfinished.get(step.file.version)
+    return row?.status === 'applied' ? undefined : row
   }
 
   /** How many migrations are still to run. */
