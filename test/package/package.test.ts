@@ -264,7 +264,9 @@ describe('npm pack: the tarball, installed with Kysely 0.28', () => {
       paths.filter((path) => path.endsWith('.map') || /^build\/(test|cli)\//.test(path)),
       [],
     )
-    assert.ok(packed!.unpackedSize < 2_000_000, `unpacked size ${packed!.unpackedSize} bytes`)
+    // The library with its declarations (~0.85 MB), codegen, the 0.95 MB CLI bundle and the README:
+    // about 2.2 MB. Source maps or a shipped code cache would add megabytes; this bound catches them.
+    assert.ok(packed!.unpackedSize < 2_600_000, `unpacked size ${packed!.unpackedSize} bytes`)
     const license = readFileSync(join(app, 'node_modules', 'glorious-migrate', 'LICENSE'), 'utf8')
     assert.match(license, /^MIT License\n\nCopyright \(c\) \d{4} Glorious Agents contributors\n/)
   })
