@@ -319,28 +319,17 @@ async function hasNocaseKey(conn: Kysely<any>): Promise<boolean> {
 export async function insertLedgerRow(conn: Kysely<any>, row: LedgerRow): Promise<void> {
   if (row.source === 'run' && row.status === 'applied' && row.progress === null) {
     // The row of every migration a run applies: one shape, compiled once per run.
-    const { skill, version, filename, checksum, appliedAt, durationMs, typesPending, migrationsDir, sqlChecksum } = row
-    const values = [
-      skill,
-      version,
-      filename,
-      checksum,
-      appliedAt,
-      durationMs,
-      typesPending ? 1 : 0,
-      migrationsDir,
-      sqlChecksum,
-    ]
+    // Its values in the order the query binds them: the key, then the record columns.
+    const values = [row.skill, row.version, ...Object.values(recordColumns(row))]
     await executeRepeated(conn, 'insert-applied-row', () => insertQuery(conn, row), values)
     return
   }
   await insertQuery(conn, row).execute()
 }
 
-function insertQuery(conn: Kysely<any>, row: LedgerRow) {
-  return (conn as Kysely<LedgerTables>).insertInto(LEDGER_TABLE).values({
-    skill_name: row.skill,
-    version: row.version,
+/** The columns every write of a ledger row sets (its key and progress aside). */
+function recordColumns(row: LedgerRow) {
+  return {
     filename: row.filename,
     checksum: row.checksum,
     applied_at: row.appliedAt,
@@ -348,6 +337,14 @@ function insertQuery(conn: Kysely<any>, row: LedgerRow) {
     types_pending: row.typesPending ? 1 : 0,
     migrations_dir: row.migrationsDir,
     sql_checksum: row.sqlChecksum,
+  }
+}
+
+function insertQuery(conn: Kysely<any>, row: LedgerRow) {
+  return (conn as Kysely<LedgerTables>).insertInto(LEDGER_TABLE).values({
+    skill_name: row.skill,
+    version: row.version,
+    ...recordColumns(row),
     ...(row.source === 'run' ? {} : { source: row.source }),
     ...(row.status === 'applied' && row.progress === null ? {} : progressColumns(row)),
   })
@@ -364,13 +361,7 @@ export async function updateLedgerRow(conn: Kysely<any>, row: LedgerRow): Promis
   const result = await (conn as Kysely<LedgerTables>)
     .updateTable(LEDGER_TABLE)
     .set({
-      filename: row.filename,
-      checksum: row.checksum,
-      applied_at: row.appliedAt,
-      duration_ms: row.durationMs,
-      types_pending: row.typesPending ? 1 : 0,
-      migrations_dir: row.migrationsDir,
-      sql_checksum: row.sqlChecksum,
+      ...recordColumns(row),
       source: row.source,
       ...progressColumns(row),
     })

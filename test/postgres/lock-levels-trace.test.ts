@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import pg from 'pg'
+import { PG_LOCK_MODES } from '../../lib/dialects/postgres/postgres-lock-levels.js'
 import { describePostgresLocks } from '../../lib/dialects/postgres/postgres-plan-locks.js'
 import { splitPostgresStatements } from '../../lib/dialects/postgres/postgres-splitter.js'
 import { postgres } from '../helpers/engines.js'
@@ -63,16 +64,7 @@ function modeName(lockMode: string): string {
     .toUpperCase()
 }
 
-const ORDER = [
-  'ACCESS SHARE',
-  'ROW SHARE',
-  'ROW EXCLUSIVE',
-  'SHARE UPDATE EXCLUSIVE',
-  'SHARE',
-  'SHARE ROW EXCLUSIVE',
-  'EXCLUSIVE',
-  'ACCESS EXCLUSIVE',
-]
+const ORDER: readonly string[] = PG_LOCK_MODES
 
 // Created at the top level: the database is dropped when the file ends, not after a hook.
 const scratch = await postgres.create()

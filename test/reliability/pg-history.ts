@@ -143,10 +143,7 @@ export function writePgHistory(root: string, name: string, history: PgHistory): 
  * (columns, indexes with their validity, views, functions), every row of small tables, big ones
  * as count and sums, and the ledger without times, durations and folders.
  */
-export async function pgStateDump(
-  db: PgDatabase,
-  options: { readonly exceptOwnershipOf?: readonly string[] } = {},
-): Promise<string> {
+export async function pgStateDump(db: PgDatabase): Promise<string> {
   const lines: string[] = []
   const add = (label: string, rows: unknown[]) =>
     lines.push(`${label}: ${JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`)
@@ -179,12 +176,7 @@ export async function pgStateDump(
                         FROM _migrations ORDER BY skill_name, _migrations.version`),
       )
     } else if (name === '_migration_objects') {
-      add(
-        name,
-        await db.query(`SELECT * FROM _migration_objects WHERE NOT object_name = ANY($1) ORDER BY object_name`, [
-          options.exceptOwnershipOf ?? [],
-        ]),
-      )
+      add(name, await db.query(`SELECT * FROM _migration_objects ORDER BY object_name`))
     } else if (name === '_migration_events') {
       add(name, await db.query(`SELECT skill_name, version::text, event FROM _migration_events ORDER BY 1, 2, 3`))
     } else if (name === '_migration_fingerprints') {

@@ -119,3 +119,15 @@ export function sqliteSignificantTokens(sql: string): readonly string[] {
   }
   return tokens
 }
+
+/** The name a word or quoted token stands for: `"a""b"` → `a"b`, `[x]` → `x`, `'t'` → `t`. */
+export function unquoteSqliteName(token: string): string {
+  const quote = token[0]
+  if (quote === '"' || quote === "'" || quote === '`')
+    return token
+      .slice(1, -1)
+      .split(quote + quote)
+      .join(quote)
+  if (quote === '[') return token.slice(1, -1)
+  return token
+}

@@ -1,4 +1,5 @@
 import type { SchemaObjectChange, SqlStatement } from '../dialect.js'
+import { unquoteSqliteName as unquote } from './sqlite-lexer.js'
 
 /**
  * The tables and views a migration creates, drops or renames in the main schema, read from its
@@ -62,15 +63,4 @@ function qualifiedName(head: readonly string[], at: number): string | null | und
 
 function isName(token: string): boolean {
   return /^["'`[]/.test(token) || /^[\p{L}\p{N}_$\u0080-\uffff]+$/u.test(token)
-}
-
-function unquote(token: string): string {
-  const quote = token[0]
-  if (quote === '"' || quote === "'" || quote === '`')
-    return token
-      .slice(1, -1)
-      .split(quote + quote)
-      .join(quote)
-  if (quote === '[') return token.slice(1, -1)
-  return token
 }

@@ -1,6 +1,6 @@
 import type { MigrationAnalysis, SqlStatement, StatementProblem, TransactionMode } from '../dialect.js'
 import { GUARD_PREFIX } from './sqlite-guard.js'
-import { TokenKind, scanToken } from './sqlite-lexer.js'
+import { TokenKind, scanToken, unquoteSqliteName as unquote } from './sqlite-lexer.js'
 import { sqliteObjectChanges } from './sqlite-object-changes.js'
 import { CONNECTION_SETTINGS, pragmaEffect } from './sqlite-pragma-effects.js'
 
@@ -131,17 +131,6 @@ function parsePragma(words: readonly string[]): { name: string; value: string | 
   const operator = rest[1]
   const value = operator === '=' || operator === '(' ? rest[2] : undefined
   return { name: unquote(name).toLowerCase(), value: value === undefined ? undefined : unquote(value).toLowerCase() }
-}
-
-function unquote(token: string): string {
-  const first = token[0]
-  if (first === '"' || first === "'" || first === '`')
-    return token
-      .slice(1, -1)
-      .split(first + first)
-      .join(first)
-  if (first === '[') return token.slice(1, -1)
-  return token
 }
 
 /**

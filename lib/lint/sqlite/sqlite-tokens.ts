@@ -1,6 +1,9 @@
-import { TokenKind, scanToken } from '../../dialects/sqlite/sqlite-lexer.js'
+import { TokenKind, scanToken, unquoteSqliteName } from '../../dialects/sqlite/sqlite-lexer.js'
 import type { SqlStatement } from '../../dialects/dialect.js'
 import type { LocatedStatement, SqlComment } from '../rule-set.js'
+
+/** The name a word or quoted token stands for (the dialect's own rule). */
+export const unquote = unquoteSqliteName
 
 /** A significant token of a SQLite statement, read with the splitter's own lexer. */
 export interface SqliteToken {
@@ -63,18 +66,6 @@ export function locateSqliteStatements(text: string, statements: readonly SqlSta
     pos += statement.sql.length
   }
   return located
-}
-
-/** The name a word or quoted token stands for. */
-export function unquote(token: string): string {
-  const quote = token[0]
-  if (quote === '"' || quote === "'" || quote === '`')
-    return token
-      .slice(1, -1)
-      .split(quote + quote)
-      .join(quote)
-  if (quote === '[') return token.slice(1, -1)
-  return token
 }
 
 /** How SQLite compares names: without regard to ASCII letter case. */
