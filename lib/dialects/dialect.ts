@@ -162,6 +162,36 @@ export interface ReservedTablesGuard {
 }
 
 /**
+ * Where a server runs a whole migration transaction sent as one message (PostgreSQL's simple
+ * query protocol): `BEGIN`, the statements, a check of the toolkit's tables, the ledger row and
+ * `COMMIT` in one round trip. What the runner needs to build that message.
+ */
+export interface OneMessageTransactions {
+  /**
+   * What the toolkit's tables are now (their identities as their names resolve), read once and
+   * reused by {@link reservedTablesCheck} while nothing but one-message migrations run.
+   */
+  readReservedTables(conn: Kysely<any>, reservedTables: readonly string[]): Promise<ReservedTablesIdentity>
+  /**
+   * A statement that fails, with an error {@link reservedTablesCheckFailure} recognises, when the
+   * current transaction wrote to or altered one of the toolkit's tables, or made its name resolve
+   * to another table — by effect, whatever name, function or trigger it went through.
+   */
+  reservedTablesCheck(identity: ReservedTablesIdentity): string
+  /** What the check found (table and what was done to it), when `error` is its failure. */
+  reservedTablesCheckFailure(error: unknown): string | undefined
+  /** A compiled query's text with its parameters written in as literals of the same meaning. */
+  inline(query: { readonly sql: string; readonly parameters: readonly unknown[] }): string
+  /** An SQL expression: the whole milliseconds since the server received the current message. */
+  readonly elapsedMsExpression: string
+}
+
+/** The toolkit's tables as {@link OneMessageTransactions.readReservedTables} found them (opaque to the runner). */
+export interface ReservedTablesIdentity {
+  readonly tables: ReadonlyMap<string, string | null>
+}
+
+/**
  * What an engine can and cannot do; the runner picks its strategy from these flags and never
  * asks which engine it talks to.
  */
@@ -332,6 +362,9 @@ export interface MigrationDialect {
    * plan (`run --dry-run`). May load a parser lazily; never touches the database.
    */
   describeLocks?(statements: readonly SqlStatement[]): Promise<MigrationLocks>
+
+  /** Present where a migration's whole transaction can go to the server as one message. */
+  readonly oneMessage?: OneMessageTransactions
 
   /**
    * Why a failed migration may simply be tried again (a lock timeout or deadlock with the

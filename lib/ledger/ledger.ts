@@ -1,7 +1,7 @@
-import { type Generated, type Kysely, type Selectable, type Updateable, sql } from 'kysely'
+import { type CompiledQuery, type Generated, type Kysely, type Selectable, type Updateable, sql } from 'kysely'
 import type { MigrationDialect } from '../dialects/dialect.js'
 import { DatabaseError } from '../errors.js'
-import { executeRepeated } from './repeated-query.js'
+import { compileRepeated, executeRepeated } from './repeated-query.js'
 
 /** The ledger: one row per applied migration, for every skill of the database. */
 export const LEDGER_TABLE = '_migrations'
@@ -325,6 +325,26 @@ export async function insertLedgerRow(conn: Kysely<any>, row: LedgerRow): Promis
     return
   }
   await insertQuery(conn, row).execute()
+}
+
+/**
+ * The ledger row of a migration a run applies, compiled, its `duration_ms` the value of an SQL
+ * expression: the server measures the migration in the message that applies it.
+ */
+export function appliedRowInsert(conn: Kysely<any>, row: LedgerRow, durationExpression: string): CompiledQuery {
+  const { duration_ms: _measuredByTheServer, ...columns } = recordColumns(row)
+  return compileRepeated(
+    conn,
+    'insert-applied-row-measured',
+    () =>
+      (conn as Kysely<LedgerTables>).insertInto(LEDGER_TABLE).values({
+        skill_name: row.skill,
+        version: row.version,
+        ...columns,
+        duration_ms: sql<number>`${sql.raw(durationExpression)}`,
+      }),
+    [row.skill, row.version, ...Object.values(columns)],
+  )
 }
 
 /** The columns every write of a ledger row sets (its key and progress aside). */

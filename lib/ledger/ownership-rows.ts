@@ -1,8 +1,8 @@
-import type { Kysely } from 'kysely'
+import type { CompiledQuery, Kysely } from 'kysely'
 import type { MigrationDialect } from '../dialects/dialect.js'
 import { type LedgerTables, OWNERSHIP_TABLE } from './ledger.js'
 import type { OwnershipChanges } from './ownership.js'
-import { executeRepeated } from './repeated-query.js'
+import { compileRepeated } from './repeated-query.js'
 
 /** Who created a table or view. */
 export interface Owner {
@@ -40,44 +40,62 @@ export async function recordOwnership(
   conn: Kysely<any>,
   changes: OwnershipChanges & { readonly skill: string; readonly version: number },
 ): Promise<void> {
+  for (const write of ownershipWrites(conn, changes)) await conn.executeQuery(write)
+}
+
+/**
+ * The queries {@link recordOwnership} runs, compiled. A run records a table or two per
+ * migration, in a few shapes: each compiled once per run.
+ */
+export function ownershipWrites(
+  conn: Kysely<any>,
+  changes: OwnershipChanges & { readonly skill: string; readonly version: number },
+): readonly CompiledQuery[] {
   const owned = conn as Kysely<LedgerTables>
+  const writes: CompiledQuery[] = []
   const removed = [
     ...changes.dropped,
     ...changes.created.map((object) => object.name),
     ...changes.renamed.map((rename) => rename.to),
   ]
-  // A run records a table or two per migration, in a few shapes: each compiled once per run.
   if (removed.length > 0) {
-    await executeRepeated(
-      conn,
-      `ownership-delete-${removed.length}`,
-      () => owned.deleteFrom(OWNERSHIP_TABLE).where('object_name', 'in', removed),
-      removed,
+    writes.push(
+      compileRepeated(
+        conn,
+        `ownership-delete-${removed.length}`,
+        () => owned.deleteFrom(OWNERSHIP_TABLE).where('object_name', 'in', removed),
+        removed,
+      ),
     )
   }
   for (const rename of changes.renamed) {
-    await owned
-      .updateTable(OWNERSHIP_TABLE)
-      .set({ object_name: rename.to, object_type: rename.type })
-      .where('object_name', '=', rename.from)
-      .execute()
-  }
-  if (changes.created.length > 0) {
-    await executeRepeated(
-      conn,
-      `ownership-insert-${changes.created.length}`,
-      () =>
-        owned.insertInto(OWNERSHIP_TABLE).values(
-          changes.created.map((object) => ({
-            object_name: object.name,
-            object_type: object.type,
-            skill_name: changes.skill,
-            version: changes.version,
-          })),
-        ),
-      changes.created.flatMap((object) => [object.name, object.type, changes.skill, changes.version]),
+    writes.push(
+      owned
+        .updateTable(OWNERSHIP_TABLE)
+        .set({ object_name: rename.to, object_type: rename.type })
+        .where('object_name', '=', rename.from)
+        .compile(),
     )
   }
+  if (changes.created.length > 0) {
+    writes.push(
+      compileRepeated(
+        conn,
+        `ownership-insert-${changes.created.length}`,
+        () =>
+          owned.insertInto(OWNERSHIP_TABLE).values(
+            changes.created.map((object) => ({
+              object_name: object.name,
+              object_type: object.type,
+              skill_name: changes.skill,
+              version: changes.version,
+            })),
+          ),
+        changes.created.flatMap((object) => [object.name, object.type, changes.skill, changes.version]),
+      ),
+    )
+  }
+  return writes
 }
 
 /** How the engine compares table names: ASCII case folded (SQLite), or exactly. */

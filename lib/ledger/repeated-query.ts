@@ -20,12 +20,19 @@ export async function executeRepeated(
   build: () => Compilable,
   parameters: readonly unknown[],
 ): Promise<void> {
+  await conn.executeQuery(compileRepeated(conn, shape, build, parameters))
+}
+
+/** The compiled query {@link executeRepeated} would run: compiled once per shape and connection. */
+export function compileRepeated(
+  conn: Kysely<any>,
+  shape: string,
+  build: () => Compilable,
+  parameters: readonly unknown[],
+): CompiledQuery {
   let shapes = compiledShapes.get(conn)
   const text = shapes?.get(shape)
-  if (text !== undefined) {
-    await conn.executeQuery(CompiledQuery.raw(text, [...parameters]))
-    return
-  }
+  if (text !== undefined) return CompiledQuery.raw(text, [...parameters])
   const compiled = build().compile()
   const same =
     compiled.parameters.length === parameters.length &&
@@ -34,5 +41,5 @@ export async function executeRepeated(
     if (!shapes) compiledShapes.set(conn, (shapes = new Map()))
     shapes.set(shape, compiled.sql)
   }
-  await conn.executeQuery(compiled)
+  return compiled
 }

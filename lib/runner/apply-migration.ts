@@ -13,6 +13,7 @@ import { nameKeyOf, recordOwnership } from '../ledger/ownership-rows.js'
 import { type AppliedMigration, appliedMigration, ledgerRow } from './applied-migration.js'
 import { runStatements } from './execute-statements.js'
 import type { PreparedMigration } from './prepared-migration.js'
+import { checkReservedTables } from './reserved-tables-check.js'
 import { type RunContext, type TransactionScope, TransactionLost } from './run-context.js'
 
 /**
@@ -53,8 +54,11 @@ export async function applyInTransaction(
   if (savepoint) await dialect.savepoint(conn, savepoint)
   try {
     // Without a guard (a connection the toolkit does not own, or no ledger yet), the toolkit's
-    // tables are compared before and after: definitions always, rows when unguarded.
-    const compareReserved = !tx.guard || analysis.editsSchemaDirectly
+    // tables are checked by the locks the transaction took on them where the engine tells, else
+    // compared before and after: definitions always, rows when unguarded.
+    const lockCheck = !tx.guard && !analysis.editsSchemaDirectly ? dialect.oneMessage : undefined
+    const identity = lockCheck ? await lockCheck.readReservedTables(conn, RESERVED_TABLES) : undefined
+    const compareReserved = !lockCheck && (!tx.guard || analysis.editsSchemaDirectly)
     const reservedBefore = compareReserved
       ? await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, { rows: tx.guard ? 'none' : 'changes' })
       : undefined
@@ -70,6 +74,7 @@ export async function applyInTransaction(
       if (added.length > 0) throw violationError(migration, added, false)
     }
     if (deferred) await deferred.verify()
+    if (lockCheck && identity) await checkReservedTables(conn, lockCheck, identity, migration)
     if (reservedBefore !== undefined) {
       const after = await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, {
         rows: tx.guard ? 'none' : 'changes',

@@ -168,7 +168,7 @@ function locate(statement: SqlStatement, offset: number): { line: number; column
 }
 
 /** The UTF-16 offset of the `characters`-th code point of `text` (servers count characters). */
-function codeUnitOffset(text: string, characters: number): number {
+export function codeUnitOffset(text: string, characters: number): number {
   let offset = 0
   for (let seen = 0; seen < characters && offset < text.length; seen++) {
     const code = text.charCodeAt(offset)

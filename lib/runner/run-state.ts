@@ -146,6 +146,20 @@ export class RunState {
     return undefined
   }
 
+  /** The step after `next()`, if that one succeeds: what a run may read ahead while it waits. */
+  afterNext(): Step | undefined {
+    let skip = true
+    for (const state of this.#states) {
+      if (state.done || !state.plan) continue
+      for (let cursor = state.cursor; cursor < state.plan.pending.length; cursor++) {
+        const file = state.plan.pending[cursor] as Step['file']
+        if (!skip) return { skill: state.target.skill, file }
+        skip = false
+      }
+    }
+    return undefined
+  }
+
   /** The ledger row of a step that started in an earlier run and did not finish (MySQL), if any. */
   unfinished(step: Step): LedgerRow | undefined {
     const row = this.#bySkill.get(step.skill)?.plan?.unfinished.get(step.file.version)
@@ -179,6 +193,19 @@ export class RunState {
     } catch (error) {
       this.fail(step, error instanceof GloriousMigrateError ? error : UnexpectedError.from(error))
       return undefined
+    }
+  }
+
+  /**
+   * Prepares a step ahead of its turn (while the database works on the one before), keeping it
+   * for {@link prepare}. A file that cannot be prepared is left alone: its turn reports why.
+   */
+  prepareAhead(dialect: MigrationDialect, step: Step): void {
+    if (this.#prepared.has(step.file.path)) return
+    try {
+      this.#prepared.set(step.file.path, prepareMigration(dialect, step.skill, step.file, this.options.maxFileBytes))
+    } catch {
+      // Reported when the step's turn comes.
     }
   }
 

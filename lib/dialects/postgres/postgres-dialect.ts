@@ -12,6 +12,7 @@ import { describePostgresError, postgresErrorFacts, postgresRetryableReason } fr
 import { dropInvalidIndexLeftBehind } from './postgres-invalid-index.js'
 import { significantTokens } from './postgres-lexer.js'
 import { acquirePostgresLock } from './postgres-lock.js'
+import { postgresOneMessage } from './postgres-one-message.js'
 import { describePostgresLocks } from './postgres-plan-locks.js'
 import type { PostgresObjectChange } from './postgres-object-changes.js'
 import { splitPostgresStatements } from './postgres-splitter.js'
@@ -66,6 +67,7 @@ export const postgresDialect: MigrationDialect = Object.freeze<MigrationDialect>
   },
 
   describeLocks: describePostgresLocks,
+  oneMessage: postgresOneMessage,
 
   async prepareConnection(conn, settings) {
     // Every migration statement waits at most this long for a table lock, so a migration queued

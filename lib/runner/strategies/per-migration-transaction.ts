@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { MigrationFailedError } from '../../errors.js'
 import { rememberChecksum } from '../../files/checksum-cache.js'
+import { type OneMessageScope, applyInOneMessage, canApplyInOneMessage } from '../apply-in-one-message.js'
 import { applyInTransaction } from '../apply-migration.js'
+import type { AppliedMigration } from '../applied-migration.js'
 import type { PreparedMigration } from '../prepared-migration.js'
 import { type RunContext, describeError, newTransactionScope } from '../run-context.js'
 import type { Step } from '../run-state.js'
@@ -13,6 +15,10 @@ import { applyOutsideTransaction } from './outside-transaction.js'
  * locks while later ones run. The run already holds the dialect's session lock and has read the
  * ledger under it.
  *
+ * Where the engine takes a whole transaction in one message, a migration is one round trip
+ * (see apply-in-one-message.ts); the others, and any whose failure needs explaining, go
+ * statement by statement.
+ *
  * A migration that failed because it waited too long for a table lock, or deadlocked with the
  * application, is rolled back and tried again after a jittered pause, a bounded number of
  * times, each retry reported.
@@ -20,6 +26,7 @@ import { applyOutsideTransaction } from './outside-transaction.js'
 export async function runPerMigrationTransactions(ctx: RunContext): Promise<void> {
   const { dialect, state } = ctx
   let ledgerReady = false
+  const oneMessage: OneMessageScope = { identity: undefined }
   for (;;) {
     const step = state.next()
     if (!step) return
@@ -27,18 +34,16 @@ export async function runPerMigrationTransactions(ctx: RunContext): Promise<void
     if (!migration) continue
     state.warn(step, migration.warnings)
     if (migration.analysis.transaction === 'outside') {
+      oneMessage.identity = undefined
       try {
-        const done = await applyOutsideTransaction(ctx, migration)
-        state.advance(step, done)
-        state.commit([done])
-        if (migration.signature) rememberChecksum(done.path, done.checksum, migration.signature)
+        keep(ctx, step, migration, await applyOutsideTransaction(ctx, migration))
         ledgerReady = true
       } catch (error) {
         state.fail(step, describeError(ctx, error))
       }
       continue
     }
-    if (await applyWithRetries(ctx, step, migration, ledgerReady)) ledgerReady = true
+    if (await applyWithRetries(ctx, step, migration, ledgerReady, oneMessage)) ledgerReady = true
   }
 }
 
@@ -48,11 +53,25 @@ export async function applyWithRetries(
   step: Step,
   migration: PreparedMigration,
   ledgerReady: boolean,
+  oneMessage?: OneMessageScope,
 ): Promise<boolean> {
   const { conn, dialect, state, options } = ctx
   for (let attempt = 1; ; attempt++) {
     let foreignKeysWereOn = false
     try {
+      const fast =
+        oneMessage && canApplyInOneMessage(ctx, migration, ledgerReady)
+          ? await applyInOneMessage(ctx, oneMessage, migration, attempt <= options.lockRetries, () => {
+              const upcoming = state.afterNext()
+              if (upcoming) state.prepareAhead(dialect, upcoming)
+            })
+          : undefined
+      if (fast) {
+        keep(ctx, step, migration, fast)
+        return true
+      }
+      // The step-by-step path may create or upgrade the toolkit's tables: read them again after.
+      if (oneMessage) oneMessage.identity = undefined
       if (migration.analysis.foreignKeysOff) {
         foreignKeysWereOn = await dialect.foreignKeysEnabled(conn)
         if (foreignKeysWereOn) await dialect.setForeignKeys(conn, false)
@@ -68,9 +87,7 @@ export async function applyWithRetries(
         await dialect.rollback(conn).catch(() => undefined)
         throw error
       }
-      state.advance(step, done)
-      state.commit([done])
-      if (migration.signature) rememberChecksum(done.path, done.checksum, migration.signature)
+      keep(ctx, step, migration, done)
       return true
     } catch (error) {
       const cause = (error as { cause?: unknown }).cause ?? error
@@ -93,6 +110,13 @@ export async function applyWithRetries(
       if (foreignKeysWereOn) await dialect.setForeignKeys(conn, true).catch(() => undefined)
     }
   }
+}
+
+/** Records a committed migration in the run's state (and its file's checksum for the next run). */
+function keep(ctx: RunContext, step: Step, migration: PreparedMigration, done: AppliedMigration): void {
+  ctx.state.advance(step, done)
+  ctx.state.commit([done])
+  if (migration.signature) rememberChecksum(done.path, done.checksum, migration.signature)
 }
 
 /** What a run reports for each retry, so a slow run behind a busy table explains itself. */
