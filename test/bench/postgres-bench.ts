@@ -80,7 +80,7 @@ async function w4(options: BenchOptions, server: string, suffix: string): Promis
   const contenders: Contender[] = [
     {
       name: 'ours',
-      settings: `${durability}; a transaction per migration with its ledger row; lock_timeout 5 s`,
+      settings: `${durability}; a transaction per migration with its ledger row, sent as one message; lock_timeout 5 s`,
       prepare,
       run: () => glorious(['migrate', 'run', 'bench', '--dir', dir, '--url', url, '--no-codegen']),
     },

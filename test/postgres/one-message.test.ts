@@ -9,14 +9,15 @@ import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
+import pg from 'pg'
 import { MigrationFailedError, ReservedTableError, createMigrator } from '../../lib/index.js'
 import { type TestDatabase, postgres } from '../helpers/engines.js'
 import { migrationsDir, tempDir } from '../helpers/temp.js'
 
 const FIRST = { '001_init.sql': 'CREATE TABLE notes (id int PRIMARY KEY, body text);' }
 
-async function run(database: string, dir: string) {
-  const migrator = createMigrator({ database, skill: 'notes', migrationsDir: dir, codegen: false })
+async function run(database: string, dir: string, options: Partial<Parameters<typeof createMigrator>[0]> = {}) {
+  const migrator = createMigrator({ database, skill: 'notes', migrationsDir: dir, codegen: false, ...options })
   try {
     return await migrator.migrateToLatest()
   } finally {
@@ -47,14 +48,26 @@ async function assertKeptNothing(db: TestDatabase, position: 'first' | 'later' =
 }
 
 const TOUCHING: readonly (readonly [string, string])[] = [
-  ['an insert by dynamic SQL', "DO $$ BEGIN EXECUTE 'INSERT INTO _migr' || 'ations (skill_name, version, filename, checksum, applied_at) VALUES (''x'', 1, ''f'', ''c'', ''t'')'; END $$;"],
+  [
+    'an insert by dynamic SQL',
+    "DO $$ BEGIN EXECUTE 'INSERT INTO _migr' || 'ations (skill_name, version, filename, checksum, applied_at) VALUES (''x'', 1, ''f'', ''c'', ''t'')'; END $$;",
+  ],
   ['a delete by dynamic SQL', "DO $$ BEGIN EXECUTE 'DELETE FROM _migr' || 'ations'; END $$;"],
-  ['an update through a function', "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'UPDATE _migr' || 'ations SET checksum = checksum'; END $$;\nSELECT f();"],
-  ['a trigger on a ledger table', "CREATE FUNCTION t() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\nDO $$ BEGIN EXECUTE 'CREATE TRIGGER x BEFORE INSERT ON _migr' || 'ations FOR EACH ROW EXECUTE FUNCTION t()'; END $$;"],
+  [
+    'an update through a function',
+    "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'UPDATE _migr' || 'ations SET checksum = checksum'; END $$;\nSELECT f();",
+  ],
+  [
+    'a trigger on a ledger table',
+    "CREATE FUNCTION t() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\nDO $$ BEGIN EXECUTE 'CREATE TRIGGER x BEFORE INSERT ON _migr' || 'ations FOR EACH ROW EXECUTE FUNCTION t()'; END $$;",
+  ],
   ['an ALTER TABLE', "DO $$ BEGIN EXECUTE 'ALTER TABLE _migration_obj' || 'ects ADD COLUMN extra int'; END $$;"],
   ['a TRUNCATE', "DO $$ BEGIN EXECUTE 'TRUNCATE _migration_obj' || 'ects'; END $$;"],
   ['a rename of a ledger table', "DO $$ BEGIN EXECUTE 'ALTER TABLE _migr' || 'ations RENAME TO old_ledger'; END $$;"],
-  ['a temporary table that shadows the ledger', "DO $$ BEGIN EXECUTE 'CREATE TEMP TABLE _migr' || 'ations (LIKE notes)'; END $$;"],
+  [
+    'a temporary table that shadows the ledger',
+    "DO $$ BEGIN EXECUTE 'CREATE TEMP TABLE _migr' || 'ations (LIKE notes)'; END $$;",
+  ],
   ['a LOCK TABLE', "DO $$ BEGIN EXECUTE 'LOCK TABLE _migr' || 'ations IN EXCLUSIVE MODE'; END $$;"],
 ]
 
@@ -62,7 +75,11 @@ describe('one-message migrations on PostgreSQL', () => {
   for (const position of ['first', 'later'] as const) {
     for (const [what, text] of TOUCHING) {
       it(`refuses ${what} on the toolkit's tables (${position} in its run) and keeps nothing of it`, async () => {
-        const { db, result } = await applyInSecondRun('003_sneaky.sql', `INSERT INTO notes VALUES (1, 'a');\n${text}`, position)
+        const { db, result } = await applyInSecondRun(
+          '003_sneaky.sql',
+          `INSERT INTO notes VALUES (1, 'a');\n${text}`,
+          position,
+        )
         assert.ok(result.error instanceof ReservedTableError, String(result.error))
         assert.match(String(result.error.message), /003_sneaky\.sql.*_migration/)
         await assertKeptNothing(db, position)
@@ -135,11 +152,63 @@ describe('one-message migrations on PostgreSQL', () => {
     const actual = await ledger(together)
     assert.deepEqual(
       actual.rows.map((row) => ({ ...row, migrations_dir: row.migrations_dir === dir ? 'same' : row.migrations_dir })),
-      expected.rows.map((row) => ({ ...row, migrations_dir: row.migrations_dir === stepDir ? 'same' : row.migrations_dir })),
+      expected.rows.map((row) => ({
+        ...row,
+        migrations_dir: row.migrations_dir === stepDir ? 'same' : row.migrations_dir,
+      })),
     )
     assert.deepEqual(actual.owners, expected.owners)
     assert.deepEqual(actual.labels, [{ name: "it's \\ here" }])
     assert.ok(actual.rows.every((row) => row.measured))
     assert.ok(dir.includes("'") && dir.includes('\\'))
   })
+
+  for (const releaseAfterMs of [undefined, 450]) {
+    const outcome =
+      releaseAfterMs === undefined
+        ? 'fails, naming its statement, after its retries'
+        : 'applies on a retry once the lock is released'
+    it(`a migration behind another session's lock ${outcome}`, async () => {
+      const db = await postgres.create()
+      const dir = migrationsDir(tempDir(), FIRST)
+      assert.equal((await run(db.database, dir)).error, undefined)
+      writeFileSync(join(dir, '002_benign.sql'), "INSERT INTO notes VALUES (100, 'x');")
+      writeFileSync(join(dir, '003_alter.sql'), 'ALTER TABLE notes ADD COLUMN extra int;')
+      const blocker = new pg.Client({ connectionString: db.database })
+      await blocker.connect()
+      try {
+        await blocker.query('BEGIN')
+        await blocker.query('SELECT * FROM notes')
+        const release =
+          releaseAfterMs === undefined ? undefined : setTimeout(() => void blocker.query('COMMIT'), releaseAfterMs)
+        const retries: number[] = []
+        const result = await run(db.database, dir, {
+          statementLockTimeoutMs: 100,
+          lockRetries: 2,
+          onRetry: (event) => retries.push(event.attempt),
+        })
+        clearTimeout(release)
+        if (releaseAfterMs === undefined) {
+          assert.ok(result.error instanceof MigrationFailedError, String(result.error))
+          assert.match(result.error.message, /003_alter\.sql.*statement 1/s)
+          assert.deepEqual(retries, [1, 2])
+          const versions = (await db.query('SELECT version FROM _migrations ORDER BY version')).map((r) =>
+            Number(r.version),
+          )
+          assert.deepEqual(versions, [1, 2])
+        } else {
+          assert.equal(result.error, undefined, String(result.error))
+          assert.ok(retries.length >= 1)
+          assert.deepEqual(
+            await db.query(
+              "SELECT column_name FROM information_schema.columns WHERE table_name = 'notes' AND column_name = 'extra'",
+            ),
+            [{ column_name: 'extra' }],
+          )
+        }
+      } finally {
+        await blocker.end()
+      }
+    })
+  }
 })
