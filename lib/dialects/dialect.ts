@@ -184,6 +184,12 @@ export interface OneMessageTransactions {
   inline(query: { readonly sql: string; readonly parameters: readonly unknown[] }): string
   /** An SQL expression: the whole milliseconds since the server received the current message. */
   readonly elapsedMsExpression: string
+  /**
+   * A statement that lets the current transaction commit without waiting for the disk, its
+   * durability owed to the next synchronous commit of the session (PostgreSQL writes the log in
+   * order, so that commit makes every earlier one durable too).
+   */
+  readonly deferDurability: string
 }
 
 /** The toolkit's tables as {@link OneMessageTransactions.readReservedTables} found them (opaque to the runner). */

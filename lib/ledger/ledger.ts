@@ -347,6 +347,20 @@ export function appliedRowInsert(conn: Kysely<any>, row: LedgerRow, durationExpr
   )
 }
 
+/**
+ * Rewrites a ledger row unchanged in a transaction of its own, committed synchronously: on
+ * PostgreSQL that commit makes every earlier commit of the session durable (the log is flushed
+ * in order), which is how a run settles what its deferred commits owe before it reports.
+ */
+export async function rewriteLedgerRow(conn: Kysely<any>, skill: string, version: number): Promise<void> {
+  await (conn as Kysely<LedgerTables>)
+    .updateTable(LEDGER_TABLE)
+    .set((eb) => ({ duration_ms: eb.ref('duration_ms') }))
+    .where('skill_name', '=', skill)
+    .where('version', '=', version)
+    .execute()
+}
+
 /** The columns every write of a ledger row sets (its key and progress aside). */
 function recordColumns(row: LedgerRow) {
   return {

@@ -10,9 +10,12 @@ import type { PreparedMigration } from './prepared-migration.js'
 import { reservedTableError } from './reserved-tables-check.js'
 import type { RunContext } from './run-context.js'
 
-/** What a run keeps between one-message migrations: the toolkit's tables as last read. */
+/** What a run keeps between one-message migrations. */
 export interface OneMessageScope {
+  /** The toolkit's tables as last read. */
   identity: ReservedTablesIdentity | undefined
+  /** The last migration committed without waiting for the disk, while no synchronous commit has followed it. */
+  owed: AppliedMigration | undefined
 }
 
 /**
@@ -46,8 +49,10 @@ export function canApplyInOneMessage(
  * first error and the transaction is rolled back whole.
  *
  * @param retrying a lock timeout or deadlock will be retried by the caller: rethrow it as it came.
- * @param whileWaiting work for the client while the server runs the message (reading the next
- *   file): the two overlap instead of taking turns.
+ * @param options.deferDurable commit without waiting for the disk (another migration follows, and
+ *   the run's last synchronous commit makes this one durable with it; see `scope.owed`).
+ * @param options.whileWaiting work for the client while the server runs the message (reading the
+ *   next file): the two overlap instead of taking turns.
  * @returns the applied migration; `undefined` when it failed in a way only the step-by-step path
  *   can explain (an error without a position): nothing of it stayed, run it that way to learn why.
  * @throws {MigrationFailedError} a statement failed where the error's position points;
@@ -58,13 +63,14 @@ export async function applyInOneMessage(
   scope: OneMessageScope,
   migration: PreparedMigration,
   retrying: boolean,
-  whileWaiting?: () => void,
+  options: { readonly deferDurable?: boolean; readonly whileWaiting?: () => void } = {},
 ): Promise<AppliedMigration | undefined> {
+  const { whileWaiting } = options
   const { conn, dialect } = ctx
   const one = dialect.oneMessage as OneMessageTransactions
   scope.identity ??= await one.readReservedTables(conn, RESERVED_TABLES)
   const applied = appliedMigration(migration, 0)
-  const message = buildMessage(ctx, one, scope.identity, migration, applied)
+  const message = buildMessage(ctx, one, scope.identity, migration, applied, options.deferDurable === true)
   const started = performance.now()
   try {
     const sent = sql.raw(message.text).execute(conn)
@@ -99,7 +105,9 @@ export async function applyInOneMessage(
       offsetInStatement: offset - message.starts[index]!,
     })
   }
-  return Object.freeze({ ...applied, durationMs: Math.round(performance.now() - started) })
+  const done = Object.freeze({ ...applied, durationMs: Math.round(performance.now() - started) })
+  scope.owed = options.deferDurable ? done : undefined
+  return done
 }
 
 /** The message, and where each statement starts in it (to map an error's position back). */
@@ -109,9 +117,10 @@ function buildMessage(
   identity: ReservedTablesIdentity,
   migration: PreparedMigration,
   applied: AppliedMigration,
+  deferDurable: boolean,
 ): { readonly text: string; readonly starts: readonly number[]; readonly statementsEnd: number } {
   const { conn, dialect } = ctx
-  let text = 'BEGIN;\n'
+  let text = deferDurable ? `BEGIN;\n${one.deferDurability};\n` : 'BEGIN;\n'
   const starts: number[] = []
   for (const statement of migration.statements) {
     starts.push(text.length)

@@ -215,4 +215,31 @@ describe('one-message migrations on PostgreSQL', () => {
       }
     })
   }
+
+  it('ends a run with a synchronous commit: the last migration, else a rewrite of the last deferred ledger row', async () => {
+    // xmin is the transaction that wrote a row version: a ledger row rewritten to settle the
+    // deferred commits no longer shares it with the ownership row its migration wrote.
+    const rewritten = async (db: TestDatabase, version: number, table: string) => {
+      const [row] = await db.query(
+        `SELECT (SELECT xmin::text FROM _migrations WHERE version = ${version}) AS ledger,
+                (SELECT xmin::text FROM _migration_objects WHERE object_name = '${table}') AS owner`,
+      )
+      return row?.ledger !== row?.owner
+    }
+    const files = {
+      ...FIRST,
+      '002_tags.sql': 'CREATE TABLE tags (name text);',
+      '003_labels.sql': 'CREATE TABLE labels (name text);',
+    }
+    const clean = await postgres.create()
+    assert.equal((await run(clean.database, migrationsDir(tempDir(), files))).error, undefined)
+    assert.equal(await rewritten(clean, 2, 'tags'), false)
+    assert.equal(await rewritten(clean, 3, 'labels'), false)
+
+    const failing = await postgres.create()
+    const dir = migrationsDir(tempDir(), { ...files, '004_bad.sql': 'SELECT nosuch FROM labels;' })
+    assert.ok((await run(failing.database, dir)).error instanceof MigrationFailedError)
+    assert.equal(await rewritten(failing, 2, 'tags'), false)
+    assert.equal(await rewritten(failing, 3, 'labels'), true)
+  })
 })

@@ -85,6 +85,8 @@ WHERE CASE WHEN r.now IS NULL OR r.was IS NULL THEN (r.now IS NULL) OPERATOR(pg_
     })
   },
 
+  deferDurability: 'SET LOCAL synchronous_commit = off',
+
   // statement_timestamp() is when the server received the message the statement came in.
   elapsedMsExpression:
     '(EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) pg_catalog.statement_timestamp()) OPERATOR(pg_catalog.*) 1000)::pg_catalog.int4',

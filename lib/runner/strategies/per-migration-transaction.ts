@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { MigrationFailedError } from '../../errors.js'
 import { rememberChecksum } from '../../files/checksum-cache.js'
+import { rewriteLedgerRow } from '../../ledger/ledger.js'
 import { type OneMessageScope, applyInOneMessage, canApplyInOneMessage } from '../apply-in-one-message.js'
 import { applyInTransaction } from '../apply-migration.js'
 import type { AppliedMigration } from '../applied-migration.js'
@@ -19,14 +20,38 @@ import { applyOutsideTransaction } from './outside-transaction.js'
  * (see apply-in-one-message.ts); the others, and any whose failure needs explaining, go
  * statement by statement.
  *
+ * A one-message migration followed by another commits without waiting for the disk: the run
+ * ends with a synchronous commit (the last migration's own, else a rewrite of the last ledger
+ * row), which makes all of them durable before the run reports — the durability of a commit per
+ * migration at one disk flush per run, each migration still atomic and its locks released at
+ * its own commit.
+ *
  * A migration that failed because it waited too long for a table lock, or deadlocked with the
  * application, is rolled back and tried again after a jittered pause, a bounded number of
  * times, each retry reported.
  */
 export async function runPerMigrationTransactions(ctx: RunContext): Promise<void> {
+  const oneMessage: OneMessageScope = { identity: undefined, owed: undefined }
+  try {
+    await applyEach(ctx, oneMessage)
+  } catch (error) {
+    await settleDurability(ctx, oneMessage).catch(() => undefined)
+    throw error
+  }
+  await settleDurability(ctx, oneMessage)
+}
+
+/** Makes the deferred commits durable: a synchronous commit flushes the log up to itself. */
+async function settleDurability(ctx: RunContext, oneMessage: OneMessageScope): Promise<void> {
+  const owed = oneMessage.owed
+  if (!owed) return
+  await rewriteLedgerRow(ctx.conn, owed.skill, owed.version)
+  oneMessage.owed = undefined
+}
+
+async function applyEach(ctx: RunContext, oneMessage: OneMessageScope): Promise<void> {
   const { dialect, state } = ctx
   let ledgerReady = false
-  const oneMessage: OneMessageScope = { identity: undefined }
   for (;;) {
     const step = state.next()
     if (!step) return
@@ -37,6 +62,7 @@ export async function runPerMigrationTransactions(ctx: RunContext): Promise<void
       oneMessage.identity = undefined
       try {
         keep(ctx, step, migration, await applyOutsideTransaction(ctx, migration))
+        oneMessage.owed = undefined // its ledger row committed synchronously
         ledgerReady = true
       } catch (error) {
         state.fail(step, describeError(ctx, error))
@@ -61,9 +87,12 @@ export async function applyWithRetries(
     try {
       const fast =
         oneMessage && canApplyInOneMessage(ctx, migration, ledgerReady)
-          ? await applyInOneMessage(ctx, oneMessage, migration, attempt <= options.lockRetries, () => {
-              const upcoming = state.afterNext()
-              if (upcoming) state.prepareAhead(dialect, upcoming)
+          ? await applyInOneMessage(ctx, oneMessage, migration, attempt <= options.lockRetries, {
+              deferDurable: state.afterNext() !== undefined,
+              whileWaiting: () => {
+                const upcoming = state.afterNext()
+                if (upcoming) state.prepareAhead(dialect, upcoming)
+              },
             })
           : undefined
       if (fast) {
@@ -83,6 +112,7 @@ export async function applyWithRetries(
       try {
         done = await applyInTransaction(ctx, tx, migration, undefined)
         await dialect.commit(conn)
+        if (oneMessage) oneMessage.owed = undefined // a synchronous commit
       } catch (error) {
         await dialect.rollback(conn).catch(() => undefined)
         throw error
