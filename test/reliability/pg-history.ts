@@ -141,16 +141,21 @@ export function writePgHistory(root: string, name: string, history: PgHistory): 
 /**
  * Schema and data to compare two databases: every relation's definition from the catalog
  * (columns, indexes with their validity, views, functions), every row of small tables, big ones
- * as count and sums, and the ledger without times, durations and folders.
+ * as count and sums, and the ledger without times, durations and folders. Without
+ * `fingerprints`, the drift fingerprints' table is left out.
  */
-export async function pgStateDump(db: PgDatabase): Promise<string> {
+export async function pgStateDump(db: PgDatabase, options: { readonly fingerprints?: boolean } = {}): Promise<string> {
+  const fingerprints = options.fingerprints ?? true
   const lines: string[] = []
   const add = (label: string, rows: unknown[]) =>
     lines.push(`${label}: ${JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`)
+  const columns = await db.query<{
+    table_name: string
+  }>(`SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity
+                    FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, ordinal_position`)
   add(
     'columns',
-    await db.query(`SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity
-                    FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, ordinal_position`),
+    columns.filter((column) => fingerprints || column.table_name !== '_migration_fingerprints'),
   )
   add(
     'indexes',
@@ -168,6 +173,7 @@ export async function pgStateDump(db: PgDatabase): Promise<string> {
     `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`,
   )
   for (const { name } of tables) {
+    if (name === '_migration_fingerprints' && !fingerprints) continue
     if (name === '_migrations') {
       add(
         name,
