@@ -48,7 +48,6 @@ export function canApplyInOneMessage(
  * tables, its ledger and ownership rows and `COMMIT` in one message. The server stops at the
  * first error and the transaction is rolled back whole.
  *
- * @param retrying a lock timeout or deadlock will be retried by the caller: rethrow it as it came.
  * @param options.deferDurable commit without waiting for the disk (another migration follows, and
  *   the run's last synchronous commit makes this one durable with it; see `scope.owed`).
  * @param options.whileWaiting work for the client while the server runs the message (reading the
@@ -56,13 +55,12 @@ export function canApplyInOneMessage(
  * @returns the applied migration; `undefined` when it failed in a way only the step-by-step path
  *   can explain (an error without a position): nothing of it stayed, run it that way to learn why.
  * @throws {MigrationFailedError} a statement failed where the error's position points;
- *   {@link ReservedTableError}; or the database's retryable error when `retrying`.
+ *   `ReservedTableError`; or the database's retryable error (lock timeout, deadlock) as it came.
  */
 export async function applyInOneMessage(
   ctx: Pick<RunContext, 'conn' | 'dialect'>,
   scope: OneMessageScope,
   migration: PreparedMigration,
-  retrying: boolean,
   options: { readonly deferDurable?: boolean; readonly whileWaiting?: () => void } = {},
 ): Promise<AppliedMigration | undefined> {
   const { whileWaiting } = options
@@ -93,7 +91,8 @@ export async function applyInOneMessage(
     await dialect.rollback(conn).catch(() => undefined)
     const reserved = reservedTableError(one, error, migration)
     if (reserved) throw reserved
-    if (retrying && dialect.retryableReason?.(error) !== undefined) throw error
+    // A lock timeout or deadlock: the caller retries (its last attempt is not one message).
+    if (dialect.retryableReason?.(error) !== undefined) throw error
     const position = dialect.errorFacts?.(error).position
     const offset = position === undefined ? undefined : codeUnitOffset(message.text, position - 1)
     if (offset === undefined || offset < message.starts[0]! || offset >= message.statementsEnd) return undefined

@@ -86,8 +86,10 @@ export async function applyWithRetries(
     let foreignKeysWereOn = false
     try {
       const fast =
-        oneMessage && canApplyInOneMessage(ctx, migration, ledgerReady)
-          ? await applyInOneMessage(ctx, oneMessage, migration, attempt <= options.lockRetries, {
+        // The last attempt goes statement by statement: a lock timeout then names its statement
+        // without waiting for the lock a second time.
+        oneMessage && attempt <= options.lockRetries && canApplyInOneMessage(ctx, migration, ledgerReady)
+          ? await applyInOneMessage(ctx, oneMessage, migration, {
               deferDurable: state.afterNext() !== undefined,
               whileWaiting: () => {
                 const upcoming = state.afterNext()
