@@ -22,11 +22,21 @@ export async function probeMysqlStatement(conn: Kysely<any>, statement: SqlState
   const targets = targetsOf(significantTokens(statement.sql))
   if (targets === undefined || targets.length === 0) return undefined
   const hash = createHash('sha256')
-  for (const target of targets) hash.update(JSON.stringify([target, await definitionOf(conn, target)]))
+  const on = triggerTableOf(significantTokens(statement.sql))
+  for (const target of targets) hash.update(JSON.stringify([target, await definitionOf(conn, target, on)]))
   return hash.digest('hex')
 }
 
-async function definitionOf(conn: Kysely<any>, target: Target): Promise<unknown> {
+/**
+ * @param on the table a `CREATE TRIGGER` names: the trigger is looked up on it alone (MariaDB reads
+ *   only that table's triggers, not every table's of the schema), with the same rows as a result
+ *   since trigger names are unique in a schema and the statement fails if the name is taken.
+ */
+async function definitionOf(
+  conn: Kysely<any>,
+  target: Target,
+  on: { schema: string | undefined; name: string } | undefined,
+): Promise<unknown> {
   const schema = target.schema === undefined ? sql`DATABASE()` : sql`${target.schema}`
   switch (target.kind) {
     case 'table': {
@@ -51,6 +61,13 @@ async function definitionOf(conn: Kysely<any>, target: Target): Promise<unknown>
       return rows
     }
     case 'trigger': {
+      if (on !== undefined && on.schema === target.schema) {
+        const { rows } = await sql`
+          SELECT ACTION_STATEMENT, CREATED FROM information_schema.TRIGGERS
+          WHERE EVENT_OBJECT_SCHEMA = ${schema} AND EVENT_OBJECT_TABLE = ${on.name}
+            AND TRIGGER_SCHEMA = ${schema} AND TRIGGER_NAME = ${target.name}`.execute(conn)
+        return rows
+      }
       const { rows } = await sql`
         SELECT ACTION_STATEMENT, CREATED FROM information_schema.TRIGGERS
         WHERE TRIGGER_SCHEMA = ${schema} AND TRIGGER_NAME = ${target.name}`.execute(conn)
@@ -116,6 +133,22 @@ function targetsOf(tokens: readonly SignificantToken[]): Target[] | undefined {
     if (to) targets.push({ kind, ...to.name })
   }
   return targets
+}
+
+/** The table of a `CREATE … TRIGGER name {BEFORE | AFTER} event ON table`, or `undefined`. */
+function triggerTableOf(tokens: readonly SignificantToken[]): { schema: string | undefined; name: string } | undefined {
+  const words = tokens.map((token) => token.upper)
+  if (words[0] !== 'CREATE') return undefined
+  const at = words.findIndex((word, i) => i > 0 && i < 14 && KINDS[word] !== undefined)
+  if (at < 0 || words[at] !== 'TRIGGER') return undefined
+  let next = at + 1
+  if (words[next] === 'IF') next += 3
+  const trigger = readName(tokens, next)
+  if (!trigger) return undefined
+  next = trigger.next
+  if (words[next] !== 'BEFORE' && words[next] !== 'AFTER') return undefined
+  if (words[next + 2] !== 'ON') return undefined
+  return readName(tokens, next + 3)?.name
 }
 
 function readName(
