@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { SqlStatement } from '../../dialects/dialect.js'
+import type { ReservedTablesDefinitions, SchemaObjectChange, SqlStatement } from '../../dialects/dialect.js'
 import {
   GloriousMigrateError,
   InterruptedMigrationError,
@@ -51,6 +51,7 @@ import { applyWithRetries, retryWarning } from './per-migration-transaction.js'
  */
 export async function runStatementProgress(ctx: RunContext): Promise<void> {
   const { dialect, state } = ctx
+  const run: RunMemo = { ledgerReady: false, definitions: undefined }
   for (;;) {
     const step = state.next()
     if (!step) return
@@ -59,18 +60,38 @@ export async function runStatementProgress(ctx: RunContext): Promise<void> {
     state.warn(step, migration.warnings)
     const unfinished = state.unfinished(step)
     if (migration.analysis.transaction === 'inside' && unfinished === undefined) {
-      await applyWithRetries(ctx, step, migration, false)
+      // Its own fingerprints, ledger and ownership writes: what this loop knew is read again after it.
+      run.definitions = undefined
+      run.ledgerReady = await applyWithRetries(ctx, step, migration, run.ledgerReady)
       continue
     }
     try {
-      const done = await applyWithProgress(ctx, migration, unfinished, (warning) => state.warn(step, [warning]))
+      const done = await applyWithProgress(ctx, migration, unfinished, (warning) => state.warn(step, [warning]), run)
       state.advance(step, done)
       state.commit([done])
       if (migration.signature) rememberChecksum(done.path, done.checksum, migration.signature)
     } catch (error) {
+      run.ledgerReady = false
+      run.definitions = undefined
       state.fail(step, describeError(ctx, error))
     }
   }
+}
+
+/**
+ * What the run knows between its migrations, valid only while nothing but the toolkit's own row
+ * writes ran since a migration succeeded (a failure forgets it):
+ *
+ * - `ledgerReady`: the toolkit's tables exist with every column (a migration that dropped or
+ *   altered one would have failed the guard);
+ * - `definitions`: the toolkit's tables' definitions as the guard read them after the last
+ *   migration, which the next one's guard starts from instead of reading them again. Only rows
+ *   change between migrations (the toolkit's own ledger and ownership writes); those are read
+ *   before every migration.
+ */
+interface RunMemo {
+  ledgerReady: boolean
+  definitions: ReservedTablesDefinitions | undefined
 }
 
 /** A short checksum of a statement's text: what a resumed file must still have. */
@@ -89,6 +110,7 @@ async function applyWithProgress(
   migration: PreparedMigration,
   unfinished: LedgerRow | undefined,
   warn: (warning: string) => void,
+  run: RunMemo,
 ): Promise<AppliedMigration> {
   const { conn, dialect } = ctx
   const statements = migration.statements
@@ -133,14 +155,35 @@ async function applyWithProgress(
     }
   }
 
-  await ensureLedger(conn, dialect)
+  if (!run.ledgerReady) {
+    await ensureLedger(conn, dialect)
+    run.ledgerReady = true
+    run.definitions = undefined
+  }
   if (unfinished === undefined) await insertLedgerRow(conn, rowAt('running', {}))
   const key = { skill: migration.skill, version: migration.file.version }
-  const reservedBefore = await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, {
-    rows: 'content',
-    except: key,
-  })
-  const before = await dialect.listSchemaObjects(conn)
+  // The toolkit's tables before and after: their definitions, and every row but this
+  // migration's own (which the toolkit updates as it goes).
+  const reserved = async (known: ReservedTablesDefinitions | undefined): Promise<ReservedState> =>
+    dialect.reservedTablesState
+      ? dialect.reservedTablesState(conn, RESERVED_TABLES, { except: key, known })
+      : {
+          definitions: undefined,
+          rows: await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, { rows: 'content', except: key }),
+        }
+  const reservedBefore = await reserved(run.definitions)
+  run.definitions = undefined
+  // The catalog before and after the remaining statements, compared: when the dialect can read
+  // from them every table and view they create, drop or rename, only those names are listed
+  // (their lookup costs the same however many tables the database has), else all.
+  const nameKey = nameKeyOf(dialect)
+  const touched = touchedNames(
+    resumedAt === 0
+      ? migration.analysis.objectChanges
+      : dialect.analyze(statements.slice(resumedAt), { noTransaction: false, reservedTables: RESERVED_TABLES })
+          .objectChanges,
+  )
+  const before = await dialect.listSchemaObjects(conn, touched)
 
   for (; applied < statements.length; applied++) {
     const statement = statements[applied] as SqlStatement
@@ -160,9 +203,10 @@ async function applyWithProgress(
     }
   }
 
+  const reservedAfter = await reserved(undefined)
   if (
-    (await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, { rows: 'content', except: key })) !==
-    reservedBefore
+    reservedAfter.rows !== reservedBefore.rows ||
+    reservedAfter.definitions?.fingerprint !== reservedBefore.definitions?.fingerprint
   ) {
     throw new ReservedTableError(
       migration.skill,
@@ -172,8 +216,10 @@ async function applyWithProgress(
       true,
     )
   }
-  const nameKey = nameKeyOf(dialect)
-  let changes = diffSchemaObjects(before, await dialect.listSchemaObjects(conn), RESERVED_TABLES, nameKey)
+  let changes =
+    touched?.length === 0
+      ? NO_CHANGES
+      : diffSchemaObjects(before, await dialect.listSchemaObjects(conn, touched), RESERVED_TABLES, nameKey)
   if (resumedAt > 0) {
     // Resumed: the listing before was taken after statements 1…resumedAt had run (in an earlier
     // run), so what they created is read from the statements themselves.
@@ -203,6 +249,7 @@ async function applyWithProgress(
     await dialect.rollback(conn).catch(() => undefined)
     throw error
   }
+  run.definitions = reservedAfter.definitions
   return done
 
   /** Runs one statement (retrying lock waits), and on failure records where the migration stopped. */
@@ -242,6 +289,21 @@ async function applyWithProgress(
       }
     }
   }
+}
+
+interface ReservedState {
+  readonly definitions: ReservedTablesDefinitions | undefined
+  readonly rows: string
+}
+
+const NO_CHANGES: OwnershipChanges = Object.freeze({ created: [], dropped: [], renamed: [] })
+
+/** The names that declared changes act on, or `undefined` when the changes are unknown. */
+function touchedNames(declared: readonly SchemaObjectChange[] | undefined): string[] | undefined {
+  if (declared === undefined) return undefined
+  return [
+    ...new Set(declared.flatMap((change) => (change.kind === 'rename' ? [change.from, change.to] : [change.name]))),
+  ]
 }
 
 /** The ownership changes of a resumed migration: those of its earlier statements, then the later ones'. */
