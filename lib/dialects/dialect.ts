@@ -307,9 +307,11 @@ export interface MigrationDialect {
 
   /**
    * {@link reservedTablesFingerprint} with `rows: 'content'`, in two parts: the definitions (what
-   * `definitions` returns, to be handed back) and the rows. Given `known` definitions, read by an
-   * earlier call on this connection with nothing but the toolkit's own row writes since, they are
-   * not read again; only the rows are. Engines without it are fingerprinted whole each time.
+   * `definitions` returns, to be handed back) and the rows. `known`: definitions read by an
+   * earlier call on this connection; with nothing but the toolkit's own row writes since, they are
+   * not read again, only the rows are; given the statements that ran `since`, the dialect reads
+   * again at least what those could have changed (whatever names they use). Engines without it
+   * are fingerprinted whole each time.
    */
   reservedTablesState?(
     conn: Kysely<any>,
@@ -317,6 +319,7 @@ export interface MigrationDialect {
     options: {
       readonly except?: { readonly skill: string; readonly version: number } | undefined
       readonly known?: ReservedTablesDefinitions | undefined
+      readonly since?: readonly SqlStatement[] | undefined
     },
   ): Promise<{ readonly definitions: ReservedTablesDefinitions; readonly rows: string }>
 

@@ -109,6 +109,24 @@ const PROGRESS_CASES: readonly { name: string; files: Record<string, string>; fa
     },
     failing: '002_t.sql',
   },
+  {
+    name: 'creates a trigger on a toolkit table (a prepared CREATE TRIGGER), after migrations that could not',
+    files: {
+      '001_t.sql': 'CREATE TABLE t1 (x INT);\nINSERT INTO t1 VALUES (1);',
+      '002_t.sql': 'ALTER TABLE t1 ADD COLUMN y INT;\nCREATE INDEX t1_y ON t1 (y);',
+      '003_t.sql': `CREATE TABLE t3 (x INT);\n${hidden("CREATE TRIGGER evil BEFORE INSERT ON _migrations FOR EACH ROW SET NEW.checksum = 'forged'")}`,
+    },
+    failing: '003_t.sql',
+  },
+  {
+    name: 'creates a trigger on a toolkit table in its only statement',
+    files: {
+      '001_t.sql': hidden(
+        'CREATE TRIGGER evil AFTER DELETE ON _migration_objects FOR EACH ROW SET @gone = OLD.object_name',
+      ),
+    },
+    failing: '001_t.sql',
+  },
 ]
 
 describe("MariaDB: the toolkit's tables are guarded by effect, whatever name reaches them", () => {
@@ -121,6 +139,17 @@ describe("MariaDB: the toolkit's tables are guarded by effect, whatever name rea
       assert.equal(results.find((result) => result.status === 'Error')?.filename, scenario.failing)
     })
   }
+
+  it('statement by statement: dropping a trigger on a toolkit table (made outside the toolkit) is refused', async () => {
+    const db = await withVictim('guard_drop_trigger')
+    await db.query("CREATE TRIGGER audit_note BEFORE INSERT ON _migration_events FOR EACH ROW SET NEW.detail = 'noted'")
+    const { error } = await runEvil(db.url, {
+      '001_t.sql': 'CREATE TABLE t1 (x INT);',
+      '002_t.sql': `CREATE TABLE t2 (x INT);\n${hidden('DROP TRIGGER audit_note')}`,
+    })
+    assert.ok(error instanceof ReservedTableError, String(error))
+    assert.match(error.message, /migration "002_t\.sql" changed the toolkit's own tables/)
+  })
 
   it('in one transaction (DML only): an update through a view made outside the toolkit is refused and rolled back', async () => {
     const db = await withVictim('guard_view')
@@ -177,5 +206,17 @@ describe("MariaDB: the toolkit's tables are guarded by effect, whatever name rea
     })
     assert.equal(error, undefined, String(error))
     assert.equal(applied.length, 7)
+    // Ownership as the catalog before and after each migration says (a rename on MySQL: the old
+    // name gone, the new one made by the renaming migration; IF NOT EXISTS of an existing table: nothing).
+    assert.deepEqual(
+      (await db.query('SELECT object_name, object_type, skill_name, version FROM _migration_objects ORDER BY 1')).map(
+        (row) => [row.object_name, row.object_type, row.skill_name, Number(row.version)],
+      ),
+      [
+        ['a', 'table', 'victim', 1],
+        ['t1b', 'table', 'evil', 4],
+        ['va', 'view', 'victim', 2],
+      ],
+    )
   })
 })

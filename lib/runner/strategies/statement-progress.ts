@@ -164,14 +164,17 @@ async function applyWithProgress(
   const key = { skill: migration.skill, version: migration.file.version }
   // The toolkit's tables before and after: their definitions, and every row but this
   // migration's own (which the toolkit updates as it goes).
-  const reserved = async (known: ReservedTablesDefinitions | undefined): Promise<ReservedState> =>
+  const reserved = async (
+    known: ReservedTablesDefinitions | undefined,
+    since: readonly SqlStatement[] | undefined,
+  ): Promise<ReservedState> =>
     dialect.reservedTablesState
-      ? dialect.reservedTablesState(conn, RESERVED_TABLES, { except: key, known })
+      ? dialect.reservedTablesState(conn, RESERVED_TABLES, { except: key, known, since })
       : {
           definitions: undefined,
           rows: await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, { rows: 'content', except: key }),
         }
-  const reservedBefore = await reserved(run.definitions)
+  const reservedBefore = await reserved(run.definitions, undefined)
   run.definitions = undefined
   // The catalog before and after the remaining statements, compared: when the dialect can read
   // from them every table and view they create, drop or rename, only those names are listed
@@ -203,7 +206,8 @@ async function applyWithProgress(
     }
   }
 
-  const reservedAfter = await reserved(undefined)
+  // Definitions read again as far as the statements that ran could have changed them.
+  const reservedAfter = await reserved(reservedBefore.definitions, statements.slice(resumedAt))
   if (
     reservedAfter.rows !== reservedBefore.rows ||
     reservedAfter.definitions?.fingerprint !== reservedBefore.definitions?.fingerprint
