@@ -132,9 +132,15 @@ async function applyWithProgress(
       ...progress,
     },
   })
+  // The row is written with the migration's first record (no row: none of its statements took
+  // effect), then updated.
+  let rowWritten = unfinished !== undefined
   const record = async (row: LedgerRow): Promise<void> => {
     try {
-      if (!(await updateLedgerRow(conn, row))) {
+      if (!rowWritten) {
+        await insertLedgerRow(conn, row)
+        rowWritten = true
+      } else if (!(await updateLedgerRow(conn, row))) {
         throw new ReservedTableError(
           migration.skill,
           migration.file.filename,
@@ -160,7 +166,6 @@ async function applyWithProgress(
     run.ledgerReady = true
     run.definitions = undefined
   }
-  if (unfinished === undefined) await insertLedgerRow(conn, rowAt('running', {}))
   const key = { skill: migration.skill, version: migration.file.version }
   // The toolkit's tables before and after: their definitions, and every row but this
   // migration's own (which the toolkit updates as it goes).
@@ -266,6 +271,7 @@ async function applyWithProgress(
   ): Promise<void> {
     const atomic = !commits[index]
     for (let attempt = 1; ; attempt++) {
+      const written = rowWritten
       try {
         if (atomic) await dialect.beginTransaction(conn, { locked: false })
         await dialect.executeStatement(conn, statement.sql)
@@ -273,7 +279,10 @@ async function applyWithProgress(
         if (atomic) await dialect.commit(conn)
         return
       } catch (error) {
-        if (atomic) await dialect.rollback(conn).catch(() => undefined)
+        if (atomic) {
+          await dialect.rollback(conn).catch(() => undefined)
+          rowWritten = written // a row first written in the transaction is gone with it
+        }
         if (error instanceof GloriousMigrateError) throw error
         const reason = dialect.retryableReason?.(error)
         if (reason !== undefined && attempt <= context.options.lockRetries) {
