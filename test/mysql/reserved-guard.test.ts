@@ -119,6 +119,15 @@ const PROGRESS_CASES: readonly { name: string; files: Record<string, string>; fa
     failing: '003_t.sql',
   },
   {
+    name: 'adds a column to a toolkit table after a DML-only migration (one transaction) in the same run',
+    files: {
+      '001_t.sql': 'CREATE TABLE t1 (x INT);',
+      '002_t.sql': 'INSERT INTO t1 VALUES (1);',
+      '003_t.sql': `CREATE TABLE t3 (x INT);\n${hidden('ALTER TABLE _migration_objects ADD COLUMN evil INT')}`,
+    },
+    failing: '003_t.sql',
+  },
+  {
     name: 'creates a trigger on a toolkit table in its only statement',
     files: {
       '001_t.sql': hidden(

@@ -60,9 +60,13 @@ export async function runStatementProgress(ctx: RunContext): Promise<void> {
     state.warn(step, migration.warnings)
     const unfinished = state.unfinished(step)
     if (migration.analysis.transaction === 'inside' && unfinished === undefined) {
-      // Its own fingerprints, ledger and ownership writes: what this loop knew is read again after it.
-      run.definitions = undefined
-      run.ledgerReady = await applyWithRetries(ctx, step, migration, run.ledgerReady)
+      // Its own guard compares the toolkit's tables, definitions included, around its statements
+      // in its transaction; with the ledger ready, the toolkit writes only rows besides: the
+      // definitions read after the last migration still hold once it succeeded.
+      const ready = run.ledgerReady
+      const applied = await applyWithRetries(ctx, step, migration, ready)
+      if (!applied || !ready) run.definitions = undefined
+      run.ledgerReady = applied
       continue
     }
     try {
