@@ -320,8 +320,25 @@ export interface MigrationDialect {
       readonly except?: { readonly skill: string; readonly version: number } | undefined
       readonly known?: ReservedTablesDefinitions | undefined
       readonly since?: readonly SqlStatement[] | undefined
+      /** The rows as `afterWrites` of the last state gave them, with nothing but those writes since: not read again. */
+      readonly knownRows?: string | undefined
+      /**
+       * Rows the toolkit writes next besides the ledger row `except`: those of `table` whose
+       * `column` is one of `keys` (as `column IN (keys)` selects them).
+       */
+      readonly writes?:
+        { readonly table: string; readonly column: string; readonly keys: readonly string[] } | undefined
     },
-  ): Promise<{ readonly definitions: ReservedTablesDefinitions; readonly rows: string }>
+  ): Promise<{
+    readonly definitions: ReservedTablesDefinitions
+    readonly rows: string
+    /**
+     * With `writes`: once the toolkit wrote the ledger row `except` and those rows (and nothing
+     * else changed), the rows as they are then — every ledger row included — reading only the
+     * rows it wrote.
+     */
+    readonly afterWrites?: (() => Promise<string>) | undefined
+  }>
 
   /**
    * Checks the database's own structure before a run writes to it, so a damaged database is

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type {
   DialectCapabilities,
   MigrationAnalysis,
@@ -198,7 +198,7 @@ export const mysqlDialect: MigrationDialect = Object.freeze<MigrationDialect>({
   async reservedTablesFingerprint(conn, reservedTables, options) {
     const definitions = await reservedDefinitions(conn, reservedTables, undefined)
     if (options.rows === 'none') return definitions.fingerprint
-    return `${definitions.fingerprint}:${await reservedRows(conn, reservedTables, definitions, options.except)}`
+    return `${definitions.fingerprint}:${(await reservedRows(conn, reservedTables, definitions, options.except)).text}`
   },
   async reservedTablesState(conn, reservedTables, options) {
     const known = options.known as MysqlReservedDefinitions | undefined
@@ -210,7 +210,33 @@ export const mysqlDialect: MigrationDialect = Object.freeze<MigrationDialect>({
             reservedTables,
             known !== undefined && options.since?.every(cannotChangeTriggers) ? known.triggers : undefined,
           )
-    return { definitions, rows: await reservedRows(conn, reservedTables, definitions, options.except) }
+    if (options.knownRows !== undefined && options.writes === undefined) {
+      return { definitions, rows: options.knownRows }
+    }
+    const read = await reservedRows(conn, reservedTables, definitions, options.except, options.writes)
+    const writes = options.writes
+    const except = options.except
+    return {
+      definitions,
+      rows: options.knownRows ?? read.text,
+      afterWrites:
+        writes === undefined
+          ? undefined
+          : async () => {
+              // What those rows are now, against what they were: the sums move by the difference.
+              const now = await reservedRows(conn, reservedTables, definitions, undefined, writes, except)
+              const sums = new Map(read.sums)
+              const move = (table: string, sign: bigint, part: { n: bigint; sum: bigint } | undefined) => {
+                const total = sums.get(table)
+                if (total === undefined || part === undefined) return
+                sums.set(table, { n: total.n + sign * part.n, sum: total.sum + sign * part.sum })
+              }
+              move(writes.table, -1n, read.written)
+              move(writes.table, 1n, now.written)
+              move(reservedTables[0] as string, 1n, now.ledgerRow)
+              return rowsText(sums)
+            },
+    }
   },
 
   probeStatement: probeMysqlStatement,
@@ -340,33 +366,81 @@ const CREATE_KINDS = new Set([
   'PACKAGE',
 ])
 
+interface RowSum {
+  readonly n: bigint
+  readonly sum: bigint
+}
+
 /**
  * The count and a checksum of each existing toolkit table's rows (all but the ledger row
- * `except`, which the toolkit itself updates as a migration progresses), in one round trip.
+ * `except`, which the toolkit itself updates as a migration progresses), in one round trip. The
+ * checksum is a sum over rows, so the part of the rows the toolkit writes next (`writes`) is read
+ * with it, and later read again alone (`only`) to carry the sums forward.
  * No per-transaction counters here: the rows themselves (a few thousand at most).
+ *
+ * @param only read only the `writes` rows and the ledger row `only` (not the totals)
  */
 async function reservedRows(
   conn: Kysely<any>,
   reservedTables: readonly string[],
   definitions: ReservedTablesDefinitions,
   except: { readonly skill: string; readonly version: number } | undefined,
-): Promise<string> {
-  const parts = reservedTables.flatMap((table) => {
+  writes?: { readonly table: string; readonly column: string; readonly keys: readonly string[] },
+  only?: { readonly skill: string; readonly version: number },
+): Promise<{ text: string; sums: Map<string, RowSum>; written?: RowSum; ledgerRow?: RowSum }> {
+  const sumOf = (table: string, label: string, where: string): RawBuilder<unknown>[] => {
     const columns = definitions.columns.get(table)
     if (columns === undefined) return []
-    const skip = except && table === reservedTables[0] ? except : undefined
     return [
       sql.raw(
-        `SELECT ${quoteString(table)} AS tbl, COUNT(*) AS n, ` +
+        `SELECT ${quoteString(label)} AS tbl, COUNT(*) AS n, ` +
           `COALESCE(SUM(CRC32(CONCAT_WS(0x1f, ${columns.length > 0 ? columns.join(', ') : "''"}))), 0) AS sum ` +
-          `FROM ${quoteIdentifier(table)}` +
-          (skip ? ` WHERE NOT (skill_name = ${quoteString(skip.skill)} AND version = ${Number(skip.version)})` : ''),
+          `FROM ${quoteIdentifier(table)}${where}`,
       ),
     ]
-  })
-  if (parts.length === 0) return ''
-  const { rows } = await sql`${sql.join(parts, sql` UNION ALL `)}`.execute(conn)
-  return JSON.stringify(rows)
+  }
+  const ledger = reservedTables[0] as string
+  const keyOf = (row: { skill: string; version: number }) =>
+    `skill_name = ${quoteString(row.skill)} AND version = ${Number(row.version)}`
+  const parts = [
+    ...(only === undefined
+      ? reservedTables.flatMap((table) =>
+          sumOf(table, table, except && table === ledger ? ` WHERE NOT (${keyOf(except)})` : ''),
+        )
+      : sumOf(ledger, '~ledger-row', ` WHERE ${keyOf(only)}`)),
+    ...(writes === undefined || writes.keys.length === 0
+      ? []
+      : sumOf(
+          writes.table,
+          '~written',
+          ` WHERE ${quoteIdentifier(writes.column)} IN (${writes.keys.map(quoteString).join(', ')})`,
+        )),
+  ]
+  const sums = new Map<string, RowSum>()
+  if (parts.length === 0) return { text: '', sums }
+  const { rows } = await sql<{ tbl: string; n: unknown; sum: unknown }>`${sql.join(parts, sql` UNION ALL `)}`.execute(
+    conn,
+  )
+  for (const row of rows) sums.set(row.tbl, { n: BigInt(String(row.n)), sum: BigInt(String(row.sum)) })
+  const written = writes === undefined ? undefined : (sums.get('~written') ?? { n: 0n, sum: 0n })
+  const ledgerRow = sums.get('~ledger-row')
+  sums.delete('~written')
+  sums.delete('~ledger-row')
+  return {
+    text: rowsText(sums),
+    sums,
+    ...(written === undefined ? {} : { written }),
+    ...(ledgerRow === undefined ? {} : { ledgerRow }),
+  }
+}
+
+/** The rows part of a state: each table's count and checksum, in the order of the tables. */
+function rowsText(sums: ReadonlyMap<string, RowSum>): string {
+  return JSON.stringify(
+    [...sums]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([table, { n, sum }]) => [table, n.toString(), sum.toString()]),
+  )
 }
 
 const ER_NO_SUCH_TABLE = 1146

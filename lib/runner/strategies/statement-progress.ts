@@ -12,6 +12,7 @@ import {
 import { rememberChecksum } from '../../files/checksum-cache.js'
 import {
   type LedgerRow,
+  OWNERSHIP_TABLE,
   RESERVED_TABLES,
   type StatementProgress,
   ensureLedger,
@@ -51,7 +52,7 @@ import { applyWithRetries, retryWarning } from './per-migration-transaction.js'
  */
 export async function runStatementProgress(ctx: RunContext): Promise<void> {
   const { dialect, state } = ctx
-  const run: RunMemo = { ledgerReady: false, definitions: undefined }
+  const run: RunMemo = { ledgerReady: false, definitions: undefined, rows: undefined }
   for (;;) {
     const step = state.next()
     if (!step) return
@@ -66,6 +67,7 @@ export async function runStatementProgress(ctx: RunContext): Promise<void> {
       const ready = run.ledgerReady
       const applied = await applyWithRetries(ctx, step, migration, ready)
       if (!applied || !ready) run.definitions = undefined
+      run.rows = undefined // it wrote its ledger row
       run.ledgerReady = applied
       continue
     }
@@ -77,6 +79,7 @@ export async function runStatementProgress(ctx: RunContext): Promise<void> {
     } catch (error) {
       run.ledgerReady = false
       run.definitions = undefined
+      run.rows = undefined
       state.fail(step, describeError(ctx, error))
     }
   }
@@ -91,11 +94,15 @@ export async function runStatementProgress(ctx: RunContext): Promise<void> {
  * - `definitions`: the toolkit's tables' definitions as the guard read them after the last
  *   migration, which the next one's guard starts from instead of reading them again. Only rows
  *   change between migrations (the toolkit's own ledger and ownership writes); those are read
- *   before every migration.
+ *   before every migration;
+ * - `rows`: the rows of the toolkit's tables as the guard read them after the last migration,
+ *   carried past the toolkit's own writes since (its ledger row and ownership rows, read again
+ *   alone), which the next migration's guard starts from instead of reading every row again.
  */
 interface RunMemo {
   ledgerReady: boolean
   definitions: ReservedTablesDefinitions | undefined
+  rows: string | undefined
 }
 
 /** A short checksum of a statement's text: what a resumed file must still have. */
@@ -169,6 +176,7 @@ async function applyWithProgress(
     await ensureLedger(conn, dialect)
     run.ledgerReady = true
     run.definitions = undefined
+    run.rows = undefined
   }
   const key = { skill: migration.skill, version: migration.file.version }
   // The toolkit's tables before and after: their definitions, and every row but this
@@ -176,15 +184,26 @@ async function applyWithProgress(
   const reserved = async (
     known: ReservedTablesDefinitions | undefined,
     since: readonly SqlStatement[] | undefined,
+    rows: { readonly knownRows?: string | undefined; readonly writes?: readonly string[] },
   ): Promise<ReservedState> =>
     dialect.reservedTablesState
-      ? dialect.reservedTablesState(conn, RESERVED_TABLES, { except: key, known, since })
+      ? dialect.reservedTablesState(conn, RESERVED_TABLES, {
+          except: key,
+          known,
+          since,
+          knownRows: rows.knownRows,
+          writes: rows.writes && { table: OWNERSHIP_TABLE, column: 'object_name', keys: rows.writes },
+        })
       : {
           definitions: undefined,
           rows: await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, { rows: 'content', except: key }),
         }
-  const reservedBefore = await reserved(run.definitions, undefined)
+  // A resumed migration's row exists already (it is left out): its rows are read.
+  const reservedBefore = await reserved(run.definitions, undefined, {
+    knownRows: unfinished === undefined ? run.rows : undefined,
+  })
   run.definitions = undefined
+  run.rows = undefined
   // The catalog before and after the remaining statements, compared: when the dialect can read
   // from them every table and view they create, drop or rename, only those names are listed
   // (their lookup costs the same however many tables the database has), else all.
@@ -215,20 +234,6 @@ async function applyWithProgress(
     }
   }
 
-  // Definitions read again as far as the statements that ran could have changed them.
-  const reservedAfter = await reserved(reservedBefore.definitions, statements.slice(resumedAt))
-  if (
-    reservedAfter.rows !== reservedBefore.rows ||
-    reservedAfter.definitions?.fingerprint !== reservedBefore.definitions?.fingerprint
-  ) {
-    throw new ReservedTableError(
-      migration.skill,
-      migration.file.filename,
-      migration.file.path,
-      "changed the toolkit's own tables (their definition or their rows)",
-      true,
-    )
-  }
   let changes =
     touched?.length === 0
       ? NO_CHANGES
@@ -248,6 +253,25 @@ async function applyWithProgress(
       )
     }
   }
+  // Definitions read again as far as the statements that ran could have changed them.
+  // The ownership rows the toolkit writes next are read with them, to carry the rows forward.
+  const owned = [...changes.dropped, ...changes.created.map((object) => object.name)]
+  for (const rename of changes.renamed) owned.push(rename.from, rename.to)
+  const reservedAfter = await reserved(reservedBefore.definitions, statements.slice(resumedAt), {
+    writes: hasOwnershipChanges(changes) ? owned : [],
+  })
+  if (
+    reservedAfter.rows !== reservedBefore.rows ||
+    reservedAfter.definitions?.fingerprint !== reservedBefore.definitions?.fingerprint
+  ) {
+    throw new ReservedTableError(
+      migration.skill,
+      migration.file.filename,
+      migration.file.path,
+      "changed the toolkit's own tables (their definition or their rows)",
+      true,
+    )
+  }
   const done = { ...appliedMigration(migration, Math.round(performance.now() - started)) }
   // The ownership and the final record commit together: a run killed between them would leave the
   // migration applied without its tables' owner (and so without their types).
@@ -263,6 +287,7 @@ async function applyWithProgress(
     throw error
   }
   run.definitions = reservedAfter.definitions
+  run.rows = await reservedAfter.afterWrites?.()
   return done
 
   /** Runs one statement (retrying lock waits), and on failure records where the migration stopped. */
@@ -311,6 +336,7 @@ async function applyWithProgress(
 interface ReservedState {
   readonly definitions: ReservedTablesDefinitions | undefined
   readonly rows: string
+  readonly afterWrites?: (() => Promise<string>) | undefined
 }
 
 const NO_CHANGES: OwnershipChanges = Object.freeze({ created: [], dropped: [], renamed: [] })
