@@ -155,6 +155,14 @@ export interface ConnectionSettings {
   readonly statementLockTimeoutMs: number
 }
 
+/** The toolkit's tables' definitions as a dialect read them (see `reservedTablesState`). */
+export interface ReservedTablesDefinitions {
+  /** Their definitions (and what is defined on them, such as triggers), or their absence. */
+  readonly fingerprint: string
+  /** The columns of those that exist, quoted for the dialect's SQL, in order. */
+  readonly columns: ReadonlyMap<string, readonly string[]>
+}
+
 /** The switch that lets the toolkit, and only it, write its own tables (see `guardReservedTables`). */
 export interface ReservedTablesGuard {
   /** Runs the toolkit's own ledger writes with the guard lifted. */
@@ -289,7 +297,12 @@ export interface MigrationDialect {
 
   tableExists(conn: Kysely<any>, table: string): Promise<boolean>
   columnNames(conn: Kysely<any>, table: string): Promise<readonly string[]>
-  listSchemaObjects(conn: Kysely<any>): Promise<readonly SchemaObject[]>
+  /**
+   * The tables and views of the database; with `names`, at least those of them that exist (a
+   * dialect may list more, or all): enough to compare before and after statements whose changes
+   * are all among those names.
+   */
+  listSchemaObjects(conn: Kysely<any>, names?: readonly string[]): Promise<readonly SchemaObject[]>
 
   foreignKeysEnabled(conn: Kysely<any>): Promise<boolean>
   setForeignKeys(conn: Kysely<any>, enabled: boolean): Promise<void>
@@ -327,6 +340,41 @@ export interface MigrationDialect {
       readonly except?: { readonly skill: string; readonly version: number } | undefined
     },
   ): Promise<string>
+
+  /**
+   * {@link reservedTablesFingerprint} with `rows: 'content'`, in two parts: the definitions (what
+   * `definitions` returns, to be handed back) and the rows. `known`: definitions read by an
+   * earlier call on this connection; with nothing but the toolkit's own row writes since, they are
+   * not read again, only the rows are; given the statements that ran `since`, the dialect reads
+   * again at least what those could have changed (whatever names they use). Engines without it
+   * are fingerprinted whole each time.
+   */
+  reservedTablesState?(
+    conn: Kysely<any>,
+    reservedTables: readonly string[],
+    options: {
+      readonly except?: { readonly skill: string; readonly version: number } | undefined
+      readonly known?: ReservedTablesDefinitions | undefined
+      readonly since?: readonly SqlStatement[] | undefined
+      /** The rows as `afterWrites` of the last state gave them, with nothing but those writes since: not read again. */
+      readonly knownRows?: string | undefined
+      /**
+       * Rows the toolkit writes next besides the ledger row `except`: those of `table` whose
+       * `column` is one of `keys` (as `column IN (keys)` selects them).
+       */
+      readonly writes?:
+        { readonly table: string; readonly column: string; readonly keys: readonly string[] } | undefined
+    },
+  ): Promise<{
+    readonly definitions: ReservedTablesDefinitions
+    readonly rows: string
+    /**
+     * With `writes`: once the toolkit wrote the ledger row `except` and those rows (and nothing
+     * else changed), the rows as they are then — every ledger row included — reading only the
+     * rows it wrote.
+     */
+    readonly afterWrites?: (() => Promise<string>) | undefined
+  }>
 
   /**
    * Checks the database's own structure before a run writes to it, so a damaged database is

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { SqlStatement } from '../../dialects/dialect.js'
+import type { ReservedTablesDefinitions, SchemaObjectChange, SqlStatement } from '../../dialects/dialect.js'
 import {
   GloriousMigrateError,
   InterruptedMigrationError,
@@ -12,6 +12,7 @@ import {
 import { rememberChecksum } from '../../files/checksum-cache.js'
 import {
   type LedgerRow,
+  OWNERSHIP_TABLE,
   RESERVED_TABLES,
   type StatementProgress,
   ensureLedger,
@@ -51,6 +52,7 @@ import { applyWithRetries, retryWarning } from './per-migration-transaction.js'
  */
 export async function runStatementProgress(ctx: RunContext): Promise<void> {
   const { dialect, state } = ctx
+  const run: RunMemo = { ledgerReady: false, definitions: undefined, rows: undefined }
   for (;;) {
     const step = state.next()
     if (!step) return
@@ -59,18 +61,48 @@ export async function runStatementProgress(ctx: RunContext): Promise<void> {
     state.warn(step, migration.warnings)
     const unfinished = state.unfinished(step)
     if (migration.analysis.transaction === 'inside' && unfinished === undefined) {
-      await applyWithRetries(ctx, step, migration, false)
+      // Its own guard compares the toolkit's tables, definitions included, around its statements
+      // in its transaction; with the ledger ready, the toolkit writes only rows besides: the
+      // definitions read after the last migration still hold once it succeeded.
+      const ready = run.ledgerReady
+      const applied = await applyWithRetries(ctx, step, migration, ready)
+      if (!applied || !ready) run.definitions = undefined
+      run.rows = undefined // it wrote its ledger row
+      run.ledgerReady = applied
       continue
     }
     try {
-      const done = await applyWithProgress(ctx, migration, unfinished, (warning) => state.warn(step, [warning]))
+      const done = await applyWithProgress(ctx, migration, unfinished, (warning) => state.warn(step, [warning]), run)
       state.advance(step, done)
       state.commit([done])
       if (migration.signature) rememberChecksum(done.path, done.checksum, migration.signature)
     } catch (error) {
+      run.ledgerReady = false
+      run.definitions = undefined
+      run.rows = undefined
       state.fail(step, describeError(ctx, error))
     }
   }
+}
+
+/**
+ * What the run knows between its migrations, valid only while nothing but the toolkit's own row
+ * writes ran since a migration succeeded (a failure forgets it):
+ *
+ * - `ledgerReady`: the toolkit's tables exist with every column (a migration that dropped or
+ *   altered one would have failed the guard);
+ * - `definitions`: the toolkit's tables' definitions as the guard read them after the last
+ *   migration, which the next one's guard starts from instead of reading them again. Only rows
+ *   change between migrations (the toolkit's own ledger and ownership writes); those are read
+ *   before every migration;
+ * - `rows`: the rows of the toolkit's tables as the guard read them after the last migration,
+ *   carried past the toolkit's own writes since (its ledger row and ownership rows, read again
+ *   alone), which the next migration's guard starts from instead of reading every row again.
+ */
+interface RunMemo {
+  ledgerReady: boolean
+  definitions: ReservedTablesDefinitions | undefined
+  rows: string | undefined
 }
 
 /** A short checksum of a statement's text: what a resumed file must still have. */
@@ -89,6 +121,7 @@ async function applyWithProgress(
   migration: PreparedMigration,
   unfinished: LedgerRow | undefined,
   warn: (warning: string) => void,
+  run: RunMemo,
 ): Promise<AppliedMigration> {
   const { conn, dialect } = ctx
   const statements = migration.statements
@@ -110,9 +143,15 @@ async function applyWithProgress(
       ...progress,
     },
   })
+  // The row is written with the migration's first record (no row: none of its statements took
+  // effect), then updated.
+  let rowWritten = unfinished !== undefined
   const record = async (row: LedgerRow): Promise<void> => {
     try {
-      if (!(await updateLedgerRow(conn, row))) {
+      if (!rowWritten) {
+        await insertLedgerRow(conn, row)
+        rowWritten = true
+      } else if (!(await updateLedgerRow(conn, row))) {
         throw new ReservedTableError(
           migration.skill,
           migration.file.filename,
@@ -133,14 +172,49 @@ async function applyWithProgress(
     }
   }
 
-  await ensureLedger(conn, dialect)
-  if (unfinished === undefined) await insertLedgerRow(conn, rowAt('running', {}))
+  if (!run.ledgerReady) {
+    await ensureLedger(conn, dialect)
+    run.ledgerReady = true
+    run.definitions = undefined
+    run.rows = undefined
+  }
   const key = { skill: migration.skill, version: migration.file.version }
-  const reservedBefore = await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, {
-    rows: 'content',
-    except: key,
+  // The toolkit's tables before and after: their definitions, and every row but this
+  // migration's own (which the toolkit updates as it goes).
+  const reserved = async (
+    known: ReservedTablesDefinitions | undefined,
+    since: readonly SqlStatement[] | undefined,
+    rows: { readonly knownRows?: string | undefined; readonly writes?: readonly string[] },
+  ): Promise<ReservedState> =>
+    dialect.reservedTablesState
+      ? dialect.reservedTablesState(conn, RESERVED_TABLES, {
+          except: key,
+          known,
+          since,
+          knownRows: rows.knownRows,
+          writes: rows.writes && { table: OWNERSHIP_TABLE, column: 'object_name', keys: rows.writes },
+        })
+      : {
+          definitions: undefined,
+          rows: await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, { rows: 'content', except: key }),
+        }
+  // A resumed migration's row exists already (it is left out): its rows are read.
+  const reservedBefore = await reserved(run.definitions, undefined, {
+    knownRows: unfinished === undefined ? run.rows : undefined,
   })
-  const before = await dialect.listSchemaObjects(conn)
+  run.definitions = undefined
+  run.rows = undefined
+  // The catalog before and after the remaining statements, compared: when the dialect can read
+  // from them every table and view they create, drop or rename, only those names are listed
+  // (their lookup costs the same however many tables the database has), else all.
+  const nameKey = nameKeyOf(dialect)
+  const touched = touchedNames(
+    resumedAt === 0
+      ? migration.analysis.objectChanges
+      : dialect.analyze(statements.slice(resumedAt), { noTransaction: false, reservedTables: RESERVED_TABLES })
+          .objectChanges,
+  )
+  const before = await dialect.listSchemaObjects(conn, touched)
 
   for (; applied < statements.length; applied++) {
     const statement = statements[applied] as SqlStatement
@@ -160,20 +234,10 @@ async function applyWithProgress(
     }
   }
 
-  if (
-    (await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, { rows: 'content', except: key })) !==
-    reservedBefore
-  ) {
-    throw new ReservedTableError(
-      migration.skill,
-      migration.file.filename,
-      migration.file.path,
-      "changed the toolkit's own tables (their definition or their rows)",
-      true,
-    )
-  }
-  const nameKey = nameKeyOf(dialect)
-  let changes = diffSchemaObjects(before, await dialect.listSchemaObjects(conn), RESERVED_TABLES, nameKey)
+  let changes =
+    touched?.length === 0
+      ? NO_CHANGES
+      : diffSchemaObjects(before, await dialect.listSchemaObjects(conn, touched), RESERVED_TABLES, nameKey)
   if (resumedAt > 0) {
     // Resumed: the listing before was taken after statements 1…resumedAt had run (in an earlier
     // run), so what they created is read from the statements themselves.
@@ -189,6 +253,25 @@ async function applyWithProgress(
       )
     }
   }
+  // Definitions read again as far as the statements that ran could have changed them.
+  // The ownership rows the toolkit writes next are read with them, to carry the rows forward.
+  const owned = [...changes.dropped, ...changes.created.map((object) => object.name)]
+  for (const rename of changes.renamed) owned.push(rename.from, rename.to)
+  const reservedAfter = await reserved(reservedBefore.definitions, statements.slice(resumedAt), {
+    writes: hasOwnershipChanges(changes) ? owned : [],
+  })
+  if (
+    reservedAfter.rows !== reservedBefore.rows ||
+    reservedAfter.definitions?.fingerprint !== reservedBefore.definitions?.fingerprint
+  ) {
+    throw new ReservedTableError(
+      migration.skill,
+      migration.file.filename,
+      migration.file.path,
+      "changed the toolkit's own tables (their definition or their rows)",
+      true,
+    )
+  }
   const done = { ...appliedMigration(migration, Math.round(performance.now() - started)) }
   // The ownership and the final record commit together: a run killed between them would leave the
   // migration applied without its tables' owner (and so without their types).
@@ -203,6 +286,8 @@ async function applyWithProgress(
     await dialect.rollback(conn).catch(() => undefined)
     throw error
   }
+  run.definitions = reservedAfter.definitions
+  run.rows = await reservedAfter.afterWrites?.()
   return done
 
   /** Runs one statement (retrying lock waits), and on failure records where the migration stopped. */
@@ -215,6 +300,7 @@ async function applyWithProgress(
   ): Promise<void> {
     const atomic = !commits[index]
     for (let attempt = 1; ; attempt++) {
+      const written = rowWritten
       try {
         if (atomic) await dialect.beginTransaction(conn, { locked: false })
         await dialect.executeStatement(conn, statement.sql)
@@ -222,7 +308,10 @@ async function applyWithProgress(
         if (atomic) await dialect.commit(conn)
         return
       } catch (error) {
-        if (atomic) await dialect.rollback(conn).catch(() => undefined)
+        if (atomic) {
+          await dialect.rollback(conn).catch(() => undefined)
+          rowWritten = written // a row first written in the transaction is gone with it
+        }
         if (error instanceof GloriousMigrateError) throw error
         const reason = dialect.retryableReason?.(error)
         if (reason !== undefined && attempt <= context.options.lockRetries) {
@@ -242,6 +331,22 @@ async function applyWithProgress(
       }
     }
   }
+}
+
+interface ReservedState {
+  readonly definitions: ReservedTablesDefinitions | undefined
+  readonly rows: string
+  readonly afterWrites?: (() => Promise<string>) | undefined
+}
+
+const NO_CHANGES: OwnershipChanges = Object.freeze({ created: [], dropped: [], renamed: [] })
+
+/** The names that declared changes act on, or `undefined` when the changes are unknown. */
+function touchedNames(declared: readonly SchemaObjectChange[] | undefined): string[] | undefined {
+  if (declared === undefined) return undefined
+  return [
+    ...new Set(declared.flatMap((change) => (change.kind === 'rename' ? [change.from, change.to] : [change.name]))),
+  ]
 }
 
 /** The ownership changes of a resumed migration: those of its earlier statements, then the later ones'. */
