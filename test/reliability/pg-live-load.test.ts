@@ -50,6 +50,7 @@ interface CaseResult {
   readonly commitAtMs: number
   readonly migrationDoneAtMs: number
   readonly holdMs: number
+  /** Ledger rows of the altering migration (0 or 1). */
   readonly ledgerRows: number
   readonly columnAdded: boolean
 }
@@ -129,7 +130,10 @@ async function liveCase(
     )
     const dir = join(root, name, 'migrations')
     mkdirSync(dir, { recursive: true })
-    writeFileSync(join(dir, '001_add_note.sql'), "ALTER TABLE t ADD COLUMN note text NOT NULL DEFAULT 'n';\n")
+    // The altering migration follows another in its run, so it goes as one message (the first
+    // migration of a run goes statement by statement) — up to its last attempt, which does not.
+    writeFileSync(join(dir, '001_prepare.sql'), 'CREATE TABLE live_notes (id integer);\n')
+    writeFileSync(join(dir, '002_add_note.sql'), "ALTER TABLE t ADD COLUMN note text NOT NULL DEFAULT 'n';\n")
 
     const client = startClient(db.url)
     await sleep(300) // a steady stream first
@@ -166,7 +170,9 @@ async function liveCase(
       `SELECT to_regclass('_migrations') IS NOT NULL AS present`,
     )
     const ledger = ledgerTable?.present
-      ? await db.query<{ n: string }>('SELECT count(*) AS n FROM _migrations WHERE skill_name = $1', [SKILL])
+      ? await db.query<{ n: string }>('SELECT count(*) AS n FROM _migrations WHERE skill_name = $1 AND version = 2', [
+          SKILL,
+        ])
       : []
     const column = await db.query(
       `SELECT 1 FROM information_schema.columns WHERE table_name = 't' AND column_name = 'note'`,
@@ -207,7 +213,7 @@ describe('PostgreSQL live load: a migration behind a long transaction and the ap
     report(`defaults (lock_timeout ${DEFAULT_STATEMENT_LOCK_TIMEOUT_MS} ms)`, result)
     assert.equal(result.migration.code, 0, result.migration.stderr)
     // Each retry is reported, so a slow run behind a busy table explains itself.
-    assert.match(result.migration.stderr, /warning: .*001_add_note\.sql: rolled back after .*, retry 1 of 5/)
+    assert.match(result.migration.stderr, /warning: .*002_add_note\.sql: rolled back after .*, retry 1 of 5/)
     assert.equal(result.client.errors, 0)
     assert.ok(result.waitSeenAtMs !== undefined, 'the migration was never seen waiting for its lock')
     assert.equal(result.ledgerRows, 1)
@@ -239,7 +245,7 @@ describe('PostgreSQL live load: a migration behind a long transaction and the ap
     const result = await liveCase(root, 'short', 500, HOLD_MS + 4000)
     report('lock timeout 500 ms', result)
     assert.equal(result.migration.code, 1, result.migration.stdout)
-    assert.match(result.migration.stderr, /001_add_note\.sql/)
+    assert.match(result.migration.stderr, /002_add_note\.sql/)
     assert.match(result.migration.stderr, /lock timeout|canceling statement due to lock timeout/i)
     // Not "fix the file": the file is fine, the table was busy.
     assert.match(result.migration.stderr, /waited for other sessions' locks and was rolled back on each of 6 attempts/)
