@@ -25,7 +25,8 @@ export interface PreparedMigration {
 
 /**
  * Reads a migration file and prepares it. Its text is held only until it has run, so a run of
- * thousands of migrations never holds more than one file in memory.
+ * thousands of migrations never holds more than two files in memory (the one running and, on a
+ * server, the next, read while the server works).
  *
  * @throws {MigrationFileError | SqlSyntaxError | ForbiddenStatementError}
  */

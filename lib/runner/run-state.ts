@@ -238,6 +238,8 @@ export class RunState {
 
   /** The step failed: its skill stops with this error. */
   fail(step: Step, error: GloriousMigrateError): void {
+    // Its file, and any of its later files read ahead: the skill runs nothing more.
+    for (const [path, migration] of this.#prepared) if (migration.skill === step.skill) this.#prepared.delete(path)
     this.#prepared.delete(step.file.path)
     this.#stop(this.#state(step), error, step.file)
   }
