@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import type { ForeignKeyViolation } from '../dialects/dialect.js'
-import { ForeignKeyViolationError, GloriousMigrateError, LedgerWriteError, ReservedTableError } from '../errors.js'
+import { ForeignKeyViolationError, GloriousMigrateError, LedgerWriteError } from '../errors.js'
 import { RESERVED_TABLES, ensureLedger, insertLedgerRow } from '../ledger/ledger.js'
 import {
   type OwnershipChanges,
@@ -13,7 +13,7 @@ import { nameKeyOf, recordOwnership } from '../ledger/ownership-rows.js'
 import { type AppliedMigration, appliedMigration, ledgerRow } from './applied-migration.js'
 import { runStatements } from './execute-statements.js'
 import type { PreparedMigration } from './prepared-migration.js'
-import { checkReservedTables } from './reserved-tables-check.js'
+import { checkReservedTables, reservedTablesChanged } from './reserved-tables-check.js'
 import { type RunContext, type TransactionScope, TransactionLost } from './run-context.js'
 
 /**
@@ -80,12 +80,7 @@ export async function applyInTransaction(
         rows: tx.guard ? 'none' : 'changes',
       })
       if (after !== reservedBefore) {
-        throw new ReservedTableError(
-          migration.skill,
-          migration.file.filename,
-          migration.file.path,
-          "changed the toolkit's own tables (their definition or their rows)",
-        )
+        throw reservedTablesChanged(migration)
       }
     }
 

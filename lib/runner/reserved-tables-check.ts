@@ -34,3 +34,18 @@ export function reservedTableError(
     ? undefined
     : new ReservedTableError(migration.skill, migration.file.filename, migration.file.path, what)
 }
+
+/**
+ * The error of a migration whose before-and-after comparison of the toolkit's tables differed.
+ *
+ * @param partial it ran outside a transaction, so what it did stays.
+ */
+export function reservedTablesChanged(migration: PreparedMigration, partial = false): ReservedTableError {
+  return new ReservedTableError(
+    migration.skill,
+    migration.file.filename,
+    migration.file.path,
+    "changed the toolkit's own tables (their definition or their rows)",
+    partial,
+  )
+}

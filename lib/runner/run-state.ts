@@ -148,14 +148,12 @@ export class RunState {
 
   /** The step after `next()`, if that one succeeds: what a run may read ahead while it waits. */
   afterNext(): Step | undefined {
-    let skip = true
+    let passed = 0 // pending files of earlier skills: `next()` is the first of them
     for (const state of this.#states) {
-      if (state.done || !state.plan) continue
-      for (let cursor = state.cursor; cursor < state.plan.pending.length; cursor++) {
-        const file = state.plan.pending[cursor] as Step['file']
-        if (!skip) return { skill: state.target.skill, file }
-        skip = false
-      }
+      const pending = state.done ? [] : (state.plan?.pending ?? [])
+      const file = pending[state.cursor + 1 - passed]
+      if (file) return { skill: state.target.skill, file }
+      passed += Math.max(0, pending.length - state.cursor)
     }
     return undefined
   }
@@ -240,7 +238,6 @@ export class RunState {
   fail(step: Step, error: GloriousMigrateError): void {
     // Its file, and any of its later files read ahead: the skill runs nothing more.
     for (const [path, migration] of this.#prepared) if (migration.skill === step.skill) this.#prepared.delete(path)
-    this.#prepared.delete(step.file.path)
     this.#stop(this.#state(step), error, step.file)
   }
 

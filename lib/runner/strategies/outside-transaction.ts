@@ -2,7 +2,6 @@ import { performance } from 'node:perf_hooks'
 import type { Kysely } from 'kysely'
 import type { MigrationDialect, SchemaObject } from '../../dialects/dialect.js'
 import type { OwnershipChanges } from '../../ledger/ownership.js'
-import { ReservedTableError } from '../../errors.js'
 import { LEDGER_TABLE, RESERVED_TABLES, ensureLedger, insertLedgerRow } from '../../ledger/ledger.js'
 import { diffSchemaObjects, hasOwnershipChanges } from '../../ledger/ownership.js'
 import { nameKeyOf, readOwnership, recordOwnership } from '../../ledger/ownership-rows.js'
@@ -11,6 +10,7 @@ import { newViolations, violationError } from '../apply-migration.js'
 import { runStatements } from '../execute-statements.js'
 import type { PreparedMigration } from '../prepared-migration.js'
 import type { RunContext } from '../run-context.js'
+import { reservedTablesChanged } from '../reserved-tables-check.js'
 
 /**
  * Runs a migration statement by statement outside any transaction (the file opted out, or its
@@ -47,13 +47,7 @@ export async function applyOutsideTransaction(
     (await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, { rows: guard ? 'none' : 'content' })) !==
     reservedBefore
   ) {
-    throw new ReservedTableError(
-      migration.skill,
-      migration.file.filename,
-      migration.file.path,
-      "changed the toolkit's own tables (their definition or their rows)",
-      true,
-    )
+    throw reservedTablesChanged(migration, true)
   }
   const after = await dialect.listSchemaObjects(conn)
   const applied = appliedMigration(migration, durationMs)

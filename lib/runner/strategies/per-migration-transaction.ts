@@ -85,16 +85,14 @@ export async function applyWithRetries(
   for (let attempt = 1; ; attempt++) {
     let foreignKeysWereOn = false
     try {
+      const upcoming = state.afterNext()
       const fast =
         // The last attempt goes statement by statement: a lock timeout then names its statement
         // without waiting for the lock a second time.
         oneMessage && attempt <= options.lockRetries && canApplyInOneMessage(ctx, migration, ledgerReady)
           ? await applyInOneMessage(ctx, oneMessage, migration, {
-              deferDurable: state.afterNext() !== undefined,
-              whileWaiting: () => {
-                const upcoming = state.afterNext()
-                if (upcoming) state.prepareAhead(dialect, upcoming)
-              },
+              deferDurable: upcoming !== undefined,
+              whileWaiting: upcoming && (() => state.prepareAhead(dialect, upcoming)),
             })
           : undefined
       if (fast) {

@@ -32,6 +32,7 @@ import { failure } from '../execute-statements.js'
 import type { PreparedMigration } from '../prepared-migration.js'
 import { type RunContext, describeError } from '../run-context.js'
 import { applyWithRetries, retryWarning } from './per-migration-transaction.js'
+import { reservedTablesChanged } from '../reserved-tables-check.js'
 
 /**
  * The strategy for engines that commit DDL implicitly (MySQL, MariaDB), where a migration with
@@ -264,13 +265,7 @@ async function applyWithProgress(
     reservedAfter.rows !== reservedBefore.rows ||
     reservedAfter.definitions?.fingerprint !== reservedBefore.definitions?.fingerprint
   ) {
-    throw new ReservedTableError(
-      migration.skill,
-      migration.file.filename,
-      migration.file.path,
-      "changed the toolkit's own tables (their definition or their rows)",
-      true,
-    )
+    throw reservedTablesChanged(migration, true)
   }
   const done = { ...appliedMigration(migration, Math.round(performance.now() - started)) }
   // The ownership and the final record commit together: a run killed between them would leave the
