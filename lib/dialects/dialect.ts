@@ -190,7 +190,16 @@ export interface OneMessageTransactions {
   reservedTablesCheckFailure(error: unknown): string | undefined
   /** A compiled query's text with its parameters written in as literals of the same meaning. */
   inline(query: { readonly sql: string; readonly parameters: readonly unknown[] }): string
-  /** An SQL expression: the whole milliseconds since the server received the current message. */
+  /**
+   * A statement that notes the time a migration starts, for {@link elapsedMsExpression}: sent
+   * after `BEGIN` for each migration but the first of a message (the first starts when the
+   * server receives the message).
+   */
+  readonly startClock: string
+  /**
+   * An SQL expression: the whole milliseconds since the current transaction's {@link startClock}
+   * ran, or without one, since the server received the current message.
+   */
   readonly elapsedMsExpression: string
   /**
    * A statement that lets the current transaction commit without waiting for the disk, its

@@ -348,6 +348,31 @@ export function appliedRowInsert(conn: Kysely<any>, row: LedgerRow, durationExpr
 }
 
 /**
+ * The recorded duration of each of these migrations that has a ledger row, keyed
+ * `skill/version`: what a run reads back for migrations whose time only the server measured
+ * (several in one message), and to learn which of them committed.
+ */
+export async function readRecordedDurations(
+  conn: Kysely<any>,
+  migrations: readonly { readonly skill: string; readonly version: number }[],
+): Promise<ReadonlyMap<string, number | null>> {
+  if (migrations.length === 0) return new Map()
+  const rows = await (conn as Kysely<LedgerTables>)
+    .selectFrom(LEDGER_TABLE)
+    .select(['skill_name', 'version', 'duration_ms'])
+    .where((eb) =>
+      eb.or(migrations.map((m) => eb.and([eb('skill_name', '=', m.skill), eb('version', '=', m.version)]))),
+    )
+    .execute()
+  return new Map(
+    rows.map((row) => [
+      `${row.skill_name}/${Number(row.version)}`,
+      row.duration_ms === null || row.duration_ms === undefined ? null : Number(row.duration_ms),
+    ]),
+  )
+}
+
+/**
  * Rewrites a ledger row unchanged in a transaction of its own, committed synchronously: on
  * PostgreSQL that commit makes every earlier commit of the session durable (the log is flushed
  * in order), which is how a run settles what its deferred commits owe before it reports.

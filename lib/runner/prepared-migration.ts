@@ -25,8 +25,8 @@ export interface PreparedMigration {
 
 /**
  * Reads a migration file and prepares it. Its text is held only until it has run, so a run of
- * thousands of migrations never holds more than two files in memory (the one running and, on a
- * server, the next, read while the server works).
+ * thousands of migrations holds only a few files in memory (on a server, at most a message's
+ * worth running and the next, read while the server works: see per-migration-transaction.ts).
  *
  * @throws {MigrationFileError | SqlSyntaxError | ForbiddenStatementError}
  */

@@ -146,16 +146,21 @@ export class RunState {
     return undefined
   }
 
-  /** The step after `next()`, if that one succeeds: what a run may read ahead while it waits. */
-  afterNext(): Step | undefined {
-    let passed = 0 // pending files of earlier skills: `next()` is the first of them
+  /**
+   * The next `count` steps if each succeeds, `next()` first: what a run may send together or
+   * read ahead while it waits.
+   */
+  upcoming(count: number): Step[] {
+    const steps: Step[] = []
     for (const state of this.#states) {
-      const pending = state.done ? [] : (state.plan?.pending ?? [])
-      const file = pending[state.cursor + 1 - passed]
-      if (file) return { skill: state.target.skill, file }
-      passed += Math.max(0, pending.length - state.cursor)
+      if (state.done) continue
+      const pending = state.plan?.pending ?? []
+      for (let i = state.cursor; i < pending.length && steps.length < count; i++) {
+        steps.push({ skill: state.target.skill, file: pending[i]! })
+      }
+      if (steps.length === count) break
     }
-    return undefined
+    return steps
   }
 
   /** The ledger row of a step that started in an earlier run and did not finish (MySQL), if any. */
@@ -196,14 +201,18 @@ export class RunState {
 
   /**
    * Prepares a step ahead of its turn (while the database works on the one before), keeping it
-   * for {@link prepare}. A file that cannot be prepared is left alone: its turn reports why.
+   * for {@link prepare}. A file that cannot be prepared is left alone (`undefined`): its turn
+   * reports why.
    */
-  prepareAhead(dialect: MigrationDialect, step: Step): void {
-    if (this.#prepared.has(step.file.path)) return
+  prepareAhead(dialect: MigrationDialect, step: Step): PreparedMigration | undefined {
+    const cached = this.#prepared.get(step.file.path)
+    if (cached) return cached
     try {
-      this.#prepared.set(step.file.path, prepareMigration(dialect, step.skill, step.file, this.options.maxFileBytes))
+      const migration = prepareMigration(dialect, step.skill, step.file, this.options.maxFileBytes)
+      this.#prepared.set(step.file.path, migration)
+      return migration
     } catch {
-      // Reported when the step's turn comes.
+      return undefined // reported when the step's turn comes
     }
   }
 

@@ -188,7 +188,9 @@ describe('one-message migrations on PostgreSQL', () => {
         const retries: number[] = []
         const result = await run(db.database, dir, {
           statementLockTimeoutMs: 100,
-          lockRetries: 2,
+          // Waiting for a release: enough retries that the last comes after it, however the
+          // jittered pauses fall on a loaded machine.
+          lockRetries: releaseAfterMs === undefined ? 2 : 6,
           onRetry: (event) => retries.push(event.attempt),
         })
         clearTimeout(release)

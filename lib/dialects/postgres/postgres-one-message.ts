@@ -13,6 +13,13 @@ const CAST_FAILED = '22P02'
 // FOR UPDATE`, and ShareUpdateExclusive, which a database-wide `ANALYZE` takes on every table.
 const HARMLESS_LOCKS = ['AccessShareLock', 'RowShareLock', 'ShareUpdateExclusiveLock']
 
+// When the current migration of a several-migration message started (see `startClock`).
+const START_SETTING = 'glorious.migration_started'
+const EPOCH_NOW = 'EXTRACT(EPOCH FROM pg_catalog.clock_timestamp())'
+const NOTED = `pg_catalog.current_setting('${START_SETTING}', true)`
+// NULLIF would look its operator up through search_path: spelled with the catalog's own.
+const START_NOTED = `CASE WHEN ${NOTED} OPERATOR(pg_catalog.<>) '' THEN ${NOTED}::pg_catalog.numeric END`
+
 /**
  * PostgreSQL's one-message transactions: a migration's `BEGIN`, statements, ledger row and
  * `COMMIT` go in one simple-query message, so a migration costs one round trip.
@@ -75,10 +82,12 @@ WHERE CASE WHEN r.now IS NULL OR r.was IS NULL THEN (r.now IS NULL) OPERATOR(pg_
   },
 
   inline({ sql: text, parameters }) {
-    // Only the toolkit's own queries come here: identifiers and placeholders, no literals whose
-    // text a `$n` could sit in.
-    if (text.includes("'")) throw new Error(`cannot inline parameters into a query with literals: ${text}`)
-    return text.replace(/\$(\d+)/g, (_, index: string) => {
+    // Only the toolkit's own queries come here: identifiers, placeholders and plain literals
+    // (quoted names and literals skipped whole, so a `$n` inside one stays text); nothing with a
+    // backslash to misread.
+    if (text.includes('\\')) throw new Error(`cannot inline parameters into a query with backslashes: ${text}`)
+    return text.replace(/"(?:[^"]|"")*"|'(?:[^']|'')*'|\$(\d+)/g, (match, index: string | undefined) => {
+      if (index === undefined) return match
       const position = Number(index) - 1
       if (position < 0 || position >= parameters.length) throw new Error(`no parameter $${index} for: ${text}`)
       return inlineValue(parameters[position])
@@ -87,9 +96,12 @@ WHERE CASE WHEN r.now IS NULL OR r.was IS NULL THEN (r.now IS NULL) OPERATOR(pg_
 
   deferDurability: 'SET LOCAL synchronous_commit = off',
 
+  // Seconds since the epoch as numeric text: read back the same whatever DateStyle or TimeZone
+  // say. Local to the transaction, so the next message's first migration finds it empty.
+  startClock: `SELECT pg_catalog.set_config('${START_SETTING}', ${EPOCH_NOW}::pg_catalog.text, true)`,
+
   // statement_timestamp() is when the server received the message the statement came in.
-  elapsedMsExpression:
-    '(EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) pg_catalog.statement_timestamp()) OPERATOR(pg_catalog.*) 1000)::pg_catalog.int4',
+  elapsedMsExpression: `((${EPOCH_NOW} OPERATOR(pg_catalog.-) COALESCE(${START_NOTED}, EXTRACT(EPOCH FROM pg_catalog.statement_timestamp()))) OPERATOR(pg_catalog.*) 1000)::pg_catalog.int4`,
 })
 
 /**

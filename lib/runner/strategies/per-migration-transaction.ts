@@ -16,9 +16,10 @@ import { applyOutsideTransaction } from './outside-transaction.js'
  * locks while later ones run. The run already holds the dialect's session lock and has read the
  * ledger under it.
  *
- * Where the engine takes a whole transaction in one message, a migration is one round trip
- * (see apply-in-one-message.ts); the others, and any whose failure needs explaining, go
- * statement by statement.
+ * Where the engine takes whole transactions in one message, consecutive migrations go to the
+ * server together, each still in its own transaction (see apply-in-one-message.ts): round trips
+ * stop counting, and the client reads the next files while the server works. The others, and
+ * any whose failure needs explaining, go statement by statement.
  *
  * A one-message migration followed by another commits without waiting for the disk: the run
  * ends with a synchronous commit (the last migration's own, else a rewrite of the last ledger
@@ -49,16 +50,23 @@ async function settleDurability(ctx: RunContext, oneMessage: OneMessageScope): P
   oneMessage.owed = undefined
 }
 
+/**
+ * At most this many migrations, and about this much SQL, go in one message: enough that round
+ * trips no longer count, little enough that a run holds only a few files in memory.
+ */
+const MESSAGE_MIGRATIONS = 16
+const MESSAGE_BYTES = 256 * 1024
+
 async function applyEach(ctx: RunContext, oneMessage: OneMessageScope): Promise<void> {
-  const { dialect, state } = ctx
+  const { dialect, state, options } = ctx
   let ledgerReady = false
   for (;;) {
     const step = state.next()
     if (!step) return
     const migration = state.prepare(dialect, step)
     if (!migration) continue
-    state.warn(step, migration.warnings)
     if (migration.analysis.transaction === 'outside') {
+      state.warn(step, migration.warnings)
       oneMessage.identity = undefined
       try {
         keep(ctx, step, migration, await applyOutsideTransaction(ctx, migration))
@@ -69,36 +77,117 @@ async function applyEach(ctx: RunContext, oneMessage: OneMessageScope): Promise<
       }
       continue
     }
+    // With no retries left, the first attempt is the last: it goes statement by statement.
+    if (options.lockRetries >= 1 && canApplyInOneMessage(ctx, migration, ledgerReady)) {
+      await applyTogether(ctx, oneMessage, step, migration)
+      continue
+    }
+    state.warn(step, migration.warnings)
     if (await applyWithRetries(ctx, step, migration, ledgerReady, oneMessage)) ledgerReady = true
   }
 }
 
-/** Applies one migration in a transaction of its own, retrying lock timeouts and deadlocks; `false` when it failed. */
+/**
+ * Applies `first` and the one-message migrations that follow it in one message, each in its own
+ * transaction; the one that stops it (if any) goes on alone: retried after a lock wait, run step
+ * by step to explain an error without a position, or failed.
+ */
+async function applyTogether(
+  ctx: RunContext,
+  oneMessage: OneMessageScope,
+  first: Step,
+  firstMigration: PreparedMigration,
+): Promise<void> {
+  const { dialect, state } = ctx
+  const steps = [first]
+  const migrations = [firstMigration]
+  let bytes = sizeOf(firstMigration)
+  for (const step of state.upcoming(MESSAGE_MIGRATIONS).slice(1)) {
+    const migration = state.prepareAhead(dialect, step)
+    if (!migration || !canApplyInOneMessage(ctx, migration, true) || bytes + sizeOf(migration) > MESSAGE_BYTES) break
+    steps.push(step)
+    migrations.push(migration)
+    bytes += sizeOf(migration)
+  }
+  const after = state.upcoming(steps.length + MESSAGE_MIGRATIONS).slice(steps.length)
+  const outcome = await applyInOneMessage(ctx, oneMessage, migrations, {
+    deferDurable: after.length > 0,
+    whileWaiting: after.length > 0 ? () => readAhead(ctx, after) : undefined,
+  })
+  outcome.applied.forEach((done, i) => {
+    state.warn(steps[i]!, migrations[i]!.warnings)
+    keep(ctx, steps[i]!, migrations[i]!, done)
+  })
+  const { stopped } = outcome
+  if (!stopped) return
+  const step = steps[outcome.applied.length]!
+  const migration = migrations[outcome.applied.length]!
+  state.warn(step, migration.warnings)
+  if (stopped === 'unexplained') {
+    await applyWithRetries(ctx, step, migration, true, oneMessage, { stepByStep: true })
+    return
+  }
+  const reason = dialect.retryableReason?.(stopped.error)
+  if (reason === undefined) {
+    state.fail(step, describeError(ctx, stopped.error))
+    return
+  }
+  await pauseBeforeRetry(ctx, step, 1, reason)
+  await applyWithRetries(ctx, step, migration, true, oneMessage, { firstAttempt: 2 })
+}
+
+/** Reads the files of `steps` while the server works, up to about one message's worth. */
+function readAhead(ctx: RunContext, steps: readonly Step[]): void {
+  let bytes = 0
+  for (const step of steps) {
+    if (bytes > MESSAGE_BYTES) return
+    const migration = ctx.state.prepareAhead(ctx.dialect, step)
+    bytes += migration ? sizeOf(migration) : 0
+  }
+}
+
+function sizeOf(migration: PreparedMigration): number {
+  return migration.statements.reduce((sum, statement) => sum + statement.sql.length, 0)
+}
+
+/**
+ * Applies one migration in a transaction of its own, retrying lock timeouts and deadlocks; `false` when it failed.
+ *
+ * @param from.firstAttempt attempts already made (in a message with others) plus one.
+ * @param from.stepByStep go statement by statement from the first attempt (to explain a
+ *   failure the one-message path could not).
+ */
 export async function applyWithRetries(
   ctx: RunContext,
   step: Step,
   migration: PreparedMigration,
   ledgerReady: boolean,
   oneMessage?: OneMessageScope,
+  from: { readonly firstAttempt?: number; readonly stepByStep?: boolean } = {},
 ): Promise<boolean> {
   const { conn, dialect, state, options } = ctx
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = from.firstAttempt ?? 1; ; attempt++) {
     let foreignKeysWereOn = false
     try {
-      const upcoming = state.afterNext()
-      const fast =
+      const upcoming = state.upcoming(2)[1]
+      const outcome =
         // The last attempt goes statement by statement: a lock timeout then names its statement
         // without waiting for the lock a second time.
-        oneMessage && attempt <= options.lockRetries && canApplyInOneMessage(ctx, migration, ledgerReady)
-          ? await applyInOneMessage(ctx, oneMessage, migration, {
+        oneMessage &&
+        !from.stepByStep &&
+        attempt <= options.lockRetries &&
+        canApplyInOneMessage(ctx, migration, ledgerReady)
+          ? await applyInOneMessage(ctx, oneMessage, [migration], {
               deferDurable: upcoming !== undefined,
               whileWaiting: upcoming && (() => state.prepareAhead(dialect, upcoming)),
             })
           : undefined
+      const fast = outcome?.applied[0]
       if (fast) {
         keep(ctx, step, migration, fast)
         return true
       }
+      if (outcome?.stopped && outcome.stopped !== 'unexplained') throw outcome.stopped.error
       // The step-by-step path may create or upgrade the toolkit's tables: read them again after.
       if (oneMessage) oneMessage.identity = undefined
       if (migration.analysis.foreignKeysOff) {
@@ -123,11 +212,7 @@ export async function applyWithRetries(
       const cause = (error as { cause?: unknown }).cause ?? error
       const reason = dialect.retryableReason?.(cause)
       if (reason !== undefined && attempt <= options.lockRetries) {
-        options.onRetry?.({ migration: `${step.skill} ${step.file.filename}`, attempt, reason })
-        state.warn(step, [retryWarning(step.file.filename, attempt, options.lockRetries, reason)])
-        // Exponential backoff with full jitter: 0.1 s, 0.2 s, 0.4 s … at most 5 s, randomised so
-        // that several migrators do not retry in step.
-        await sleep(Math.random() * Math.min(5000, 100 * 2 ** (attempt - 1)))
+        await pauseBeforeRetry(ctx, step, attempt, reason)
         continue
       }
       const failure = describeError(ctx, error)
@@ -140,6 +225,16 @@ export async function applyWithRetries(
       if (foreignKeysWereOn) await dialect.setForeignKeys(conn, true).catch(() => undefined)
     }
   }
+}
+
+/** Reports a retry after a lock wait or deadlock, then waits before it. */
+async function pauseBeforeRetry(ctx: RunContext, step: Step, attempt: number, reason: string): Promise<void> {
+  const { options, state } = ctx
+  options.onRetry?.({ migration: `${step.skill} ${step.file.filename}`, attempt, reason })
+  state.warn(step, [retryWarning(step.file.filename, attempt, options.lockRetries, reason)])
+  // Exponential backoff with full jitter: 0.1 s, 0.2 s, 0.4 s … at most 5 s, randomised so that
+  // several migrators do not retry in step.
+  await sleep(Math.random() * Math.min(5000, 100 * 2 ** (attempt - 1)))
 }
 
 /** Records a committed migration in the run's state (and its file's checksum for the next run). */
