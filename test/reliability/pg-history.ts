@@ -142,7 +142,7 @@ export function writePgHistory(root: string, name: string, history: PgHistory): 
  * Schema and data to compare two databases: every relation's definition from the catalog
  * (columns, indexes with their validity, views, functions), every row of small tables, big ones
  * as count and sums, and the ledger without times, durations and folders. Without
- * `fingerprints`, the drift fingerprints' table is left out.
+ * `fingerprints`, the drift fingerprints' table (its columns, index and rows) is left out.
  */
 export async function pgStateDump(db: PgDatabase, options: { readonly fingerprints?: boolean } = {}): Promise<string> {
   const fingerprints = options.fingerprints ?? true
@@ -157,11 +157,14 @@ export async function pgStateDump(db: PgDatabase, options: { readonly fingerprin
     'columns',
     columns.filter((column) => fingerprints || column.table_name !== '_migration_fingerprints'),
   )
+  const indexes = await db.query<{
+    relname: string
+  }>(`SELECT c.relname, pg_get_indexdef(i.indexrelid) AS def, i.indisvalid, i.indisready
+                    FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = 'public' ORDER BY 1`)
   add(
     'indexes',
-    await db.query(`SELECT c.relname, pg_get_indexdef(i.indexrelid) AS def, i.indisvalid, i.indisready
-                    FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-                    WHERE n.nspname = 'public' ORDER BY 1`),
+    indexes.filter((index) => fingerprints || !index.relname.startsWith('_migration_fingerprints')),
   )
   add('views', await db.query(`SELECT viewname, definition FROM pg_views WHERE schemaname = 'public' ORDER BY 1`))
   add(
