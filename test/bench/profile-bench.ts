@@ -8,7 +8,8 @@
  *   parser and code-cache deserialiser, its optimising compiler (TurboFan, a background thread),
  *   its runtime, builtins and generated code (our JavaScript, Kysely's, Node's), its garbage
  *   collector, OpenSSL (SHA-256, and Node's CA store when NODE_EXTRA_CA_CERTS is set), and so on.
- * - Workloads: `node -e 0`; W2 (a no-op `migrate run` of 50 skills × 20); the in-process no-op
+ * - Workloads: `node -e 0`; W2 (a no-op `migrate run` of 50 skills × 20), also step by step as
+ *   the CLI loader takes them (its imports, the bundle, one skill, fifty); the in-process no-op
  *   check ((101 checks − 1 check) / 100); W1 (a fresh apply) at 1 and N migrations, against a bare
  *   Node floor (better-sqlite3 alone: one transaction, a savepoint and a ledger row per file, no
  *   Kysely, no toolkit) at 1 and N, and against the `sqlite3` CLI with all files in one
@@ -247,17 +248,49 @@ for (let i = 0; i < Number(n); i++) {
 await db.destroy()
 `,
   )
-  // W2: 50 skills × 20, applied once by files old enough for the checksum cache (see context.ts).
+  // W2: 50 skills × 20 (and one skill of them alone, for the phases), applied once by files old
+  // enough for the checksum cache (see context.ts).
   const w2 = join(root, 'w2')
-  for (let s = 1; s <= 50; s++) {
-    const dir = join(w2, `skill${s}`)
-    mkdirSync(dir, { recursive: true })
-    writeFileSync(join(dir, 'skill.json'), JSON.stringify({ name: `skill${s}` }))
-    generateMigrations(join(dir, 'migrations'), 20, `s${s}_t`)
+  const w2one = join(root, 'w2-one')
+  for (const [tree, skills] of [
+    [w2, 50],
+    [w2one, 1],
+  ] as const) {
+    for (let s = 1; s <= skills; s++) {
+      const dir = join(tree, `skill${s}`)
+      mkdirSync(dir, { recursive: true })
+      writeFileSync(join(dir, 'skill.json'), JSON.stringify({ name: `skill${s}` }))
+      generateMigrations(join(dir, 'migrations'), 20, `s${s}_t`)
+    }
   }
   await new Promise((resolve) => setTimeout(resolve, 2100))
   const w2db = join(root, 'w2.db')
+  const w2oneDb = join(root, 'w2-one.db')
   spawnSync(process.execPath, [GLORIOUS, 'migrate', 'run', '--skills', w2, '--db', w2db], { env })
+  spawnSync(process.execPath, [GLORIOUS, 'migrate', 'run', '--skills', w2one, '--db', w2oneDb], { env })
+  // The CLI loader's steps one by one (as build/bin/glorious.js does them), for W2's phases.
+  const phases = join(root, 'loader-phases.mjs')
+  writeFileSync(
+    phases,
+    `import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import vm from 'node:vm'
+const [phase, ...args] = process.argv.slice(2)
+if (phase === 'imports') process.exit(0)
+const file = ${JSON.stringify(GLORIOUS.replace(/glorious\.js$/, 'glorious-cli.cjs'))}
+const source = readFileSync(file, 'utf8')
+const cache = readFileSync(file.replace(/\\.cjs$/, '.cache'))
+const cachedData = cache.subarray(0, 64).toString('latin1') === createHash('sha256').update(source).digest('hex') ? cache.subarray(64) : undefined
+const script = new vm.Script(source, { filename: file, cachedData })
+if (script.cachedDataRejected !== false) throw new Error('the code cache was not used')
+const module = { exports: {} }
+script.runInThisContext()(module.exports, createRequire(file), module, file, fileURLToPath(new URL('.', 'file://' + file)), 'file://' + file)
+if (phase === 'bundle') process.exit(0)
+process.exitCode = await module.exports.runCli(args, process)
+`,
+  )
 
   const node = process.execPath
   console.error(`callgrind (each under valgrind: seconds to minutes) in ${root}`)
@@ -267,6 +300,11 @@ await db.destroy()
     [node, GLORIOUS, 'migrate', 'run', '--skills', w2, '--db', w2db],
     env,
   )
+  const phase = (name: string, ...args: string[]) => callgrind(`W2 loader phase: ${name}`, [node, phases, ...args], env)
+  const imports = phase('imports', 'imports')
+  const bundle = phase('bundle loaded', 'bundle')
+  const oneSkill = phase('runCli, 1 skill', 'run', 'migrate', 'run', '--skills', w2one, '--db', w2oneDb)
+  const allSkills = phase('runCli, 50 skills', 'run', 'migrate', 'run', '--skills', w2, '--db', w2db)
   const check1 = callgrind('in-process check × 1', [node, check, w2, w2db, '1'], env)
   const check101 = callgrind('in-process check × 101', [node, check, w2, w2db, '101'], env)
   const db = join(root, 'w1.db')
@@ -300,10 +338,34 @@ await db.destroy()
   }
 
   console.log(`# Where the instructions go (callgrind, exclusive counts; N = ${N})`)
-  const totals = [nodeStart, noop, check1, check101, ours1, bare1, ours.wal, ours.delete, bareN, ...Object.values(cli)]
+  const totals = [
+    nodeStart,
+    noop,
+    imports,
+    bundle,
+    oneSkill,
+    allSkills,
+    check1,
+    check101,
+    ours1,
+    bare1,
+    ours.wal,
+    ours.delete,
+    bareN,
+    ...Object.values(cli),
+  ]
   console.log('\n| process | M instructions |\n|---|---|')
   for (const p of totals) if (p) console.log(`| ${p.name} | ${mega(p.total)} |`)
   gap('W2 no-op whole process, beyond `node -e 0`', noop, nodeStart)
+  console.log("\nW2 by phase (the loader's steps run one by one):\n\n| phase | M instructions |\n|---|---|")
+  const steps: [string, Profiled, Profiled, number][] = [
+    ["an ES-module entry importing the loader's node: modules", imports, nodeStart, 1],
+    ['the bundle compiled from its code cache (SHA-256 checked), its top level run', bundle, imports, 1],
+    ['runCli for 1 skill × 20: yargs, opening, the ledger read, the plan, the summary', oneSkill, bundle, 1],
+    ['each of the 49 other skills (20 files)', allSkills, oneSkill, 49],
+  ]
+  for (const [what, after, before, per] of steps)
+    console.log(`| ${what} | ${mega((after.total - before.total) / per, per > 1 ? 2 : 1)} |`)
   gap('In-process no-op check, per check ((101 − 1) / 100)', check101, check1, 100)
   for (const mode of ['wal', 'delete'])
     if (cli[mode])
