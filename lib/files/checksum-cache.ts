@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, join, sep } from 'node:path'
 import { type FileSignature as Signature, readMigrationSource } from './migration-source.js'
 
 type Entry = readonly [...Signature, checksum: string]
@@ -34,9 +34,24 @@ const RACY_MS = 2000
 export function cachedChecksum(path: string, maxBytes: number, skill?: string): string {
   const stat = statSync(path, { throwIfNoEntry: false })
   if (stat === undefined) return readMigrationSource(path, maxBytes, skill).checksum // reports the error
-  const signature: Signature = [stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino, stat.dev]
-  const hit = folderCache(dirname(path)).entries.get(basename(path))
-  if (hit !== undefined && signature.every((value, i) => value === hit[i])) return hit[5]
+  // The no-op check runs this once per file on every start: the hit path compares the fields
+  // one by one, without building the signature, and splits a POSIX path once (as `dirname` and
+  // `basename` would; Windows paths, which may mix separators, go through them).
+  const slash = sep === '/' ? path.lastIndexOf('/') : -1
+  const hit =
+    slash > 0 && slash < path.length - 1
+      ? folderCache(path.slice(0, slash)).entries.get(path.slice(slash + 1))
+      : folderCache(dirname(path)).entries.get(basename(path))
+  if (
+    hit !== undefined &&
+    hit[0] === stat.size &&
+    hit[1] === stat.mtimeMs &&
+    hit[2] === stat.ctimeMs &&
+    hit[3] === stat.ino &&
+    hit[4] === stat.dev
+  ) {
+    return hit[5]
+  }
   const source = readMigrationSource(path, maxBytes, skill)
   remember(path, source.signature, source.checksum)
   return source.checksum

@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, sep } from 'node:path'
 import { DuplicateVersionError, type GloriousMigrateError, InvalidMigrationNameError, SkillError } from '../errors.js'
 import { isMigrationCandidate, parseMigrationName } from './migration-name.js'
 
@@ -45,9 +45,13 @@ export function listMigrationFolder(dir: string, skill?: string): MigrationFolde
   }
   const files: MigrationFileRef[] = []
   const problems: GloriousMigrateError[] = []
+  // join(dir, name) for every entry, with the folder normalised once: an entry name holds no
+  // separator and is never "." or "..", so appending it is what join would give.
+  const base = join(dir, '.')
+  const prefix = base === '.' ? '' : base.endsWith(sep) ? base : base + sep
   for (const name of entries) {
     if (!isMigrationCandidate(name)) continue
-    const path = join(dir, name)
+    const path = prefix + name
     const parsed = parseMigrationName(name)
     if (typeof parsed === 'string') {
       problems.push(new InvalidMigrationNameError(name, path, parsed, skill))

@@ -45,6 +45,17 @@ describe('terminal safety', () => {
     assert.equal(escapeForTerminal('\ud800'), '\\u{d800}', 'a lone surrogate')
   })
 
+  it('printable ASCII is returned as it is; every other character is escaped by the Unicode rule', () => {
+    const printable = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join('')
+    assert.equal(escapeForTerminal(printable), printable)
+    const rule = /^[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]$/u
+    for (let code = 0; code < 0x3100; code++) {
+      const character = String.fromCharCode(code)
+      const escaped = escapeForTerminal(`name${character}.sql`)
+      assert.equal(escaped === `name${character}.sql`, !rule.test(character), `U+${code.toString(16)}`)
+    }
+  })
+
   it('ledger rows with ESC, CR, LF and bidi controls are printed escaped by status, history, verify, run, rollback', async () => {
     const { cli } = await forgedWorkspace()
     const status = await cli('status')

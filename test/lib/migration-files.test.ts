@@ -66,6 +66,18 @@ describe('migration file names', () => {
     )
   })
 
+  it('gives each file the path join(folder, name) gives, however the folder is written', () => {
+    const dir = migrationsDir(tempDir(), { '001_a.sql': 'SELECT 1;', '002_b.sql': 'SELECT 2;' })
+    for (const written of [dir, `${dir}/`, `${dir}//`, join(dir, '..', 'migrations', '.'), `${dir}/./`]) {
+      const { files } = listMigrationFolder(written)
+      assert.deepEqual(
+        files.map((file) => file.path),
+        ['001_a.sql', '002_b.sql'].map((name) => join(written, name)),
+        written,
+      )
+    }
+  })
+
   it('reports a bad name with the file and the expected pattern, never skipping it', () => {
     const dir = migrationsDir(tempDir(), { '001_ok.sql': 'SELECT 1;', 'add_users.sql': 'SELECT 2;' })
     const { problems } = listMigrationFolder(dir, 'notes')
