@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import type { DatabaseTarget } from '../../connection/database-options.js'
 import { scrubSecrets } from '../../connection/redact-url.js'
@@ -146,8 +147,7 @@ type PgModule = typeof import('pg')
 
 async function loadPg(url: UrlTarget): Promise<PgModule> {
   try {
-    const module = (await import('pg')) as PgModule & { default?: PgModule }
-    return module.default ?? module
+    return requirePg()
   } catch {
     throw new DatabaseError(
       url.label,
@@ -155,6 +155,34 @@ async function loadPg(url: UrlTarget): Promise<PgModule> {
       'install it beside glorious-migrate: npm install pg',
     )
   }
+}
+
+/**
+ * Loads `pg` (synchronously, through `require`). As it loads, pg asks whether it runs in a
+ * Cloudflare Worker: where Node has no `navigator` (Node 20), the question constructs a
+ * `Response`, which loads Node's whole fetch implementation (undici) — about 100 M instructions,
+ * more than pg itself, on every PostgreSQL command. For the time of the load only, pg is shown a
+ * `navigator` that says it is not a Worker, and the global is removed right after (nothing else
+ * runs in between: the load is synchronous). Where Node has its own `navigator`, nothing is done.
+ */
+export function requirePg(): PgModule {
+  const require = createRequire(import.meta.url)
+  if ('navigator' in globalThis) return pgOf(require('pg'))
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { userAgent: 'Node.js' },
+    configurable: true,
+    enumerable: false,
+    writable: true,
+  })
+  try {
+    return pgOf(require('pg'))
+  } finally {
+    delete (globalThis as { navigator?: unknown }).navigator
+  }
+}
+
+function pgOf(module: PgModule & { default?: PgModule }): PgModule {
+  return module.default ?? module
 }
 
 /** Creates the target database when it does not exist, connected to the server's maintenance database. */
