@@ -26,6 +26,21 @@ export async function openDatabase(
   return (await connectorFor(target.engine)).open(target, settings)
 }
 
+/**
+ * A read-only session on the database the options point at, or `undefined` when it does not
+ * exist (nothing is created). A Kysely instance always exists.
+ *
+ * @throws {DatabaseError | InvalidOptionError}
+ */
+export async function openExistingDatabase(options: DatabaseOptions): Promise<DatabaseSession | undefined> {
+  const settings = openSettings(options, true)
+  const target = resolveDatabaseTarget(options)
+  if (target.kind === 'kysely') return adopt(target.db, settings)
+  const connector = await connectorFor(target.engine)
+  if (connector.openExisting) return connector.openExisting(target, settings)
+  return (await connector.exists(target, settings)) ? connector.open(target, settings) : undefined
+}
+
 /** Whether the database the options point at exists (a Kysely instance always does). Never creates it. */
 export async function databaseExists(options: DatabaseOptions): Promise<boolean> {
   const target = resolveDatabaseTarget(options)

@@ -3,7 +3,7 @@ import { dirname } from 'node:path'
 import { DatabaseError } from '../errors.js'
 import { flushChecksumCache } from '../files/checksum-cache.js'
 import { type DatabaseOptions, resolveDatabaseTarget } from './database-options.js'
-import { databaseExists, openDatabase } from './open-database.js'
+import { databaseExists, openDatabase, openExistingDatabase } from './open-database.js'
 import type { DatabaseSession } from './session.js'
 
 /** Where a run gets its database from: it creates or writes the database only when it must. */
@@ -53,8 +53,9 @@ export class SessionHolder implements SessionSource {
    */
   async existing(): Promise<DatabaseSession | undefined> {
     if (this.#session) return this.#session
-    if (!(await this.#exists({ folderMustExist: true }))) return undefined
-    return this.readable()
+    const session = await this.readable()
+    if (session === undefined) this.#checkFolder()
+    return session
   }
 
   async existingWritable(): Promise<DatabaseSession | undefined> {
@@ -66,10 +67,11 @@ export class SessionHolder implements SessionSource {
   /** A session for reading, or `undefined` when the database does not exist yet. */
   async readable(): Promise<DatabaseSession | undefined> {
     if (this.#session) return this.#session
-    if (!(await this.#exists())) return undefined
-    this.#session = await openDatabase(this.#options, { readonly: true })
-    this.#writable = !this.#session.readonly
-    return this.#session
+    const session = await openExistingDatabase(this.#options)
+    if (session === undefined) return undefined
+    this.#session = session
+    this.#writable = !session.readonly
+    return session
   }
 
   async close(): Promise<void> {
@@ -84,16 +86,22 @@ export class SessionHolder implements SessionSource {
     await session?.close()
   }
 
-  async #exists(check: { readonly folderMustExist?: boolean } = {}): Promise<boolean> {
+  async #exists(): Promise<boolean> {
+    return databaseExists(this.#options)
+  }
+
+  /**
+   * @throws {DatabaseError} when a database file the user chose is in a folder that does not
+   * exist: "nothing pending" would not be a true answer about it.
+   */
+  #checkFolder(): void {
     const target = resolveDatabaseTarget(this.#options)
-    if (await databaseExists(this.#options)) return true
-    if (check.folderMustExist && target.kind === 'file' && !target.isDefault && !existsSync(dirname(target.path))) {
+    if (target.kind === 'file' && !target.isDefault && !existsSync(dirname(target.path))) {
       throw new DatabaseError(
         target.path,
         `cannot be created: folder ${dirname(target.path)} does not exist`,
         'create the folder first, or choose another --db',
       )
     }
-    return false
   }
 }

@@ -30,6 +30,14 @@ export interface EngineConnector {
   readonly dialect: MigrationDialect
   /** Whether the target database exists. Never creates anything. */
   exists(target: Exclude<DatabaseTarget, { kind: 'kysely' }>, settings: OpenSettings): Promise<boolean>
+  /**
+   * A read-only session on the target if it exists, else `undefined`, in one connection (the
+   * servers' `exists` and `open` would connect twice). Without it, `exists` then `open` are used.
+   */
+  openExisting?(
+    target: Exclude<DatabaseTarget, { kind: 'kysely' }>,
+    settings: OpenSettings,
+  ): Promise<DatabaseSession | undefined>
   /** Opens the target; a writable open creates the database when it is missing (where the engine can). */
   open(target: Exclude<DatabaseTarget, { kind: 'kysely' }>, settings: OpenSettings): Promise<DatabaseSession>
   /** Wraps a Kysely instance the caller owns (never closed by the session). */

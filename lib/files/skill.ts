@@ -38,6 +38,11 @@ export function readSkill(folder: string): Skill {
   if (!isDirectory(root)) throw new SkillError(`skill folder ${root} does not exist: check the path`)
   const manifest = findManifest(root)
   if (manifest === undefined) throw new SkillError(`${root} has no skill.json: add one with {"name": "<skill name>"}`)
+  return readFoundSkill(root, manifest)
+}
+
+/** {@link readSkill} once the folder (absolute) and its skill.json are known. */
+function readFoundSkill(root: string, manifest: string): Skill {
   const read = readRegularFile(manifest, MAX_MANIFEST_BYTES)
   if (!read.ok) throw unreadableManifest(manifest, read.problem)
   let name: unknown
@@ -124,8 +129,9 @@ export function searchSkills(roots: readonly string[], options: SearchSkillsOpti
       // A symbolic link to a skill folder counts as the folder.
       if (!entry.isDirectory() && !(entry.isSymbolicLink() && isDirectory(folder))) continue
       try {
-        if (findManifest(folder) === undefined) continue
-        const skill = readSkill(folder)
+        const manifest = findManifest(folder)
+        if (manifest === undefined) continue
+        const skill = readFoundSkill(folder, manifest)
         byName.set(skill.name, [...(byName.get(skill.name) ?? []), skill])
       } catch (error) {
         problems.push(
@@ -253,7 +259,8 @@ function skillsFolderProblem(folder: string, code: string | undefined): SkillErr
 
 function isDirectory(path: string): boolean {
   try {
-    return statSync(path).isDirectory()
+    // No exception for a path that does not exist (the common case: `src/<name>/migrations`).
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false
   } catch {
     return false
   }

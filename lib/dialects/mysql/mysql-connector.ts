@@ -5,7 +5,7 @@ import type { DatabaseSession } from '../../connection/session.js'
 import { DatabaseError } from '../../errors.js'
 import type { EngineConnector, OpenSettings } from '../connector.js'
 import { mysqlDialect } from './mysql-dialect.js'
-import { describeMysqlError } from './mysql-errors.js'
+import { describeMysqlError, mysqlErrno } from './mysql-errors.js'
 
 type UrlTarget = Extract<DatabaseTarget, { kind: 'url' }>
 type Mysql2 = typeof import('mysql2')
@@ -59,35 +59,17 @@ export const mysqlConnector: EngineConnector = Object.freeze<EngineConnector>({
         connection.destroy()
       }
     }
-    const pool = mysql.createPool({
-      uri: driverUrl(url.url),
-      connectionLimit: 4,
-      // Our own queries never need several statements in one request; migrations are split.
-      multipleStatements: false,
-      // UTC in and out, so applied_at and dates never depend on the machine's time zone.
-      timezone: 'Z',
-    })
-    pool.on('connection', (connection) => {
-      if (settings.readonly) connection.query('SET SESSION TRANSACTION READ ONLY')
-    })
-    // An idle pooled connection does not keep the process alive, so a process that forgot to
-    // close a migrator can still exit, as pg's allowExitOnIdle does. (mysql2's maxIdle would close
-    // idle connections, but its clean-up timer itself keeps the process alive until the pool ends.)
-    pool.on('acquire', (connection) => streamOf(connection)?.ref())
-    pool.on('release', (connection) => streamOf(connection)?.unref())
-    const db = new Kysely<any>({ dialect: new MysqlDialect({ pool }) })
-    try {
-      const { rows } = await sql<{ server: string | null }>`SELECT concat(@@hostname, ':', @@port) AS server`.execute(
-        db,
-      )
-      return session(db, url.label, `mysql:${rows[0]?.server}/${database}`, {
-        readonly: settings.readonly,
-        owned: true,
-      })
-    } catch (error) {
-      await db.destroy().catch(() => undefined)
-      throw describeMysqlError(error, url.label, 0, url.url) ?? error
-    }
+    const session = await openPool(mysql, url, settings, database, false)
+    if (session === undefined) throw new Error(`internal: ${url.label} vanished while it was opened`)
+    return session
+  },
+
+  async openExisting(target, settings) {
+    const url = asUrl(target)
+    const mysql = await loadMysql2(url)
+    const database = databaseOf(url.url)
+    if (database === '') return undefined // as exists() says: no database named, none to find
+    return openPool(mysql, url, { ...settings, readonly: true }, database, true)
   },
 
   async adopt(db: Kysely<any>): Promise<DatabaseSession> {
@@ -100,6 +82,51 @@ export const mysqlConnector: EngineConnector = Object.freeze<EngineConnector>({
     })
   },
 })
+
+/**
+ * Opens the pool and asks the server which it is (the session's lock key). With `ifExists`, a
+ * database that does not exist gives `undefined` rather than an error: the read-only look of a
+ * run then costs one connection, not a check and an open.
+ */
+async function openPool(
+  mysql: Mysql2,
+  url: UrlTarget,
+  settings: OpenSettings,
+  database: string,
+  ifExists: boolean,
+): Promise<DatabaseSession | undefined> {
+  const pool = mysql.createPool({
+    uri: driverUrl(url.url),
+    connectionLimit: 4,
+    // Our own queries never need several statements in one request; migrations are split.
+    multipleStatements: false,
+    // UTC in and out, so applied_at and dates never depend on the machine's time zone.
+    timezone: 'Z',
+  })
+  pool.on('connection', (connection) => {
+    if (settings.readonly) connection.query('SET SESSION TRANSACTION READ ONLY')
+  })
+  // An idle pooled connection does not keep the process alive, so a process that forgot to
+  // close a migrator can still exit, as pg's allowExitOnIdle does. (mysql2's maxIdle would close
+  // idle connections, but its clean-up timer itself keeps the process alive until the pool ends.)
+  pool.on('acquire', (connection) => streamOf(connection)?.ref())
+  pool.on('release', (connection) => streamOf(connection)?.unref())
+  const db = new Kysely<any>({ dialect: new MysqlDialect({ pool }) })
+  try {
+    const { rows } = await sql<{ server: string | null }>`SELECT concat(@@hostname, ':', @@port) AS server`.execute(db)
+    return session(db, url.label, `mysql:${rows[0]?.server}/${database}`, {
+      readonly: settings.readonly,
+      owned: true,
+    })
+  } catch (error) {
+    await db.destroy().catch(() => undefined)
+    if (ifExists && mysqlErrno(error) === ER_BAD_DB_ERROR) return undefined
+    throw describeMysqlError(error, url.label, 0, url.url) ?? error
+  }
+}
+
+/** "Unknown database": the URL's database does not exist. */
+const ER_BAD_DB_ERROR = 1049
 
 function session(
   db: Kysely<any>,

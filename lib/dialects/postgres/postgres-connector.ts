@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import type { DatabaseTarget } from '../../connection/database-options.js'
 import { scrubSecrets } from '../../connection/redact-url.js'
@@ -44,38 +45,15 @@ export const postgresConnector: EngineConnector = Object.freeze<EngineConnector>
     const pg = await loadPg(url)
     const schema = checkSchema(settings.schema)
     if (!settings.readonly) await createDatabaseIfMissing(pg, url)
-    const pool = new pg.Pool({
-      connectionString: url.url,
-      application_name: APPLICATION_NAME,
-      max: 4,
-      // A process that forgot to close a migrator can still exit once its clients are idle.
-      allowExitOnIdle: true,
-      // Read-only commands cannot write, even by mistake.
-      ...(settings.readonly ? { options: '-c default_transaction_read_only=on' } : {}),
-    })
-    pool.on('error', () => undefined) // an idle client's error must not crash the process
-    if (schema !== undefined) {
-      pool.on('connect', (client) => {
-        // Queued before any query of the client: the schema holds the ledger and is the default.
-        void client.query(`SET search_path TO ${quoteIdent(schema)}`).catch(() => undefined)
-      })
-    }
-    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) })
-    try {
-      const { rows } = await sql<{ database: string }>`SELECT current_database() AS database`.execute(db)
-      if (schema !== undefined && !settings.readonly) {
-        await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(db).catch((error: unknown) => {
-          if (postgresCode(error) !== '42P06') throw error // duplicate_schema: created meanwhile
-        })
-      }
-      return session(db, url.label, `postgres:${serverOf(url.url)}/${rows[0]?.database}/${schema ?? 'public'}`, {
-        readonly: settings.readonly,
-        owned: true,
-      })
-    } catch (error) {
-      await db.destroy().catch(() => undefined)
-      throw describe(error, url)
-    }
+    const session = await openPool(pg, url, settings, schema, false)
+    if (session === undefined) throw new Error(`internal: ${url.label} vanished while it was opened`)
+    return session
+  },
+
+  async openExisting(target, settings) {
+    const url = asUrl(target)
+    const pg = await loadPg(url)
+    return openPool(pg, url, { ...settings, readonly: true }, checkSchema(settings.schema), true)
   },
 
   async adopt(db: Kysely<any>): Promise<DatabaseSession> {
@@ -92,6 +70,59 @@ export const postgresConnector: EngineConnector = Object.freeze<EngineConnector>
     })
   },
 })
+
+/**
+ * Opens the pool and asks the server which database it is (the session's lock key). With
+ * `ifExists`, a database (or schema) that does not exist gives `undefined` rather than an error:
+ * the read-only look of a run then costs one connection, not a check and an open.
+ */
+async function openPool(
+  pg: PgModule,
+  url: UrlTarget,
+  settings: OpenSettings,
+  schema: string | undefined,
+  ifExists: boolean,
+): Promise<DatabaseSession | undefined> {
+  const pool = new pg.Pool({
+    connectionString: url.url,
+    application_name: APPLICATION_NAME,
+    max: 4,
+    // A process that forgot to close a migrator can still exit once its clients are idle.
+    allowExitOnIdle: true,
+    // Read-only commands cannot write, even by mistake.
+    ...(settings.readonly ? { options: '-c default_transaction_read_only=on' } : {}),
+  })
+  pool.on('error', () => undefined) // an idle client's error must not crash the process
+  if (schema !== undefined) {
+    pool.on('connect', (client) => {
+      // Queued before any query of the client: the schema holds the ledger and is the default.
+      void client.query(`SET search_path TO ${quoteIdent(schema)}`).catch(() => undefined)
+    })
+  }
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) })
+  try {
+    const { rows } = await sql<{ database: string; present: boolean }>`SELECT current_database() AS database, ${
+      schema === undefined ? sql`true` : sql`EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ${schema})`
+    } AS present`.execute(db)
+    if (ifExists && rows[0]?.present !== true) {
+      await db.destroy()
+      return undefined
+    }
+    if (schema !== undefined && !settings.readonly) {
+      await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(db).catch((error: unknown) => {
+        if (postgresCode(error) !== '42P06') throw error // duplicate_schema: created meanwhile
+      })
+    }
+    return session(db, url.label, `postgres:${serverOf(url.url)}/${rows[0]?.database}/${schema ?? 'public'}`, {
+      readonly: settings.readonly,
+      owned: true,
+    })
+  } catch (error) {
+    await db.destroy().catch(() => undefined)
+    if (ifExists && postgresCode(error) === '3D000') return undefined // invalid_catalog_name: no such database
+    throw describe(error, url)
+  }
+}
 
 function session(
   db: Kysely<any>,
@@ -116,8 +147,7 @@ type PgModule = typeof import('pg')
 
 async function loadPg(url: UrlTarget): Promise<PgModule> {
   try {
-    const module = (await import('pg')) as PgModule & { default?: PgModule }
-    return module.default ?? module
+    return requirePg()
   } catch {
     throw new DatabaseError(
       url.label,
@@ -125,6 +155,34 @@ async function loadPg(url: UrlTarget): Promise<PgModule> {
       'install it beside glorious-migrate: npm install pg',
     )
   }
+}
+
+/**
+ * Loads `pg` (synchronously, through `require`). As it loads, pg asks whether it runs in a
+ * Cloudflare Worker: where Node has no `navigator` (Node 20), the question constructs a
+ * `Response`, which loads Node's whole fetch implementation (undici) — about 100 M instructions,
+ * more than pg itself, on every PostgreSQL command. For the time of the load only, pg is shown a
+ * `navigator` that says it is not a Worker, and the global is removed right after (nothing else
+ * runs in between: the load is synchronous). Where Node has its own `navigator`, nothing is done.
+ */
+export function requirePg(): PgModule {
+  const require = createRequire(import.meta.url)
+  if ('navigator' in globalThis) return pgOf(require('pg'))
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { userAgent: 'Node.js' },
+    configurable: true,
+    enumerable: false,
+    writable: true,
+  })
+  try {
+    return pgOf(require('pg'))
+  } finally {
+    delete (globalThis as { navigator?: unknown }).navigator
+  }
+}
+
+function pgOf(module: PgModule & { default?: PgModule }): PgModule {
+  return module.default ?? module
 }
 
 /** Creates the target database when it does not exist, connected to the server's maintenance database. */

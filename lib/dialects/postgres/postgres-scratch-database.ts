@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { scrubSecrets } from '../../connection/redact-url.js'
 import { DatabaseError } from '../../errors.js'
 import type { ScratchDatabase, ScratchDatabaseFactory } from '../schema-snapshot.js'
-import { APPLICATION_NAME, postgresConnector, quoteIdent } from './postgres-connector.js'
+import { APPLICATION_NAME, postgresConnector, quoteIdent, requirePg } from './postgres-connector.js'
 
 /**
  * A scratch database on the live database's server, under a name of our own
@@ -18,8 +18,7 @@ export const postgresScratchDatabase: ScratchDatabaseFactory = Object.freeze<Scr
         'give the database as a URL (--url / database: "postgres://…") so a scratch database can be made on its server',
       )
     }
-    const module = (await import('pg')) as typeof import('pg') & { default?: typeof import('pg') }
-    const pg = module.default ?? module
+    const pg = requirePg()
     const name = `glorious_drift_${randomBytes(6).toString('hex')}`
     const admin = async (statement: string): Promise<void> => {
       const client = new pg.Client({ connectionString: live.url, application_name: APPLICATION_NAME })
