@@ -401,9 +401,10 @@ export interface MigrationDialect {
    * A fingerprint of the objects a statement acts on (their definitions, or their absence), taken
    * before it runs outside a transaction: a run interrupted while it ran compares it with the
    * objects as they are to tell whether the statement took effect. `undefined` when the
-   * statement's effect cannot be told this way (a `CALL`, …).
+   * statement's effect cannot be told this way (a `CALL`, …). `recorded`: the probe taken before,
+   * when comparing with it (the dialect reads the objects the way that one was read).
    */
-  probeStatement?(conn: Kysely<any>, statement: SqlStatement): Promise<string | undefined>
+  probeStatement?(conn: Kysely<any>, statement: SqlStatement, recorded?: string): Promise<string | undefined>
 
   /**
    * What a statement that failed outside a transaction left behind, and how to remove it before

@@ -398,7 +398,7 @@ async function resumePoint(
   if (!statement || checksums[probe.statement - 1] !== probe.checksum) {
     throw refuse(`statement ${probe.statement}, which was under way when the run stopped, has changed since`)
   }
-  const now = probe.before === null ? undefined : await ctx.dialect.probeStatement?.(ctx.conn, statement)
+  const now = probe.before === null ? undefined : await ctx.dialect.probeStatement?.(ctx.conn, statement, probe.before)
   if (now === undefined) {
     throw new InterruptedMigrationError(
       migration.skill,
