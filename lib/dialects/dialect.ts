@@ -338,6 +338,12 @@ export interface MigrationDialect {
       readonly rows: 'none' | 'changes' | 'content'
       /** A ledger row the toolkit itself updates meanwhile, left out of `content`. */
       readonly except?: { readonly skill: string; readonly version: number } | undefined
+      /**
+       * The state as {@link reservedTablesState} read it (its definitions, and its rows as
+       * `afterWrites` gave them), with nothing but those writes since: the fingerprint it makes
+       * with all rows (`changes` or `content`, no `except`), not read again where the engine can.
+       */
+      readonly known?: { readonly definitions: ReservedTablesDefinitions; readonly rows: string } | undefined
     },
   ): Promise<string>
 

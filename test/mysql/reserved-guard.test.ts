@@ -191,6 +191,34 @@ describe("MariaDB: the toolkit's tables are guarded by effect, whatever name rea
     assert.equal(rows.find((row) => row.skill_name === 'evil' && Number(row.version) === 1)?.status, 'applied')
   })
 
+  it('in one transaction (DML only), right after a migration with DDL: its ledger and ownership rows, through views', async () => {
+    // The DML-only migration's guard starts from the rows the DDL migration's guard read,
+    // carried past the toolkit's own writes (not read again): a change to those rows is caught.
+    for (const [view, change] of [
+      ['ledger_view AS SELECT * FROM _migrations', "UPDATE ledger_view SET filename = 'forged.sql' WHERE version = 1"],
+      [
+        'objects_view AS SELECT * FROM _migration_objects',
+        "UPDATE objects_view SET object_type = 'view' WHERE object_name = 't1'",
+      ],
+      ['objects_view AS SELECT * FROM _migration_objects', "DELETE FROM objects_view WHERE object_name = 'a'"],
+    ] as const) {
+      const db = await withVictim('guard_carried')
+      await db.query(`CREATE VIEW ${view}`)
+      const { error, results } = await runEvil(db.url, {
+        '001_t.sql': 'CREATE TABLE t1 (x INT);\nINSERT INTO t1 VALUES (1);',
+        '002_t.sql': `INSERT INTO t1 VALUES (2);\n${change};`,
+      })
+      assert.ok(error instanceof ReservedTableError, `${change}: ${String(error)}`)
+      assert.deepEqual(
+        results.map((result) => [result.filename, result.status]),
+        [
+          ['001_t.sql', 'Success'],
+          ['002_t.sql', 'Error'],
+        ],
+      )
+    }
+  })
+
   it('statement by statement: the same view, with DDL in the migration', async () => {
     const db = await withVictim('guard_view3')
     await db.query('CREATE VIEW objects_view AS SELECT * FROM _migration_objects')

@@ -6,7 +6,7 @@ import { type OneMessageScope, applyInOneMessage, canApplyInOneMessage } from '.
 import { applyInTransaction } from '../apply-migration.js'
 import type { AppliedMigration } from '../applied-migration.js'
 import type { PreparedMigration } from '../prepared-migration.js'
-import { type RunContext, describeError, newTransactionScope } from '../run-context.js'
+import { type RunContext, type TransactionScope, describeError, newTransactionScope } from '../run-context.js'
 import type { Step } from '../run-state.js'
 import { applyOutsideTransaction } from './outside-transaction.js'
 
@@ -80,6 +80,7 @@ export async function applyWithRetries(
   migration: PreparedMigration,
   ledgerReady: boolean,
   oneMessage?: OneMessageScope,
+  reservedKnown?: TransactionScope['reservedKnown'],
 ): Promise<boolean> {
   const { conn, dialect, state, options } = ctx
   for (let attempt = 1; ; attempt++) {
@@ -108,6 +109,7 @@ export async function applyWithRetries(
       await dialect.beginTransaction(conn, { locked: false })
       const tx = newTransactionScope()
       tx.ledgerReady = ledgerReady
+      tx.reservedKnown = reservedKnown
       let done
       try {
         done = await applyInTransaction(ctx, tx, migration, undefined)

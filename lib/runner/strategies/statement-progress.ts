@@ -66,7 +66,13 @@ export async function runStatementProgress(ctx: RunContext): Promise<void> {
       // in its transaction; with the ledger ready, the toolkit writes only rows besides: the
       // definitions read after the last migration still hold once it succeeded.
       const ready = run.ledgerReady
-      const applied = await applyWithRetries(ctx, step, migration, ready)
+      // What the last migration's guard read, carried past the toolkit's writes since: its own
+      // guard starts from it rather than reading the tables again.
+      const known =
+        ready && run.definitions !== undefined && run.rows !== undefined
+          ? { definitions: run.definitions, rows: run.rows }
+          : undefined
+      const applied = await applyWithRetries(ctx, step, migration, ready, undefined, known)
       if (!applied || !ready) run.definitions = undefined
       run.rows = undefined // it wrote its ledger row
       run.ledgerReady = applied
@@ -268,18 +274,21 @@ async function applyWithProgress(
     throw reservedTablesChanged(migration, true)
   }
   const done = { ...appliedMigration(migration, Math.round(performance.now() - started)) }
-  // The ownership and the final record commit together: a run killed between them would leave the
-  // migration applied without its tables' owner (and so without their types).
-  await dialect.beginTransaction(conn, { locked: false })
-  try {
-    if (hasOwnershipChanges(changes)) {
+  const final: LedgerRow = { ...ledgerRow(done), status: 'applied', progress: rowAt('applied', {}).progress }
+  if (!hasOwnershipChanges(changes)) {
+    await record(final) // one statement: no transaction needed
+  } else {
+    // The ownership and the final record commit together: a run killed between them would leave
+    // the migration applied without its tables' owner (and so without their types).
+    await dialect.beginTransaction(conn, { locked: false })
+    try {
       await recordOwnership(conn, { skill: migration.skill, version: migration.file.version, ...changes })
+      await record(final)
+      await dialect.commit(conn)
+    } catch (error) {
+      await dialect.rollback(conn).catch(() => undefined)
+      throw error
     }
-    await record({ ...ledgerRow(done), status: 'applied', progress: rowAt('applied', {}).progress })
-    await dialect.commit(conn)
-  } catch (error) {
-    await dialect.rollback(conn).catch(() => undefined)
-    throw error
   }
   run.definitions = reservedAfter.definitions
   run.rows = await reservedAfter.afterWrites?.()
