@@ -413,6 +413,15 @@ export interface MigrationDialect {
   probeStatement?(conn: Kysely<any>, statement: SqlStatement, recorded?: string): Promise<string | undefined>
 
   /**
+   * Whether a statement certainly cannot change the toolkit's tables — their definitions, what is
+   * defined on them, or their rows — whatever names it uses: it runs no code when it runs and acts
+   * on nothing but the objects it names, none of them the toolkit's. After a migration made only
+   * of such statements the guard does not read the toolkit's tables again. Engines without it
+   * guard every migration.
+   */
+  cannotReachReservedTables?(statement: SqlStatement, reservedTables: readonly string[]): boolean
+
+  /**
    * What a statement that failed outside a transaction left behind, and how to remove it before
    * a retry (PostgreSQL: the INVALID index of a failed `CREATE INDEX CONCURRENTLY`), if anything.
    */

@@ -10,7 +10,7 @@ import type {
   TransactionMode,
 } from '../dialect.js'
 import { describeMysqlError, mysqlErrno, mysqlErrorFacts, mysqlMessage, mysqlRetryableReason } from './mysql-errors.js'
-import { significantTokens } from './mysql-lexer.js'
+import { identifierName, significantTokens } from './mysql-lexer.js'
 import { acquireMysqlLock } from './mysql-lock.js'
 import { describeMysqlLocks } from './mysql-plan-locks.js'
 import { probeMysqlStatement } from './mysql-probe.js'
@@ -246,6 +246,7 @@ export const mysqlDialect: MigrationDialect = Object.freeze<MigrationDialect>({
   },
 
   probeStatement: probeMysqlStatement,
+  cannotReachReservedTables,
 
   describeError(error, database, lockTimeoutMs) {
     return describeMysqlError(error, database, lockTimeoutMs)
@@ -343,6 +344,62 @@ function cannotChangeTriggers(statement: SqlStatement): boolean {
     default:
       return false
   }
+}
+
+/**
+ * Whether a statement certainly cannot reach the toolkit's tables: `CREATE [OR REPLACE]
+ * [TEMPORARY] TABLE` without a query (`… SELECT` runs the functions it calls, which may write any
+ * table; DEFAULT, CHECK and generated columns refuse stored functions), `CREATE … INDEX`,
+ * `ALTER [ONLINE] [IGNORE] TABLE`, `CREATE [OR REPLACE] [ALGORITHM = …] [SQL SECURITY …] VIEW` and
+ * `CREATE [OR REPLACE] TRIGGER` (creating a view or a trigger runs nothing; a trigger runs when a
+ * later statement fires it, and that statement is guarded) — with no `DEFINER` clause, no
+ * executable comment, and no name anywhere in it (any part of a qualified name, quoted or not, in
+ * any letter case) that is one of the toolkit's tables. Everything else — DML, `DROP` (`DROP
+ * TRIGGER t` may drop a trigger of the toolkit's tables without naming them), `RENAME`, `CALL`,
+ * `EXECUTE`, `SET`, … — may.
+ */
+export function cannotReachReservedTables(statement: SqlStatement, reservedTables: readonly string[]): boolean {
+  if (/\/\*[!M]/i.test(statement.sql)) return false
+  const tokens = significantTokens(statement.sql)
+  const reserved = new Set(reservedTables.map((table) => table.toLowerCase()))
+  for (const token of tokens) {
+    const name = identifierName(token)
+    if (name !== undefined && reserved.has(name.toLowerCase())) return false
+    if (token.upper === 'DEFINER') return false
+  }
+  const words = tokens.map((token) => token.upper)
+  let at = 1
+  const skip = (...options: string[]) => {
+    if (options.includes(words[at] as string)) at++
+  }
+  if (words[0] === 'ALTER') {
+    skip('ONLINE')
+    skip('IGNORE')
+    return words[at] === 'TABLE'
+  }
+  if (words[0] !== 'CREATE') return false
+  if (words[at] === 'OR' && words[at + 1] === 'REPLACE') at += 2
+  switch (words[at]) {
+    case 'TEMPORARY':
+    case 'TABLE':
+      skip('TEMPORARY')
+      // No query: `… SELECT`, and MySQL 8's `… TABLE t` and `… VALUES` (a second TABLE).
+      return (
+        words[at] === 'TABLE' &&
+        !words.includes('SELECT') &&
+        !words.includes('VALUES') &&
+        words.indexOf('TABLE', at + 1) < 0
+      )
+    case 'TRIGGER':
+      return true
+    default:
+  }
+  skip('ONLINE', 'OFFLINE')
+  skip('UNIQUE', 'FULLTEXT', 'SPATIAL')
+  if (words[at] === 'INDEX') return true
+  if (words[at] === 'ALGORITHM' && words[at + 1] === '=') at += 3
+  if (words[at] === 'SQL' && words[at + 1] === 'SECURITY') at += 3
+  return words[at] === 'VIEW'
 }
 
 /** The object words a `CREATE` may name after its options; the first one found is what it creates. */

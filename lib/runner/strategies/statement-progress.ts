@@ -264,9 +264,15 @@ async function applyWithProgress(
   // The ownership rows the toolkit writes next are read with them, to carry the rows forward.
   const owned = [...changes.dropped, ...changes.created.map((object) => object.name)]
   for (const rename of changes.renamed) owned.push(rename.from, rename.to)
-  const reservedAfter = await reserved(reservedBefore.definitions, statements.slice(resumedAt), {
-    writes: hasOwnershipChanges(changes) ? owned : [],
-  })
+  const ran = statements.slice(resumedAt)
+  // Statements that cannot reach the toolkit's tables (by what they are, whatever their names)
+  // left them as they were: not read again (their rows are read before the next migration).
+  const untouched =
+    reservedBefore.definitions !== undefined &&
+    ran.every((statement) => dialect.cannotReachReservedTables?.(statement, RESERVED_TABLES) === true)
+  const reservedAfter: ReservedState = untouched
+    ? { definitions: reservedBefore.definitions, rows: reservedBefore.rows }
+    : await reserved(reservedBefore.definitions, ran, { writes: hasOwnershipChanges(changes) ? owned : [] })
   if (
     reservedAfter.rows !== reservedBefore.rows ||
     reservedAfter.definitions?.fingerprint !== reservedBefore.definitions?.fingerprint
