@@ -276,6 +276,29 @@ describe("MariaDB: the toolkit's tables are guarded by effect, whatever name rea
     }
   })
 
+  it('statement by statement: a last DML statement that changed the ledger is rolled back with the refused migration, and runs again on resume', async () => {
+    // The last statement (no implicit commit) commits together with the final record, after the
+    // guard: refused, neither it nor the record stays.
+    const db = await withVictim('guard_last_dml')
+    await db.query('CREATE VIEW ledger_view AS SELECT * FROM _migrations')
+    const before = (await ledgerRows(db)).filter((row) => row.skill_name === 'victim')
+    const { error } = await runEvil(db.url, {
+      '001_t.sql':
+        "CREATE TABLE t1 (x INT);\nINSERT INTO t1 VALUES (1);\nUPDATE ledger_view SET checksum = 'forged' WHERE skill_name = 'victim';",
+    })
+    assert.ok(error instanceof ReservedTableError, String(error))
+    assert.deepEqual(
+      (await ledgerRows(db)).filter((row) => row.skill_name === 'victim'),
+      before,
+      'the update was rolled back',
+    )
+    const [row] = await db.query(
+      "SELECT status, statements_applied, statements_total FROM _migrations WHERE skill_name = 'evil' AND version = 1",
+    )
+    assert.deepEqual([row?.status, Number(row?.statements_applied), Number(row?.statements_total)], ['running', 2, 3])
+    assert.deepEqual(await db.query('SELECT x FROM t1'), [{ x: 1 }], 'the statements before it stay')
+  })
+
   it('statement by statement: the same view, with DDL in the migration', async () => {
     const db = await withVictim('guard_view3')
     await db.query('CREATE VIEW objects_view AS SELECT * FROM _migration_objects')
