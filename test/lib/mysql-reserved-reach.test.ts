@@ -73,6 +73,7 @@ describe('MySQL statements that cannot reach the toolkit tables', () => {
       'ALTER TABLE t EXCHANGE PARTITION p WITH TABLE `_migration_fingerprints`',
       'CREATE VIEW v AS SELECT * FROM "_migrations"',
       'CREATE TABLE t (a INT) ENGINE = MERGE UNION = (_Migrations)',
+      "CREATE TABLE t (a INT) ENGINE = FEDERATED CONNECTION = 'mysql://u@h/db/_migrations'",
     ]) {
       assert.equal(inert(text), false, text)
     }

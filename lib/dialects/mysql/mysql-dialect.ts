@@ -354,14 +354,18 @@ function cannotChangeTriggers(statement: SqlStatement): boolean {
  * `CREATE [OR REPLACE] TRIGGER` (creating a view or a trigger runs nothing; a trigger runs when a
  * later statement fires it, and that statement is guarded) — with no `DEFINER` clause, no
  * executable comment, and no name anywhere in it (any part of a qualified name, quoted or not, in
- * any letter case) that is one of the toolkit's tables. Everything else — DML, `DROP` (`DROP
+ * any letter case, nor anywhere in its text: a string such as a FEDERATED table's `CONNECTION`)
+ * that is one of the toolkit's tables. Everything else — DML, `DROP` (`DROP
  * TRIGGER t` may drop a trigger of the toolkit's tables without naming them), `RENAME`, `CALL`,
  * `EXECUTE`, `SET`, … — may.
  */
 export function cannotReachReservedTables(statement: SqlStatement, reservedTables: readonly string[]): boolean {
   if (/\/\*[!M]/i.test(statement.sql)) return false
-  const tokens = significantTokens(statement.sql)
   const reserved = new Set(reservedTables.map((table) => table.toLowerCase()))
+  // Anywhere in the text, strings and comments included (a FEDERATED table's CONNECTION string).
+  const text = statement.sql.toLowerCase()
+  for (const table of reserved) if (text.includes(table)) return false
+  const tokens = significantTokens(statement.sql)
   for (const token of tokens) {
     const name = identifierName(token)
     if (name !== undefined && reserved.has(name.toLowerCase())) return false
