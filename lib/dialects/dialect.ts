@@ -347,6 +347,12 @@ export interface MigrationDialect {
       readonly rows: 'none' | 'changes' | 'content'
       /** A ledger row the toolkit itself updates meanwhile, left out of `content`. */
       readonly except?: { readonly skill: string; readonly version: number } | undefined
+      /**
+       * The state as {@link reservedTablesState} read it (its definitions, and its rows as
+       * `afterWrites` gave them), with nothing but those writes since: the fingerprint it makes
+       * with all rows (`changes` or `content`, no `except`), not read again where the engine can.
+       */
+      readonly known?: { readonly definitions: ReservedTablesDefinitions; readonly rows: string } | undefined
     },
   ): Promise<string>
 
@@ -410,9 +416,19 @@ export interface MigrationDialect {
    * A fingerprint of the objects a statement acts on (their definitions, or their absence), taken
    * before it runs outside a transaction: a run interrupted while it ran compares it with the
    * objects as they are to tell whether the statement took effect. `undefined` when the
-   * statement's effect cannot be told this way (a `CALL`, …).
+   * statement's effect cannot be told this way (a `CALL`, …). `recorded`: the probe taken before,
+   * when comparing with it (the dialect reads the objects the way that one was read).
    */
-  probeStatement?(conn: Kysely<any>, statement: SqlStatement): Promise<string | undefined>
+  probeStatement?(conn: Kysely<any>, statement: SqlStatement, recorded?: string): Promise<string | undefined>
+
+  /**
+   * Whether a statement certainly cannot change the toolkit's tables — their definitions, what is
+   * defined on them, or their rows — whatever names it uses: it runs no code when it runs and acts
+   * on nothing but the objects it names, none of them the toolkit's. After a migration made only
+   * of such statements the guard does not read the toolkit's tables again. Engines without it
+   * guard every migration.
+   */
+  cannotReachReservedTables?(statement: SqlStatement, reservedTables: readonly string[]): boolean
 
   /**
    * What a statement that failed outside a transaction left behind, and how to remove it before

@@ -59,8 +59,10 @@ export async function applyInTransaction(
     const lockCheck = !tx.guard && !analysis.editsSchemaDirectly ? dialect.oneMessage : undefined
     const identity = lockCheck ? await lockCheck.readReservedTables(conn, RESERVED_TABLES) : undefined
     const compareReserved = !lockCheck && (!tx.guard || analysis.editsSchemaDirectly)
+    const known = tx.reservedKnown
+    tx.reservedKnown = undefined // true at the transaction's start only
     const reservedBefore = compareReserved
-      ? await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, { rows: tx.guard ? 'none' : 'changes' })
+      ? await dialect.reservedTablesFingerprint(conn, RESERVED_TABLES, { rows: tx.guard ? 'none' : 'changes', known })
       : undefined
     const foreignKeysBaseline = analysis.foreignKeysOff ? await dialect.foreignKeyViolations(conn) : undefined
     const deferred = await deferredCheck(ctx, tx, migration)

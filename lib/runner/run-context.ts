@@ -1,6 +1,11 @@
 import type { Kysely } from 'kysely'
 import type { DatabaseSession } from '../connection/session.js'
-import type { ForeignKeyViolation, MigrationDialect, ReservedTablesGuard } from '../dialects/dialect.js'
+import type {
+  ForeignKeyViolation,
+  MigrationDialect,
+  ReservedTablesDefinitions,
+  ReservedTablesGuard,
+} from '../dialects/dialect.js'
 import { GloriousMigrateError, UnexpectedError } from '../errors.js'
 import type { KnownObjects } from '../ledger/ownership.js'
 import type { RunOptions } from './run-options.js'
@@ -36,10 +41,15 @@ export interface TransactionScope {
   /** Child tables with deferred foreign keys (read once), and their violations after the last migration. */
   deferred:
     { readonly tables: readonly string[] | 'all'; violations: readonly ForeignKeyViolation[] | undefined } | undefined
+  /**
+   * What the toolkit's tables are known to be at the transaction's start (see
+   * `reservedTablesFingerprint`'s `known`), so the first migration's guard need not read them.
+   */
+  reservedKnown: { readonly definitions: ReservedTablesDefinitions; readonly rows: string } | undefined
 }
 
 export function newTransactionScope(): TransactionScope {
-  return { ledgerReady: false, guard: undefined, known: undefined, deferred: undefined }
+  return { ledgerReady: false, guard: undefined, known: undefined, deferred: undefined, reservedKnown: undefined }
 }
 
 /** The database abandoned the whole transaction (I/O error, disk full): nothing of it survives. */

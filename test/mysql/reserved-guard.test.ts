@@ -160,6 +160,17 @@ describe("MariaDB: the toolkit's tables are guarded by effect, whatever name rea
     assert.match(error.message, /migration "002_t\.sql" changed the toolkit's own tables/)
   })
 
+  it('statement by statement: a plain DROP TRIGGER of a trigger on a toolkit table (it names no toolkit table) is refused', async () => {
+    const db = await withVictim('guard_drop_trigger_plain')
+    await db.query("CREATE TRIGGER audit_note BEFORE INSERT ON _migration_events FOR EACH ROW SET NEW.detail = 'noted'")
+    const { error } = await runEvil(db.url, {
+      '001_t.sql': 'CREATE TABLE t1 (x INT);',
+      '002_t.sql': 'DROP TRIGGER audit_note;',
+    })
+    assert.ok(error instanceof ReservedTableError, String(error))
+    assert.match(error.message, /migration "002_t\.sql" changed the toolkit's own tables/)
+  })
+
   it('in one transaction (DML only): an update through a view made outside the toolkit is refused and rolled back', async () => {
     const db = await withVictim('guard_view')
     await db.query('CREATE VIEW ledger_view AS SELECT * FROM _migrations')
@@ -189,6 +200,103 @@ describe("MariaDB: the toolkit's tables are guarded by effect, whatever name rea
     )
     const rows = await ledgerRows(db)
     assert.equal(rows.find((row) => row.skill_name === 'evil' && Number(row.version) === 1)?.status, 'applied')
+  })
+
+  it('in one transaction (DML only), right after a migration with DDL: its ledger and ownership rows, through views', async () => {
+    // The DML-only migration's guard starts from the rows the DDL migration's guard read,
+    // carried past the toolkit's own writes (not read again): a change to those rows is caught.
+    for (const [view, change] of [
+      ['ledger_view AS SELECT * FROM _migrations', "UPDATE ledger_view SET filename = 'forged.sql' WHERE version = 1"],
+      [
+        'objects_view AS SELECT * FROM _migration_objects',
+        "UPDATE objects_view SET object_type = 'view' WHERE object_name = 't1'",
+      ],
+      ['objects_view AS SELECT * FROM _migration_objects', "DELETE FROM objects_view WHERE object_name = 'a'"],
+    ] as const) {
+      const db = await withVictim('guard_carried')
+      await db.query(`CREATE VIEW ${view}`)
+      const { error, results } = await runEvil(db.url, {
+        '001_t.sql': 'CREATE TABLE t1 (x INT);\nINSERT INTO t1 VALUES (1);',
+        '002_t.sql': `INSERT INTO t1 VALUES (2);\n${change};`,
+      })
+      assert.ok(error instanceof ReservedTableError, `${change}: ${String(error)}`)
+      assert.deepEqual(
+        results.map((result) => [result.filename, result.status]),
+        [
+          ['001_t.sql', 'Success'],
+          ['002_t.sql', 'Error'],
+        ],
+      )
+    }
+  })
+
+  it('statement by statement: CREATE TABLE … SELECT of a function (made outside the toolkit) that writes the ledger is refused', async () => {
+    // CREATE TABLE without a query cannot reach the toolkit's tables, and after such DDL alone the
+    // guard does not read them again; with a query it runs code, and is guarded.
+    const db = await withVictim('guard_ctas')
+    await db.query(
+      "CREATE FUNCTION evil() RETURNS INT MODIFIES SQL DATA BEGIN UPDATE _migrations SET checksum = 'forged' WHERE skill_name = 'victim'; RETURN 1; END",
+    )
+    const { error, results } = await runEvil(db.url, {
+      '001_t.sql': 'CREATE TABLE t1 (x INT);\nALTER TABLE t1 ADD COLUMN y INT;',
+      '002_t.sql': 'CREATE TABLE t2 AS SELECT evil() AS e;',
+    })
+    assert.ok(error instanceof ReservedTableError, String(error))
+    assert.deepEqual(
+      results.map((result) => [result.filename, result.status]),
+      [
+        ['001_t.sql', 'Success'],
+        ['002_t.sql', 'Error'],
+      ],
+    )
+  })
+
+  it('after migrations of DDL that cannot reach the toolkit tables, a change by the next one is caught', async () => {
+    for (const [file, failing] of [
+      ["UPDATE ledger_view SET filename = 'forged.sql' WHERE skill_name = 'evil' AND version = 2;", 'DML only'],
+      [
+        `CREATE TABLE t9 (x INT);\n${hidden("UPDATE _migrations SET duration_ms = 7 WHERE skill_name = 'evil' AND version = 1")}`,
+        'DDL',
+      ],
+    ] as const) {
+      const fresh = await withVictim('guard_after_inert')
+      await fresh.query('CREATE VIEW ledger_view AS SELECT * FROM _migrations')
+      const { error, results } = await runEvil(fresh.url, {
+        '001_t.sql': 'CREATE TABLE t1 (x INT);\nCREATE INDEX t1_x ON t1 (x);',
+        '002_t.sql':
+          'CREATE VIEW v1 AS SELECT x FROM t1;\nCREATE TRIGGER g1 BEFORE INSERT ON t1 FOR EACH ROW SET NEW.x = NEW.x + 1;',
+        '003_t.sql': file,
+      })
+      assert.ok(error instanceof ReservedTableError, `${failing}: ${String(error)}`)
+      assert.deepEqual(
+        results.map((result) => result.status),
+        ['Success', 'Success', 'Error'],
+        failing,
+      )
+    }
+  })
+
+  it('statement by statement: a last DML statement that changed the ledger is rolled back with the refused migration, and runs again on resume', async () => {
+    // The last statement (no implicit commit) commits together with the final record, after the
+    // guard: refused, neither it nor the record stays.
+    const db = await withVictim('guard_last_dml')
+    await db.query('CREATE VIEW ledger_view AS SELECT * FROM _migrations')
+    const before = (await ledgerRows(db)).filter((row) => row.skill_name === 'victim')
+    const { error } = await runEvil(db.url, {
+      '001_t.sql':
+        "CREATE TABLE t1 (x INT);\nINSERT INTO t1 VALUES (1);\nUPDATE ledger_view SET checksum = 'forged' WHERE skill_name = 'victim';",
+    })
+    assert.ok(error instanceof ReservedTableError, String(error))
+    assert.deepEqual(
+      (await ledgerRows(db)).filter((row) => row.skill_name === 'victim'),
+      before,
+      'the update was rolled back',
+    )
+    const [row] = await db.query(
+      "SELECT status, statements_applied, statements_total FROM _migrations WHERE skill_name = 'evil' AND version = 1",
+    )
+    assert.deepEqual([row?.status, Number(row?.statements_applied), Number(row?.statements_total)], ['running', 2, 3])
+    assert.deepEqual(await db.query('SELECT x FROM t1'), [{ x: 1 }], 'the statements before it stay')
   })
 
   it('statement by statement: the same view, with DDL in the migration', async () => {

@@ -10,7 +10,7 @@ import type {
   TransactionMode,
 } from '../dialect.js'
 import { describeMysqlError, mysqlErrno, mysqlErrorFacts, mysqlMessage, mysqlRetryableReason } from './mysql-errors.js'
-import { significantTokens } from './mysql-lexer.js'
+import { identifierName, significantTokens } from './mysql-lexer.js'
 import { acquireMysqlLock } from './mysql-lock.js'
 import { describeMysqlLocks } from './mysql-plan-locks.js'
 import { probeMysqlStatement } from './mysql-probe.js'
@@ -196,6 +196,12 @@ export const mysqlDialect: MigrationDialect = Object.freeze<MigrationDialect>({
     return undefined
   },
   async reservedTablesFingerprint(conn, reservedTables, options) {
+    // The same text as read below: the rows' part is `rowsText` of every existing table's sums.
+    if (options.known !== undefined && options.except === undefined) {
+      return options.rows === 'none'
+        ? options.known.definitions.fingerprint
+        : `${options.known.definitions.fingerprint}:${options.known.rows}`
+    }
     const definitions = await reservedDefinitions(conn, reservedTables, undefined)
     if (options.rows === 'none') return definitions.fingerprint
     return `${definitions.fingerprint}:${(await reservedRows(conn, reservedTables, definitions, options.except)).text}`
@@ -240,6 +246,7 @@ export const mysqlDialect: MigrationDialect = Object.freeze<MigrationDialect>({
   },
 
   probeStatement: probeMysqlStatement,
+  cannotReachReservedTables,
 
   describeError(error, database, lockTimeoutMs) {
     return describeMysqlError(error, database, lockTimeoutMs)
@@ -256,8 +263,9 @@ interface MysqlReservedDefinitions extends ReservedTablesDefinitions {
 
 /**
  * The definitions of the toolkit's tables: for each, its absence, or its `SHOW CREATE TABLE`
- * (which also gives its columns), and the triggers on them — read in one query with which of them
- * exist (information_schema reads each table's trigger file: ~0.25 ms a table), or taken from
+ * (which also gives its columns; an absent table is its error, ~0.1 ms, where information_schema's
+ * lookup by name costs milliseconds right after DDL), and the triggers on them — read in one query
+ * (information_schema reads each table's trigger file: ~0.25 ms a table), or taken from
  * `triggers` when the caller knows they cannot have changed.
  */
 async function reservedDefinitions(
@@ -265,32 +273,26 @@ async function reservedDefinitions(
   reservedTables: readonly string[],
   triggers: string | undefined,
 ): Promise<MysqlReservedDefinitions> {
-  const { rows: meta } = await sql<{ kind: string; tbl: string }>`${sql.join(
-    reservedTables.flatMap((table) => [
-      sql`SELECT 'table' AS kind, TABLE_NAME AS tbl, NULL AS name, NULL AS timing, NULL AS event, NULL AS seq, NULL AS body
-        FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${table}`,
-      ...(triggers === undefined
-        ? [
-            sql`SELECT 'trigger', EVENT_OBJECT_TABLE, TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER, ACTION_STATEMENT
-              FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = ${table}`,
-          ]
-        : []),
-    ]),
-    sql` UNION ALL `,
-  )} ORDER BY 1, 2, 3`.execute(conn)
-  const existing = new Set(meta.filter((row) => row.kind === 'table').map((row) => row.tbl))
+  const { rows: meta } =
+    triggers === undefined
+      ? await sql<{ tbl: string }>`${sql.join(
+          reservedTables.map(
+            (table) =>
+              sql`SELECT EVENT_OBJECT_TABLE AS tbl, TRIGGER_NAME AS name, ACTION_TIMING AS timing, EVENT_MANIPULATION AS event, ACTION_ORDER AS seq, ACTION_STATEMENT AS body
+                FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = ${table}`,
+          ),
+          sql` UNION ALL `,
+        )} ORDER BY 1, 2`.execute(conn)
+      : { rows: [] }
   const hash = createHash('sha256')
   const columns = new Map<string, string[]>()
   for (const table of reservedTables) {
     let definition: Record<string, unknown>[] | undefined
-    if (existing.has(table)) {
-      try {
-        definition = (
-          await sql.raw<Record<string, unknown>>(`SHOW CREATE TABLE ${quoteIdentifier(table)}`).execute(conn)
-        ).rows
-      } catch (error) {
-        if (mysqlErrno(error) !== ER_NO_SUCH_TABLE) throw error // dropped since: absent
-      }
+    try {
+      definition = (await sql.raw<Record<string, unknown>>(`SHOW CREATE TABLE ${quoteIdentifier(table)}`).execute(conn))
+        .rows
+    } catch (error) {
+      if (mysqlErrno(error) !== ER_NO_SUCH_TABLE) throw error // absent
     }
     if (definition === undefined) {
       hash.update(`${table}:absent;`)
@@ -305,11 +307,7 @@ async function reservedDefinitions(
     // A view under a reserved name (`Create View`): its columns from the catalog.
     columns.set(table, names.length > 0 ? names : await columnsOf(conn, table))
   }
-  const triggersPart =
-    triggers ??
-    createHash('sha256')
-      .update(JSON.stringify(meta.filter((row) => row.kind === 'trigger')))
-      .digest('hex')
+  const triggersPart = triggers ?? createHash('sha256').update(JSON.stringify(meta)).digest('hex')
   hash.update(triggersPart)
   return Object.freeze({ fingerprint: hash.digest('hex'), columns, triggers: triggersPart })
 }
@@ -346,6 +344,66 @@ function cannotChangeTriggers(statement: SqlStatement): boolean {
     default:
       return false
   }
+}
+
+/**
+ * Whether a statement certainly cannot reach the toolkit's tables: `CREATE [OR REPLACE]
+ * [TEMPORARY] TABLE` without a query (`… SELECT` runs the functions it calls, which may write any
+ * table; DEFAULT, CHECK and generated columns refuse stored functions), `CREATE … INDEX`,
+ * `ALTER [ONLINE] [IGNORE] TABLE`, `CREATE [OR REPLACE] [ALGORITHM = …] [SQL SECURITY …] VIEW` and
+ * `CREATE [OR REPLACE] TRIGGER` (creating a view or a trigger runs nothing; a trigger runs when a
+ * later statement fires it, and that statement is guarded) — with no `DEFINER` clause, no
+ * executable comment, and no name anywhere in it (any part of a qualified name, quoted or not, in
+ * any letter case, nor anywhere in its text: a string such as a FEDERATED table's `CONNECTION`)
+ * that is one of the toolkit's tables. Everything else — DML, `DROP` (`DROP
+ * TRIGGER t` may drop a trigger of the toolkit's tables without naming them), `RENAME`, `CALL`,
+ * `EXECUTE`, `SET`, … — may.
+ */
+export function cannotReachReservedTables(statement: SqlStatement, reservedTables: readonly string[]): boolean {
+  if (/\/\*[!M]/i.test(statement.sql)) return false
+  const reserved = new Set(reservedTables.map((table) => table.toLowerCase()))
+  // Anywhere in the text, strings and comments included (a FEDERATED table's CONNECTION string).
+  const text = statement.sql.toLowerCase()
+  for (const table of reserved) if (text.includes(table)) return false
+  const tokens = significantTokens(statement.sql)
+  for (const token of tokens) {
+    const name = identifierName(token)
+    if (name !== undefined && reserved.has(name.toLowerCase())) return false
+    if (token.upper === 'DEFINER') return false
+  }
+  const words = tokens.map((token) => token.upper)
+  let at = 1
+  const skip = (...options: string[]) => {
+    if (options.includes(words[at] as string)) at++
+  }
+  if (words[0] === 'ALTER') {
+    skip('ONLINE')
+    skip('IGNORE')
+    return words[at] === 'TABLE'
+  }
+  if (words[0] !== 'CREATE') return false
+  if (words[at] === 'OR' && words[at + 1] === 'REPLACE') at += 2
+  switch (words[at]) {
+    case 'TEMPORARY':
+    case 'TABLE':
+      skip('TEMPORARY')
+      // No query: `… SELECT`, and MySQL 8's `… TABLE t` and `… VALUES` (a second TABLE).
+      return (
+        words[at] === 'TABLE' &&
+        !words.includes('SELECT') &&
+        !words.includes('VALUES') &&
+        words.indexOf('TABLE', at + 1) < 0
+      )
+    case 'TRIGGER':
+      return true
+    default:
+  }
+  skip('ONLINE', 'OFFLINE')
+  skip('UNIQUE', 'FULLTEXT', 'SPATIAL')
+  if (words[at] === 'INDEX') return true
+  if (words[at] === 'ALGORITHM' && words[at + 1] === '=') at += 3
+  if (words[at] === 'SQL' && words[at + 1] === 'SECURITY') at += 3
+  return words[at] === 'VIEW'
 }
 
 /** The object words a `CREATE` may name after its options; the first one found is what it creates. */

@@ -6,7 +6,7 @@ import { type OneMessageScope, applyInOneMessage, canApplyInOneMessage } from '.
 import { applyInTransaction } from '../apply-migration.js'
 import type { AppliedMigration } from '../applied-migration.js'
 import type { PreparedMigration } from '../prepared-migration.js'
-import { type RunContext, describeError, newTransactionScope } from '../run-context.js'
+import { type RunContext, type TransactionScope, describeError, newTransactionScope } from '../run-context.js'
 import type { Step } from '../run-state.js'
 import { applyOutsideTransaction } from './outside-transaction.js'
 
@@ -156,6 +156,8 @@ function sizeOf(migration: PreparedMigration): number {
  * @param from.firstAttempt attempts already made (in a message with others) plus one.
  * @param from.stepByStep go statement by statement from the first attempt (to explain a
  *   failure the one-message path could not).
+ * @param from.reservedKnown the toolkit's tables as the previous migration's guard left them
+ *   (MySQL): this one's guard starts from them instead of reading them again.
  */
 export async function applyWithRetries(
   ctx: RunContext,
@@ -163,7 +165,11 @@ export async function applyWithRetries(
   migration: PreparedMigration,
   ledgerReady: boolean,
   oneMessage?: OneMessageScope,
-  from: { readonly firstAttempt?: number; readonly stepByStep?: boolean } = {},
+  from: {
+    readonly firstAttempt?: number
+    readonly stepByStep?: boolean
+    readonly reservedKnown?: TransactionScope['reservedKnown']
+  } = {},
 ): Promise<boolean> {
   const { conn, dialect, state, options } = ctx
   for (let attempt = from.firstAttempt ?? 1; ; attempt++) {
@@ -197,6 +203,7 @@ export async function applyWithRetries(
       await dialect.beginTransaction(conn, { locked: false })
       const tx = newTransactionScope()
       tx.ledgerReady = ledgerReady
+      tx.reservedKnown = from.reservedKnown
       let done
       try {
         done = await applyInTransaction(ctx, tx, migration, undefined)

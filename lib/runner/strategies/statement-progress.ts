@@ -66,7 +66,13 @@ export async function runStatementProgress(ctx: RunContext): Promise<void> {
       // in its transaction; with the ledger ready, the toolkit writes only rows besides: the
       // definitions read after the last migration still hold once it succeeded.
       const ready = run.ledgerReady
-      const applied = await applyWithRetries(ctx, step, migration, ready)
+      // What the last migration's guard read, carried past the toolkit's writes since: its own
+      // guard starts from it rather than reading the tables again.
+      const known =
+        ready && run.definitions !== undefined && run.rows !== undefined
+          ? { definitions: run.definitions, rows: run.rows }
+          : undefined
+      const applied = await applyWithRetries(ctx, step, migration, ready, undefined, { reservedKnown: known })
       if (!applied || !ready) run.definitions = undefined
       run.rows = undefined // it wrote its ledger row
       run.ledgerReady = applied
@@ -217,6 +223,7 @@ async function applyWithProgress(
   )
   const before = await dialect.listSchemaObjects(conn, touched)
 
+  let finished: { done: AppliedMigration; after: ReservedState } | undefined
   for (; applied < statements.length; applied++) {
     const statement = statements[applied] as SqlStatement
     if (commits[applied]) {
@@ -227,6 +234,12 @@ async function applyWithProgress(
       }
       await record(rowAt('running', { probe: JSON.stringify(probe) }))
       await executeWithRetries(ctx, migration, statement, applied, async () => {})
+    } else if (applied === statements.length - 1) {
+      // The last statement, with no implicit commit, commits with the migration's final record
+      // and ownership: a run killed before that commit finds it not run, and runs it again.
+      await executeWithRetries(ctx, migration, statement, applied, async () => {
+        finished = await finish(true)
+      })
     } else {
       // No implicit commit: the statement and its progress commit together.
       await executeWithRetries(ctx, migration, statement, applied, async () => {
@@ -234,56 +247,81 @@ async function applyWithProgress(
       })
     }
   }
+  finished ??= await finish(false)
+  run.definitions = finished.after.definitions
+  run.rows = await finished.after.afterWrites?.()
+  return finished.done
 
-  let changes =
-    touched?.length === 0
-      ? NO_CHANGES
-      : diffSchemaObjects(before, await dialect.listSchemaObjects(conn, touched), RESERVED_TABLES, nameKey)
-  if (resumedAt > 0) {
-    // Resumed: the listing before was taken after statements 1…resumedAt had run (in an earlier
-    // run), so what they created is read from the statements themselves.
-    const early = dialect.analyze(statements.slice(0, resumedAt), {
-      noTransaction: false,
-      reservedTables: RESERVED_TABLES,
-    }).objectChanges
-    if (early) {
-      changes = mergeResumed(
-        declaredOwnershipChanges(early, undefined, RESERVED_TABLES, nameKey).changes,
-        changes,
-        nameKey,
-      )
+  /**
+   * What follows the statements: the ownership changes, the guard's comparison, and the final
+   * record — in the transaction of the last statement when `inTransaction`, else in one of its own.
+   */
+  async function finish(inTransaction: boolean): Promise<{ done: AppliedMigration; after: ReservedState }> {
+    let changes =
+      touched?.length === 0
+        ? NO_CHANGES
+        : diffSchemaObjects(before, await dialect.listSchemaObjects(conn, touched), RESERVED_TABLES, nameKey)
+    if (resumedAt > 0) {
+      // Resumed: the listing before was taken after statements 1…resumedAt had run (in an earlier
+      // run), so what they created is read from the statements themselves.
+      const early = dialect.analyze(statements.slice(0, resumedAt), {
+        noTransaction: false,
+        reservedTables: RESERVED_TABLES,
+      }).objectChanges
+      if (early) {
+        changes = mergeResumed(
+          declaredOwnershipChanges(early, undefined, RESERVED_TABLES, nameKey).changes,
+          changes,
+          nameKey,
+        )
+      }
     }
-  }
-  // Definitions read again as far as the statements that ran could have changed them.
-  // The ownership rows the toolkit writes next are read with them, to carry the rows forward.
-  const owned = [...changes.dropped, ...changes.created.map((object) => object.name)]
-  for (const rename of changes.renamed) owned.push(rename.from, rename.to)
-  const reservedAfter = await reserved(reservedBefore.definitions, statements.slice(resumedAt), {
-    writes: hasOwnershipChanges(changes) ? owned : [],
-  })
-  if (
-    reservedAfter.rows !== reservedBefore.rows ||
-    reservedAfter.definitions?.fingerprint !== reservedBefore.definitions?.fingerprint
-  ) {
-    throw reservedTablesChanged(migration, true)
-  }
-  const done = { ...appliedMigration(migration, Math.round(performance.now() - started)) }
-  // The ownership and the final record commit together: a run killed between them would leave the
-  // migration applied without its tables' owner (and so without their types).
-  await dialect.beginTransaction(conn, { locked: false })
-  try {
-    if (hasOwnershipChanges(changes)) {
-      await recordOwnership(conn, { skill: migration.skill, version: migration.file.version, ...changes })
+    // Definitions read again as far as the statements that ran could have changed them.
+    // The ownership rows the toolkit writes next are read with them, to carry the rows forward.
+    const owned = [...changes.dropped, ...changes.created.map((object) => object.name)]
+    for (const rename of changes.renamed) owned.push(rename.from, rename.to)
+    const ran = statements.slice(resumedAt)
+    // Statements that cannot reach the toolkit's tables (by what they are, whatever their names)
+    // left them as they were: not read again (their rows are read before the next migration).
+    const untouched =
+      reservedBefore.definitions !== undefined &&
+      ran.every((statement) => dialect.cannotReachReservedTables?.(statement, RESERVED_TABLES) === true)
+    const reservedAfter: ReservedState = untouched
+      ? { definitions: reservedBefore.definitions, rows: reservedBefore.rows }
+      : await reserved(reservedBefore.definitions, ran, { writes: hasOwnershipChanges(changes) ? owned : [] })
+    if (
+      reservedAfter.rows !== reservedBefore.rows ||
+      reservedAfter.definitions?.fingerprint !== reservedBefore.definitions?.fingerprint
+    ) {
+      throw reservedTablesChanged(migration, true)
     }
-    await record({ ...ledgerRow(done), status: 'applied', progress: rowAt('applied', {}).progress })
-    await dialect.commit(conn)
-  } catch (error) {
-    await dialect.rollback(conn).catch(() => undefined)
-    throw error
+    const done = { ...appliedMigration(migration, Math.round(performance.now() - started)) }
+    const final: LedgerRow = {
+      ...ledgerRow(done),
+      status: 'applied',
+      progress: rowAt('applied', { applied: statements.length, checksums: [...checksums] }).progress,
+    }
+    // The ownership and the final record commit together: a run killed between them would leave
+    // the migration applied without its tables' owner (and so without their types).
+    const owns = hasOwnershipChanges(changes)
+    const write = async () => {
+      if (owns) await recordOwnership(conn, { skill: migration.skill, version: migration.file.version, ...changes })
+      await record(final)
+    }
+    if (inTransaction || !owns) {
+      await write() // the caller's transaction, or one statement
+    } else {
+      await dialect.beginTransaction(conn, { locked: false })
+      try {
+        await write()
+        await dialect.commit(conn)
+      } catch (error) {
+        await dialect.rollback(conn).catch(() => undefined)
+        throw error
+      }
+    }
+    return { done, after: reservedAfter }
   }
-  run.definitions = reservedAfter.definitions
-  run.rows = await reservedAfter.afterWrites?.()
-  return done
 
   /** Runs one statement (retrying lock waits), and on failure records where the migration stopped. */
   async function executeWithRetries(
@@ -398,7 +436,7 @@ async function resumePoint(
   if (!statement || checksums[probe.statement - 1] !== probe.checksum) {
     throw refuse(`statement ${probe.statement}, which was under way when the run stopped, has changed since`)
   }
-  const now = probe.before === null ? undefined : await ctx.dialect.probeStatement?.(ctx.conn, statement)
+  const now = probe.before === null ? undefined : await ctx.dialect.probeStatement?.(ctx.conn, statement, probe.before)
   if (now === undefined) {
     throw new InterruptedMigrationError(
       migration.skill,
