@@ -255,7 +255,7 @@ describe("MariaDB: the toolkit's tables are guarded by effect, whatever name rea
     for (const [file, failing] of [
       ["UPDATE ledger_view SET filename = 'forged.sql' WHERE skill_name = 'evil' AND version = 2;", 'DML only'],
       [
-        `CREATE TABLE t9 (x INT);\n${hidden("UPDATE _migrations SET duration_ms = 7 WHERE skill_name = 'evil' AND version = 1")}`,
+        `CREATE TABLE t9 (x INT);\n${hidden("UPDATE _migrations SET filename = CONCAT(filename, '.forged') WHERE skill_name = 'evil' AND version = 1")}`,
         'DDL',
       ],
     ] as const) {
