@@ -60,7 +60,7 @@ export class SessionHolder implements SessionSource {
 
   async existingWritable(): Promise<DatabaseSession | undefined> {
     if (this.#session && this.#writable) return this.#session
-    if (!(await this.#exists())) return undefined
+    if (!(await databaseExists(this.#options))) return undefined
     return this.writable()
   }
 
@@ -84,10 +84,6 @@ export class SessionHolder implements SessionSource {
     this.#session = undefined
     this.#writable = false
     await session?.close()
-  }
-
-  async #exists(): Promise<boolean> {
-    return databaseExists(this.#options)
   }
 
   /**

@@ -5,7 +5,8 @@ import type { DatabaseSession } from '../../connection/session.js'
 import { DatabaseError } from '../../errors.js'
 import type { EngineConnector, OpenSettings } from '../connector.js'
 import { mysqlDialect } from './mysql-dialect.js'
-import { describeMysqlError, mysqlErrno } from './mysql-errors.js'
+import { ER_BAD_DB_ERROR, describeMysqlError, mysqlErrno } from './mysql-errors.js'
+import { quoteIdent } from './mysql-lexer.js'
 
 type UrlTarget = Extract<DatabaseTarget, { kind: 'url' }>
 type Mysql2 = typeof import('mysql2')
@@ -59,9 +60,7 @@ export const mysqlConnector: EngineConnector = Object.freeze<EngineConnector>({
         connection.destroy()
       }
     }
-    const session = await openPool(mysql, url, settings, database, false)
-    if (session === undefined) throw new Error(`internal: ${url.label} vanished while it was opened`)
-    return session
+    return openPool(mysql, url, settings, database, false)
   },
 
   async openExisting(target, settings) {
@@ -88,6 +87,20 @@ export const mysqlConnector: EngineConnector = Object.freeze<EngineConnector>({
  * database that does not exist gives `undefined` rather than an error: the read-only look of a
  * run then costs one connection, not a check and an open.
  */
+function openPool(
+  mysql: Mysql2,
+  url: UrlTarget,
+  settings: OpenSettings,
+  database: string,
+  ifExists: false,
+): Promise<DatabaseSession>
+function openPool(
+  mysql: Mysql2,
+  url: UrlTarget,
+  settings: OpenSettings,
+  database: string,
+  ifExists: true,
+): Promise<DatabaseSession | undefined>
 async function openPool(
   mysql: Mysql2,
   url: UrlTarget,
@@ -124,9 +137,6 @@ async function openPool(
     throw describeMysqlError(error, url.label, 0, url.url) ?? error
   }
 }
-
-/** "Unknown database": the URL's database does not exist. */
-const ER_BAD_DB_ERROR = 1049
 
 function session(
   db: Kysely<any>,
@@ -197,8 +207,4 @@ function withoutDatabase(url: string): string {
   const parsed = new URL(driverUrl(url))
   parsed.pathname = '/'
   return parsed.toString()
-}
-
-export function quoteIdent(name: string): string {
-  return `\`${name.replaceAll('`', '``')}\``
 }

@@ -9,8 +9,15 @@ import type {
   SqlStatement,
   TransactionMode,
 } from '../dialect.js'
-import { describeMysqlError, mysqlErrno, mysqlErrorFacts, mysqlMessage, mysqlRetryableReason } from './mysql-errors.js'
-import { identifierName, significantTokens } from './mysql-lexer.js'
+import {
+  ER_NO_SUCH_TABLE,
+  describeMysqlError,
+  mysqlErrno,
+  mysqlErrorFacts,
+  mysqlMessage,
+  mysqlRetryableReason,
+} from './mysql-errors.js'
+import { identifierName, quoteIdent, significantTokens } from './mysql-lexer.js'
 import { acquireMysqlLock } from './mysql-lock.js'
 import { describeMysqlLocks } from './mysql-plan-locks.js'
 import { probeMysqlStatement } from './mysql-probe.js'
@@ -289,8 +296,7 @@ async function reservedDefinitions(
   for (const table of reservedTables) {
     let definition: Record<string, unknown>[] | undefined
     try {
-      definition = (await sql.raw<Record<string, unknown>>(`SHOW CREATE TABLE ${quoteIdentifier(table)}`).execute(conn))
-        .rows
+      definition = (await sql.raw<Record<string, unknown>>(`SHOW CREATE TABLE ${quoteIdent(table)}`).execute(conn)).rows
     } catch (error) {
       if (mysqlErrno(error) !== ER_NO_SUCH_TABLE) throw error // absent
     }
@@ -453,7 +459,7 @@ async function reservedRows(
       sql.raw(
         `SELECT ${quoteString(label)} AS tbl, COUNT(*) AS n, ` +
           `COALESCE(SUM(CRC32(CONCAT_WS(0x1f, ${columns.length > 0 ? columns.join(', ') : "''"}))), 0) AS sum ` +
-          `FROM ${quoteIdentifier(table)}${where}`,
+          `FROM ${quoteIdent(table)}${where}`,
       ),
     ]
   }
@@ -471,7 +477,7 @@ async function reservedRows(
       : sumOf(
           writes.table,
           '~written',
-          ` WHERE ${quoteIdentifier(writes.column)} IN (${writes.keys.map(quoteString).join(', ')})`,
+          ` WHERE ${quoteIdent(writes.column)} IN (${writes.keys.map(quoteString).join(', ')})`,
         )),
   ]
   const sums = new Map<string, RowSum>()
@@ -501,17 +507,11 @@ function rowsText(sums: ReadonlyMap<string, RowSum>): string {
   )
 }
 
-const ER_NO_SUCH_TABLE = 1146
-
-function quoteIdentifier(name: string): string {
-  return `\`${name.replaceAll('`', '``')}\``
-}
-
 async function columnsOf(conn: Kysely<any>, table: string): Promise<string[]> {
   const { rows } = await sql<{ name: string }>`
     SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS
     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${table} ORDER BY ORDINAL_POSITION`.execute(conn)
-  return rows.map((row) => quoteIdentifier(row.name))
+  return rows.map((row) => quoteIdent(row.name))
 }
 
 function quoteString(text: string): string {

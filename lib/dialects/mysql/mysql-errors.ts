@@ -38,6 +38,11 @@ export function mysqlErrorFacts(error: unknown): ErrorFacts {
   }
 }
 
+/** "Unknown database": the URL's database does not exist. */
+export const ER_BAD_DB_ERROR = 1049
+/** "Table doesn't exist" (`SHOW CREATE TABLE` of an absent table). */
+export const ER_NO_SUCH_TABLE = 1146
+
 /** A lock wait timeout or a deadlock: the statement did nothing and may be tried again. */
 export function mysqlRetryableReason(error: unknown): string | undefined {
   switch (mysqlErrno(error)) {

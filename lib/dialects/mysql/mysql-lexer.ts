@@ -199,6 +199,11 @@ export function significantTokens(sql: string, options: LexerOptions = {}): Sign
   return tokens
 }
 
+/** A name written as a quoted identifier (backquotes, any backquote in it doubled). */
+export function quoteIdent(name: string): string {
+  return `\`${name.replaceAll('`', '``')}\``
+}
+
 /** The name a word or quoted identifier stands for: quotes removed and doubled quotes undone. */
 export function identifierName(token: SignificantToken): string | undefined {
   if (token.kind === TokenKind.Word) return token.text

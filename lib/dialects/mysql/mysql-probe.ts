@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { type Kysely, sql } from 'kysely'
 import type { SqlStatement } from '../dialect.js'
-import { mysqlErrno } from './mysql-errors.js'
-import { type SignificantToken, identifierName, significantTokens } from './mysql-lexer.js'
+import { ER_NO_SUCH_TABLE, mysqlErrno } from './mysql-errors.js'
+import { type SignificantToken, identifierName, quoteIdent, significantTokens } from './mysql-lexer.js'
 
 type Kind = 'table' | 'routine' | 'trigger' | 'event'
 
@@ -100,7 +100,6 @@ async function writeSettings(conn: Kysely<any>, settings: ShowSettings): Promise
   await sql`SET SESSION sql_mode = ${settings.sqlMode}, SESSION sql_quote_show_create = ${settings.quote}`.execute(conn)
 }
 
-const ER_NO_SUCH_TABLE = 1146
 const ER_TRG_DOES_NOT_EXIST = 1360
 
 /**
@@ -112,7 +111,8 @@ async function shownDefinitionOf(
   target: Target,
   settings: () => Promise<boolean>,
 ): Promise<unknown> {
-  const name = target.schema === undefined ? quote(target.name) : `${quote(target.schema)}.${quote(target.name)}`
+  const name =
+    target.schema === undefined ? quoteIdent(target.name) : `${quoteIdent(target.schema)}.${quoteIdent(target.name)}`
   const show = async (what: string, absent: number): Promise<Record<string, unknown>[] | 'absent'> => {
     const read = async () => {
       try {
@@ -147,10 +147,6 @@ async function shownDefinitionOf(
 /** `SHOW CREATE TABLE`'s text without the `AUTO_INCREMENT=n` of its last line's table options. */
 export function withoutCounter(create: string): string {
   return create.replace(/^(\).*?) AUTO_INCREMENT=\d+/m, '$1')
-}
-
-function quote(name: string): string {
-  return `\`${name.replaceAll('`', '``')}\``
 }
 
 /**

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import type { SchemaSnapshotter, SnapshotObject, SnapshotPart } from '../schema-snapshot.js'
-import { quoteIdent } from './mysql-connector.js'
+import { quoteIdent } from './mysql-lexer.js'
+import { withoutCounter } from './mysql-probe.js'
 
 interface TableRow {
   readonly name: string
@@ -54,7 +55,7 @@ export const mysqlSchemaSnapshot: SchemaSnapshotter = Object.freeze<SchemaSnapsh
         const { rows } = await sql
           .raw<Record<string, string>>(`SHOW CREATE TABLE ${quoteIdent(table.name)}`)
           .execute(conn)
-        const text = String(rows[0]?.['Create Table'] ?? '').replace(/ AUTO_INCREMENT=\d+/, '')
+        const text = withoutCounter(String(rows[0]?.['Create Table'] ?? ''))
         for (const line of text.split('\n').slice(1)) parts.push(partOf(line.trim().replace(/,$/, '')))
         lines.push(`${text};`)
       }

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { scrubSecrets } from '../../connection/redact-url.js'
 import { DatabaseError } from '../../errors.js'
 import type { ScratchDatabase, ScratchDatabaseFactory } from '../schema-snapshot.js'
-import { mysqlConnector, quoteIdent } from './mysql-connector.js'
+import { mysqlConnector } from './mysql-connector.js'
+import { quoteIdent } from './mysql-lexer.js'
 
 /**
  * A scratch database on the live database's server, under a name of our own

@@ -45,9 +45,7 @@ export const postgresConnector: EngineConnector = Object.freeze<EngineConnector>
     const pg = await loadPg(url)
     const schema = checkSchema(settings.schema)
     if (!settings.readonly) await createDatabaseIfMissing(pg, url)
-    const session = await openPool(pg, url, settings, schema, false)
-    if (session === undefined) throw new Error(`internal: ${url.label} vanished while it was opened`)
-    return session
+    return openPool(pg, url, settings, schema, false)
   },
 
   async openExisting(target, settings) {
@@ -76,6 +74,20 @@ export const postgresConnector: EngineConnector = Object.freeze<EngineConnector>
  * `ifExists`, a database (or schema) that does not exist gives `undefined` rather than an error:
  * the read-only look of a run then costs one connection, not a check and an open.
  */
+function openPool(
+  pg: PgModule,
+  url: UrlTarget,
+  settings: OpenSettings,
+  schema: string | undefined,
+  ifExists: false,
+): Promise<DatabaseSession>
+function openPool(
+  pg: PgModule,
+  url: UrlTarget,
+  settings: OpenSettings,
+  schema: string | undefined,
+  ifExists: true,
+): Promise<DatabaseSession | undefined>
 async function openPool(
   pg: PgModule,
   url: UrlTarget,

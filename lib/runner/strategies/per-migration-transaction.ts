@@ -104,10 +104,11 @@ async function applyTogether(
   let bytes = sizeOf(firstMigration)
   for (const step of state.upcoming(MESSAGE_MIGRATIONS).slice(1)) {
     const migration = state.prepareAhead(dialect, step)
-    if (!migration || !canApplyInOneMessage(ctx, migration, true) || bytes + sizeOf(migration) > MESSAGE_BYTES) break
+    if (!migration || !canApplyInOneMessage(ctx, migration, true)) break
+    bytes += sizeOf(migration)
+    if (bytes > MESSAGE_BYTES) break
     steps.push(step)
     migrations.push(migration)
-    bytes += sizeOf(migration)
   }
   const after = state.upcoming(steps.length + MESSAGE_MIGRATIONS).slice(steps.length)
   const outcome = await applyInOneMessage(ctx, oneMessage, migrations, {
