@@ -1,5 +1,6 @@
 import { Kysely, MysqlDialect, sql } from 'kysely'
 import type { DatabaseTarget } from '../../connection/database-options.js'
+import { isMissingModule, requireDriver } from '../../connection/require-driver.js'
 import { scrubSecrets } from '../../connection/redact-url.js'
 import type { DatabaseSession } from '../../connection/session.js'
 import { DatabaseError } from '../../errors.js'
@@ -167,15 +168,21 @@ function streamOf(connection: object): { ref(): unknown; unref(): unknown } | un
 
 async function loadMysql2(url: UrlTarget): Promise<Mysql2> {
   try {
-    const module = (await import('mysql2')) as Mysql2 & { default?: Mysql2 }
-    return module.default ?? module
-  } catch {
+    return mysql2Of(requireDriver('mysql2'))
+  } catch (error) {
+    if (!isMissingModule(error, 'mysql2')) throw error
     throw new DatabaseError(
       url.label,
       'needs the MySQL driver, which is not installed',
       'install it beside glorious-migrate: npm install mysql2',
     )
   }
+}
+
+/** mysql2's exports, whether a bundler wrapped them as a default export or not. */
+export function mysql2Of(module: unknown): Mysql2 {
+  const loaded = module as Mysql2 & { default?: Mysql2 }
+  return loaded.default ?? loaded
 }
 
 async function connect(mysql: Mysql2, url: UrlTarget, uri: string): Promise<ReturnType<Mysql2['createConnection']>> {

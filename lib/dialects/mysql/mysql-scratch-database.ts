@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { scrubSecrets } from '../../connection/redact-url.js'
 import { DatabaseError } from '../../errors.js'
 import type { ScratchDatabase, ScratchDatabaseFactory } from '../schema-snapshot.js'
-import { mysqlConnector } from './mysql-connector.js'
+import { mysql2Of, mysqlConnector } from './mysql-connector.js'
+import { requireDriver } from '../../connection/require-driver.js'
 import { quoteIdent } from './mysql-lexer.js'
 
 /**
@@ -18,8 +19,7 @@ export const mysqlScratchDatabase: ScratchDatabaseFactory = Object.freeze<Scratc
         'give the database as a URL (--url / database: "mysql://…") so a scratch database can be made on its server',
       )
     }
-    const module = (await import('mysql2')) as typeof import('mysql2') & { default?: typeof import('mysql2') }
-    const mysql = module.default ?? module
+    const mysql = mysql2Of(requireDriver('mysql2'))
     const name = `glorious_drift_${randomBytes(6).toString('hex')}`
     const serverUrl = new URL(live.url.replace(/^mariadb:/i, 'mysql:'))
     const admin = async (statement: string): Promise<void> => {

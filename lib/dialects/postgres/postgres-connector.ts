@@ -1,6 +1,6 @@
-import { createRequire } from 'node:module'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import type { DatabaseTarget } from '../../connection/database-options.js'
+import { isMissingModule, requireDriver } from '../../connection/require-driver.js'
 import { scrubSecrets } from '../../connection/redact-url.js'
 import type { DatabaseSession } from '../../connection/session.js'
 import { DatabaseError, InvalidOptionError } from '../../errors.js'
@@ -160,7 +160,8 @@ type PgModule = typeof import('pg')
 async function loadPg(url: UrlTarget): Promise<PgModule> {
   try {
     return requirePg()
-  } catch {
+  } catch (error) {
+    if (!isMissingModule(error, 'pg')) throw error
     throw new DatabaseError(
       url.label,
       'needs the PostgreSQL driver, which is not installed',
@@ -178,8 +179,7 @@ async function loadPg(url: UrlTarget): Promise<PgModule> {
  * runs in between: the load is synchronous). Where Node has its own `navigator`, nothing is done.
  */
 export function requirePg(): PgModule {
-  const require = createRequire(import.meta.url)
-  if ('navigator' in globalThis) return pgOf(require('pg'))
+  if ('navigator' in globalThis) return pgOf(requireDriver('pg'))
   Object.defineProperty(globalThis, 'navigator', {
     value: { userAgent: 'Node.js' },
     configurable: true,
@@ -187,14 +187,15 @@ export function requirePg(): PgModule {
     writable: true,
   })
   try {
-    return pgOf(require('pg'))
+    return pgOf(requireDriver('pg'))
   } finally {
     delete (globalThis as { navigator?: unknown }).navigator
   }
 }
 
-function pgOf(module: PgModule & { default?: PgModule }): PgModule {
-  return module.default ?? module
+function pgOf(module: unknown): PgModule {
+  const loaded = module as PgModule & { default?: PgModule }
+  return loaded.default ?? loaded
 }
 
 /** Creates the target database when it does not exist, connected to the server's maintenance database. */
