@@ -46,6 +46,13 @@ const CASES: readonly (readonly [readonly string[], string])[] = [
   [['run', '--load-extension', ''], '--load-extension needs a value'],
   [['codegen', '--all', '--out'], '--out needs a value'],
   [['run', 'notes', '--dir'], '--dir needs a value'],
+  // Switches: yargs reads any value but true/false as false (--dry-run=yes ran the migrations).
+  [['run', '--dry-run=yes'], '--dry-run is a switch and takes no value, got "yes": give --dry-run alone'],
+  [['run', '--dryRun=1'], '--dryRun is a switch and takes no value, got "1"'],
+  [['run', '--strict=on'], '--strict is a switch and takes no value, got "on"'],
+  [['codegen', '--check=1'], '--check is a switch and takes no value, got "1"'],
+  [['rollback', 'notes', '--yes=y'], '--yes is a switch and takes no value, got "y"'],
+  [['status', '--allow-missing=TRUE'], '--allow-missing is a switch and takes no value, got "TRUE"'],
 ]
 
 describe('invalid option values', () => {
@@ -93,6 +100,21 @@ describe('invalid option values', () => {
     assert.equal(run.code, 0, run.stderr)
     const history = await glorious(['migrate', 'history', '--limit=1', '--lockTimeout', '5', '--db', db], { cwd: root })
     assert.equal(history.code, 0, history.stderr)
+  })
+})
+
+describe('switches given true or false', () => {
+  it('--dry-run=true is a dry run, --dry-run=false a run', async () => {
+    const root = tempDir()
+    skillFolder(join(root, 'skills'), 'notes', { '001_init.sql': 'CREATE TABLE notes (id INTEGER PRIMARY KEY);' })
+    const db = join(root, 'agent.db')
+    const dry = await glorious(['migrate', 'run', '--dry-run=true', '--db', db], { cwd: root })
+    assert.equal(dry.code, 0, dry.stderr)
+    assert.match(dry.stdout, /Dry run: 1 migration would be applied/)
+    assert.equal(existsSync(db), false)
+    const run = await glorious(['migrate', 'run', '--dry-run=false', '--db', db], { cwd: root })
+    assert.equal(run.code, 0, run.stderr)
+    assert.match(run.stdout, /Applied 1 migration/)
   })
 })
 
