@@ -15,7 +15,7 @@ import { lintCommand } from './commands/lint.js'
 import { CliContext, type CliProcess, type GlobalArgs } from './context.js'
 import { checkOptionValues, choicesOf } from './options.js'
 import { line } from './print/safe.js'
-import { UsageError } from './usage-error.js'
+import { UsageError, usageMessage } from './usage-error.js'
 import { packageVersion } from './version.js'
 
 const COMMANDS = 'create, run, status, history, rollback, baseline, accept, verify, lint, drift, reload, codegen'
@@ -85,7 +85,7 @@ async function runCommandLine(argv: readonly string[], cliProcess: CliProcess): 
     .exitProcess(false)
     .fail((message: string | null, error: Error | undefined) => {
       // Throwing stops yargs; otherwise it would run the handler after reporting the problem.
-      throw error ?? new UsageError(message ?? 'invalid command line')
+      throw error ?? new UsageError(usageMessage(message ?? 'invalid command line', argv))
     })
   skipHelpCache(parser)
   try {
