@@ -215,6 +215,8 @@ export function findSkill(roots: readonly string[], name: string, options: FindS
 export function skillAt(
   name: string,
   migrationsDir: string,
+  /** How the caller named the folder, for the message. */
+  option = '--dir',
 ): { readonly name: string; readonly migrationsDir: string } {
   const skill = assertSkillName(name)
   const dir = resolve(migrationsDir)
@@ -222,8 +224,8 @@ export function skillAt(
   if (stats?.isDirectory()) return Object.freeze({ name: skill, migrationsDir: dir })
   throw new SkillError(
     stats
-      ? `migrations folder ${dir} is not a folder: give the skill's migrations folder (--dir)`
-      : `migrations folder ${dir} does not exist: check the path (--dir)`,
+      ? `migrations folder ${dir} is not a folder: give the skill's migrations folder (${option})`
+      : `migrations folder ${dir} does not exist: check the path (${option})`,
     { skill },
   )
 }
