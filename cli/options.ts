@@ -67,12 +67,14 @@ export function choicesOf(flag: string): string {
 
 /**
  * Checks the values of every option the command was given: numbers are whole and in range,
- * enums are one of their choices, single-valued options are given once and not empty. A bad
+ * enums are one of their choices, single-valued options are given once and not empty, switches
+ * are given no value other than `true` or `false`. A bad
  * value is a usage error naming the flag as the user typed it (`--lockTimeout=-1`).
  *
  * @throws {UsageError}
  */
 export function checkOptionValues(argv: Readonly<Record<string, unknown>>, args: readonly string[]): void {
+  checkSwitchValues(argv, args)
   const command = String((argv._ as unknown[] | undefined)?.[1] ?? '')
   const rules = { ...GLOBAL_RULES, ...COMMAND_RULES[command] }
   for (const [flag, rule] of Object.entries(rules)) {
@@ -111,6 +113,28 @@ export function checkOptionValues(argv: Readonly<Record<string, unknown>>, args:
         }
         break
     }
+  }
+}
+
+/**
+ * A switch (`--dry-run`, `--yes`, `--check`, …) given a value: yargs reads every value but
+ * `true` and `false` as false, so `--dry-run=yes` ran the migrations and `--check=1` wrote the
+ * files. Only `=true` and `=false` are taken; anything else is a usage error naming the flag.
+ *
+ * @throws {UsageError}
+ */
+function checkSwitchValues(argv: Readonly<Record<string, unknown>>, args: readonly string[]): void {
+  for (const arg of args) {
+    if (arg === '--') break
+    const match = /^--([^=]+)=(.*)$/s.exec(arg)
+    if (!match) continue
+    const [, name, value] = match as unknown as [string, string, string]
+    const key = name.startsWith('no-') && !(name in argv) ? name.slice(3) : name
+    const parsed = argv[key] ?? argv[camelCase(key)]
+    if (typeof parsed !== 'boolean' || value === 'true' || value === 'false') continue
+    throw new UsageError(
+      `--${name} is a switch and takes no value, got ${JSON.stringify(value)}: give --${key} alone, or leave it out`,
+    )
   }
 }
 

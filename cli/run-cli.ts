@@ -15,7 +15,7 @@ import { lintCommand } from './commands/lint.js'
 import { CliContext, type CliProcess, type GlobalArgs } from './context.js'
 import { checkOptionValues, choicesOf } from './options.js'
 import { line } from './print/safe.js'
-import { UsageError } from './usage-error.js'
+import { UsageError, usageMessage } from './usage-error.js'
 import { packageVersion } from './version.js'
 
 const COMMANDS = 'create, run, status, history, rollback, baseline, accept, verify, lint, drift, reload, codegen'
@@ -25,6 +25,32 @@ const COMMANDS = 'create, run, status, history, rollback, baseline, accept, veri
  * validation problem, 2 a usage error. Never calls process.exit, so it can run in tests.
  */
 export async function runCli(argv: readonly string[], cliProcess: CliProcess): Promise<number> {
+  // A reader that stops early (`| head -1`) costs the rest of the output, not the command (EPIPE).
+  // Any other failure to write stdout (a full disk, an I/O error) is reported once the command
+  // has finished — never thrown in the middle of a run — and makes the exit code 1: a script that
+  // reads the output must not take a cut-off report or JSON document for a whole one.
+  let outputFailure: NodeJS.ErrnoException | undefined
+  const onOutputError = (error: NodeJS.ErrnoException): void => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') outputFailure ??= error
+  }
+  cliProcess.stdout.on('error', onOutputError)
+  let code: number
+  try {
+    code = await runCommandLine(argv, cliProcess)
+    // A write's error is emitted on a later tick (stdout to a file is written synchronously).
+    await new Promise((resolve) => setImmediate(resolve))
+  } finally {
+    cliProcess.stdout.removeListener('error', onOutputError)
+  }
+  if (outputFailure === undefined) return code
+  const reason = outputFailure.code ?? outputFailure.message
+  cliProcess.stderr.write(
+    `error: cannot write to standard output (${reason}): the output is incomplete, though the command ran to its end; check where the output goes (a full disk?)\n`,
+  )
+  return Math.max(code, 1)
+}
+
+async function runCommandLine(argv: readonly string[], cliProcess: CliProcess): Promise<number> {
   const ctx = new CliContext(cliProcess, { json: asksForJson(argv), verbose: argv.includes('--verbose') })
   const parser = yargs([...argv])
     .scriptName('glorious')
@@ -59,7 +85,7 @@ export async function runCli(argv: readonly string[], cliProcess: CliProcess): P
     .exitProcess(false)
     .fail((message: string | null, error: Error | undefined) => {
       // Throwing stops yargs; otherwise it would run the handler after reporting the problem.
-      throw error ?? new UsageError(message ?? 'invalid command line')
+      throw error ?? new UsageError(usageMessage(message ?? 'invalid command line', argv))
     })
   skipHelpCache(parser)
   try {

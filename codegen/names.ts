@@ -21,6 +21,20 @@ export function pascalCase(name: string): string {
 }
 
 /**
+ * Why Kysely cannot name a table or view by its name, if it cannot: a string table reference is
+ * split at `" as "` (an alias) and at `"."` (schema.table), so `selectFrom('t.dot')` reads table
+ * `dot` of schema `t`. Such a relation is left out of the types (with a warning) rather than
+ * typed under a key every query with it would fail on.
+ */
+export function unaddressableTableReason(name: string): string | undefined {
+  if (name.includes(' as '))
+    return 'Kysely reads " as " in a table reference as an alias, so it cannot name it (rename it)'
+  if (name.includes('.'))
+    return 'Kysely reads a "." in a table reference as schema.table, so it cannot name it (rename it)'
+  return undefined
+}
+
+/**
  * PascalCase names for a set of tables, unique within the set. When several tables give the
  * same name, the first in name order keeps it and the others get `2`, `3`, … (skipping any name
  * another table gives), so the result depends only on the set of names.

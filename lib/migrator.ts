@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import type { DatabaseOptions } from './connection/database-options.js'
 import { GloriousMigrateError, InvalidOptionError, UnexpectedError } from './errors.js'
 import { listMigrationFolder } from './files/migration-folder.js'
+import { skillAt } from './files/skill.js'
 import { assertSkillName } from './files/skill-name.js'
 import { SessionHolder } from './connection/session-holder.js'
 import { readLedger } from './ledger/ledger.js'
@@ -82,6 +83,8 @@ export function createMigrator(options: MigratorOptions): Migrator {
 
   const migrate = async (toVersion: number | undefined): Promise<MigrationResultSet> => {
     try {
+      // The folder was named explicitly: a mistyped path is an error, never "nothing to do".
+      skillAt(skill, dir, 'migrationsDir')
       const folder = listMigrationFolder(dir, skill)
       if (toVersion !== undefined)
         checkTarget(
@@ -100,6 +103,7 @@ export function createMigrator(options: MigratorOptions): Migrator {
     migrateToLatest: () => migrate(undefined),
     migrateTo: (version: number) => migrate(version),
     async getMigrations() {
+      skillAt(skill, dir, 'migrationsDir')
       const session = await sessions.readable()
       const rows = session ? await readLedger(session.db, session.dialect, [skill]) : []
       const { maxFileBytes, allowMissing, allowOutOfOrder } = runOptions(options)

@@ -114,13 +114,11 @@ function compile() {
   }
   return new vm.Script(source, { filename: file, cachedData })
 }
-// A reader that stops early (\`glorious migrate history | head -1\`) closes our stdout: what is left
-// to print is dropped, and the command still finishes its work (a run is never cut short by it).
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error) => {
-    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error
-  })
-}
+// Output that cannot be written never stops the command (a run is never cut short by it): a reader
+// that stops early (\`glorious migrate history | head -1\`) costs the rest of the output, and runCli
+// reports any other failure to write stdout once the command is done (exit 1). A failing stderr
+// has nowhere left to be reported.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {})
 const cli = { exports: {} }
 compile().runInThisContext()(cli.exports, createRequire(file), cli, file, __dirname, pathToFileURL(file).href)
 cli.exports.runCli(process.argv.slice(2), process).then((code) => {

@@ -44,9 +44,12 @@ export function reloadCommand(ctx: CliContext): CommandModule<GlobalArgs, Reload
         ctx.print(line`Skill "${skill.name}" has no migrations/ folder and no schema.sql: nothing to do`)
         return
       }
-      if (result.kind === 'legacy-schema' && !result.error && skill.schemaFile)
-        ctx.print(line`Executed the legacy ${ctx.shown(skill.schemaFile)}`)
-      printRun(ctx, result, ctx.databasePath(args), performance.now() - started)
+      // A legacy schema.sql is executed, not migrated: the summary says so (never "0 skills up to date").
+      const done =
+        result.kind === 'legacy-schema' && skill.schemaFile
+          ? `Executed the legacy ${ctx.shown(skill.schemaFile)}`
+          : undefined
+      printRun(ctx, result, ctx.databasePath(args), performance.now() - started, 0, done)
       if (result.error) ctx.exitCode = 1
     },
   }

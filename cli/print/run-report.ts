@@ -81,6 +81,8 @@ export function printRun(
   database: string,
   elapsedMs: number,
   unreadableSkills = 0,
+  /** What was done instead of migrations (reload of a skill with a legacy schema.sql). */
+  done?: string,
 ): void {
   const lines = result.applied.map((m) => [
     ctx.out.green('applied'),
@@ -109,11 +111,13 @@ export function printRun(
     unreadableSkills > 0 ? `${plural(unreadableSkills, 'skill folder')} could not be read` : '',
   ].filter((part) => part !== '')
   const summary =
-    applied > 0
-      ? [`Applied ${plural(applied, 'migration')} in ${duration(elapsedMs)}`, ...stopped].join('; ')
-      : stopped.length > 0
-        ? ['No migrations applied', ...stopped].join('; ')
-        : `Nothing to migrate: ${plural(skills, 'skill')} up to date`
+    done !== undefined && stopped.length === 0 && applied === 0
+      ? done
+      : applied > 0
+        ? [`Applied ${plural(applied, 'migration')} in ${duration(elapsedMs)}`, ...stopped].join('; ')
+        : stopped.length > 0
+          ? ['No migrations applied', ...stopped].join('; ')
+          : `Nothing to migrate: ${plural(skills, 'skill')} up to date`
   ctx.print(line`${summary} (${ctx.shown(database)})`)
 }
 

@@ -1,8 +1,8 @@
-import { homedir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import type { Kysely } from 'kysely'
 import type { EngineName } from '../dialects/dialect.js'
 import { InvalidOptionError } from '../errors.js'
+import { envSetting, expandHome, gloriousHome } from '../files/glorious-home.js'
 import { assertSkillName } from '../files/skill-name.js'
 import { redactUrl } from './redact-url.js'
 
@@ -106,8 +106,8 @@ export function resolveDatabaseTarget(options: DatabaseOptions): DatabaseTarget 
   if (env.GLORIOUS_DB) return fileTarget(env.GLORIOUS_DB, false)
   const generic = env.DATABASE_URL
   if (generic && URL_ENGINES[schemeOf(generic) ?? ''] !== undefined) return fromText(generic, 'DATABASE_URL')
-  const home = options.home ?? env.GLORIOUS_HOME ?? join(homedir(), '.glorious')
-  const agent = options.agent ?? env.GLORIOUS_AGENT ?? 'default'
+  const home = gloriousHome(options.home, env)
+  const agent = options.agent ?? envSetting(env, 'GLORIOUS_AGENT') ?? 'default'
   try {
     assertSkillName(agent)
   } catch {
@@ -150,7 +150,7 @@ function fromText(text: string, source: string): DatabaseTarget {
 }
 
 function fileTarget(path: string, isDefault: boolean): DatabaseTarget {
-  const absolute = resolve(path)
+  const absolute = resolve(expandHome(path))
   return { kind: 'file', engine: 'sqlite', path: absolute, isDefault, label: absolute }
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
-import { homedir } from 'node:os'
 import { basename, dirname, join, sep } from 'node:path'
+import { gloriousHome } from './glorious-home.js'
 import { type FileSignature as Signature, readMigrationSource } from './migration-source.js'
 
 type Entry = readonly [...Signature, checksum: string]
@@ -111,7 +111,7 @@ function folderCache(folder: string): FolderCache {
 
 function cacheFile(folder: string): string | undefined {
   if (process.env.GLORIOUS_CHECKSUM_CACHE === 'off') return undefined
-  const home = process.env.GLORIOUS_HOME ?? join(homedir(), '.glorious')
+  const home = gloriousHome(undefined, process.env)
   const key = createHash('sha256').update(folder).digest('hex').slice(0, 32)
   return join(home, 'cache', 'checksums-v1', `${key}.json`)
 }

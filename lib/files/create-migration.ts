@@ -60,6 +60,11 @@ export function createMigrationFile(options: CreateMigrationOptions): CreatedMig
     const highest = folder.files.reduce((max, file) => Math.max(max, file.version), 0)
     const width = folder.files.reduce((max, file) => Math.max(max, file.filename.indexOf('_')), 3)
     const version = highest + 1
+    if (!Number.isSafeInteger(version)) {
+      throw new InvalidOptionError(
+        `the next version after ${highest} is too large: ${dir} already has the highest version a migration can have (${Number.MAX_SAFE_INTEGER})`,
+      )
+    }
     const filename = `${String(version).padStart(width, '0')}_${slug}.sql`
     const path = join(dir, filename)
     try {
@@ -133,6 +138,9 @@ export function slugify(description: string): string {
     .normalize('NFC')
     .toLowerCase()
     .replace(/[^\p{L}\p{M}\p{N}]+/gu, '_')
+    // A combining mark belongs to the letter before it: one with none (at the start, after a
+    // "_") would sit on the "_" or stand alone, and a description of marks alone has no words.
+    .replace(/(^|_)\p{M}+/gu, '$1')
     .replace(/^_+|_+$/g, '')
   let slug = ''
   let characters = 0

@@ -75,7 +75,8 @@ function openProblem(path: string, error: unknown): FileReadProblem {
   return { kind: 'os', code, error }
 }
 
-function nonRegularType(stats: Stats): NonRegularType {
+/** What a file that is not a regular file is, in words. */
+export function nonRegularType(stats: Stats): NonRegularType {
   if (stats.isDirectory()) return 'folder'
   if (stats.isFIFO()) return 'FIFO (named pipe)'
   if (stats.isCharacterDevice()) return 'character device'

@@ -132,7 +132,11 @@ export function searchSkills(roots: readonly string[], options: SearchSkillsOpti
         const manifest = findManifest(folder)
         if (manifest === undefined) continue
         const skill = readFoundSkill(folder, manifest)
-        byName.set(skill.name, [...(byName.get(skill.name) ?? []), skill])
+        // Names are one name whatever their letter case: MariaDB compares the ledger's skill names
+        // without case (and case-insensitive file systems their folders), so "Notes" and "notes"
+        // would read and write each other's ledger rows there.
+        const key = skill.name.toLowerCase()
+        byName.set(key, [...(byName.get(key) ?? []), skill])
       } catch (error) {
         problems.push(
           error instanceof SkillError ? error : new SkillError(`skill folder ${folder}: ${(error as Error).message}`),
@@ -141,15 +145,22 @@ export function searchSkills(roots: readonly string[], options: SearchSkillsOpti
     }
   }
   const skills: Skill[] = []
-  for (const [name, found] of byName) {
-    if (found.length === 1) skills.push(found[0] as Skill)
-    else
-      problems.push(
-        new SkillError(
-          `${found.length === 2 ? 'two' : found.length} skills are named "${name}": ${found.map((skill) => skill.root).join(', ')}: rename all but one in their skill.json (none of them was used)`,
-          { skill: name },
-        ),
-      )
+  for (const found of byName.values()) {
+    if (found.length === 1) {
+      skills.push(found[0] as Skill)
+      continue
+    }
+    const names = [...new Set(found.map((skill) => skill.name))].sort()
+    const named =
+      names.length === 1
+        ? `are named "${names[0]}"`
+        : `are named ${names.map((name) => `"${name}"`).join(', ')}, one name in any letter case`
+    problems.push(
+      new SkillError(
+        `${found.length === 2 ? 'two' : found.length} skills ${named}: ${found.map((skill) => skill.root).join(', ')}: rename all but one in their skill.json (none of them was used)`,
+        { skill: names[0] as string },
+      ),
+    )
   }
   return Object.freeze({
     skills: Object.freeze(skills.sort((a, b) => (a.name < b.name ? -1 : 1))),
@@ -187,7 +198,7 @@ export function findSkill(roots: readonly string[], name: string, options: FindS
   const search = searchSkills(roots, options)
   const skill = search.skills.find((candidate) => candidate.name === name)
   if (skill) return skill
-  const clash = search.problems.find((problem) => problem.skill === name)
+  const clash = search.problems.find((problem) => problem.skill?.toLowerCase() === name.toLowerCase())
   if (clash) throw clash
   throw new SkillNotFoundError(name, search.roots, {
     suggestDir: options.suggestDir ?? true,
@@ -204,6 +215,8 @@ export function findSkill(roots: readonly string[], name: string, options: FindS
 export function skillAt(
   name: string,
   migrationsDir: string,
+  /** How the caller named the folder, for the message. */
+  option = '--dir',
 ): { readonly name: string; readonly migrationsDir: string } {
   const skill = assertSkillName(name)
   const dir = resolve(migrationsDir)
@@ -211,8 +224,8 @@ export function skillAt(
   if (stats?.isDirectory()) return Object.freeze({ name: skill, migrationsDir: dir })
   throw new SkillError(
     stats
-      ? `migrations folder ${dir} is not a folder: give the skill's migrations folder (--dir)`
-      : `migrations folder ${dir} does not exist: check the path (--dir)`,
+      ? `migrations folder ${dir} is not a folder: give the skill's migrations folder (${option})`
+      : `migrations folder ${dir} does not exist: check the path (${option})`,
     { skill },
   )
 }

@@ -1,5 +1,5 @@
-import { homedir } from 'node:os'
-import { delimiter, join, resolve } from 'node:path'
+import { delimiter, resolve } from 'node:path'
+import { envSetting, expandHome, gloriousHome } from './glorious-home.js'
 
 export interface SkillsRootsOptions {
   /** Skills folders given explicitly (`--skills`, repeatable). */
@@ -16,14 +16,15 @@ export interface SkillsRootsOptions {
 export function resolveSkillsRoots(options: SkillsRootsOptions = {}): readonly string[] {
   const env = options.env ?? process.env
   const cwd = options.cwd ?? process.cwd()
-  if (options.skills && options.skills.length > 0) return options.skills.map((dir) => resolve(cwd, dir))
-  if (env.GLORIOUS_SKILLS) {
-    return env.GLORIOUS_SKILLS.split(delimiter)
+  if (options.skills && options.skills.length > 0) return options.skills.map((dir) => resolve(cwd, expandHome(dir)))
+  const fromEnv = envSetting(env, 'GLORIOUS_SKILLS')
+  if (fromEnv) {
+    return fromEnv
+      .split(delimiter)
       .filter((dir) => dir !== '')
-      .map((dir) => resolve(cwd, dir))
+      .map((dir) => resolve(cwd, expandHome(dir)))
   }
-  const home = options.home ?? env.GLORIOUS_HOME ?? join(homedir(), '.glorious')
-  return [resolve(cwd, 'skills'), resolve(home, 'skills')]
+  return [resolve(cwd, 'skills'), resolve(cwd, gloriousHome(options.home, env), 'skills')]
 }
 
 /**

@@ -464,7 +464,25 @@ describe('conventions', () => {
     assert.match(unknownCommand.stderr, /^error: .*explode.* \(see "glorious migrate --help"\)\n$/)
     const unknownOption = await glorious(['migrate', 'status', '--colour'])
     assert.equal(unknownOption.code, 2)
-    assert.match(unknownOption.stderr, /Unknown argument: colour/)
+    assert.equal(unknownOption.stderr, 'error: unknown option --colour (see "glorious migrate --help")\n')
+    // yargs' own wording names flags without their dashes: every such message names them as typed.
+    const wording: [string[], string][] = [
+      [['status', 'extra', '--josn', '--dryRun=1'], 'unknown options --josn, --dryRun; unexpected argument "extra"'],
+      [
+        ['rollback', 'notes', '--to=1', '--steps', '2', '--yes'],
+        '--to and --steps cannot be given together: give one of them',
+      ],
+      [
+        ['accept', 'notes', '1', '--as', 'applied', '--through', '2'],
+        '--as and --through cannot be given together: give one of them',
+      ],
+      [['baseline', 'notes'], '--to is required'],
+    ]
+    for (const [args, message] of wording) {
+      const result = await glorious(['migrate', ...args])
+      assert.equal(result.code, 2, args.join(' '))
+      assert.equal(result.stderr, `error: ${message} (see "glorious migrate --help")\n`, args.join(' '))
+    }
     const missing = await glorious(['migrate', 'create', 'notes'])
     assert.equal(missing.code, 2)
     assert.match(missing.stderr, /Not enough non-option arguments/)

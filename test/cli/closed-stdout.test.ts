@@ -42,3 +42,45 @@ describe('a reader that closes the pipe early (| head)', () => {
     assert.equal((await glorious(['migrate', 'status', ...base])).code, 0)
   })
 })
+
+describe('standard output that fails (a full disk)', () => {
+  /** Runs `glorious <args> > /dev/full`: every write to stdout fails with ENOSPC. */
+  function intoFullDisk(args: readonly string[]): Promise<{ code: number; stderr: string }> {
+    return new Promise((resolve) => {
+      execFile(
+        'bash',
+        ['-c', '"$0" "$@" > /dev/full', process.execPath, GLORIOUS, ...args],
+        { encoding: 'utf8' },
+        (error, _stdout, stderr) =>
+          resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stderr }),
+      )
+    })
+  }
+
+  it('is one error line and exit 1 after the command ran to its end, never a stack trace', async () => {
+    const root = tempDir()
+    const migrations: Record<string, string> = {}
+    for (let n = 1; n <= 3; n++) migrations[`00${n}_step.sql`] = `CREATE TABLE t${n} (id INTEGER);`
+    skillFolder(join(root, 'skills'), 'notes', migrations)
+    const db = join(root, 'agent.db')
+    const base = ['--skills', join(root, 'skills'), '--db', db]
+    const expected =
+      'error: cannot write to standard output (ENOSPC): the output is incomplete, though the command ran to its end; check where the output goes (a full disk?)\n'
+
+    const run = await intoFullDisk(['migrate', 'run', ...base])
+    assert.equal(run.code, 1, run.stderr)
+    assert.equal(run.stderr, expected)
+    const reader = new Database(db, { readonly: true })
+    const applied = (
+      reader.prepare('SELECT count(*) AS n FROM _migrations WHERE types_pending = 0').get() as { n: number }
+    ).n
+    reader.close()
+    assert.equal(applied, 3, 'the run applied every migration and wrote the types')
+
+    for (const command of [['status'], ['history', '--json'], ['verify']]) {
+      const result = await intoFullDisk(['migrate', ...command, ...base])
+      assert.equal(result.code, 1, `${command.join(' ')}: ${result.stderr}`)
+      assert.equal(result.stderr, expected, command.join(' '))
+    }
+  })
+})

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { glorious } from '../helpers/cli.js'
 import { rows } from '../helpers/sqlite.js'
-import { skillFolder, tempDir } from '../helpers/temp.js'
+import { skillFolder, tempDir, writeTree } from '../helpers/temp.js'
 
 /** Every `--flag` a line suggests is in the command's `--help`. */
 async function assertSuggestionsAccepted(command: string, text: string): Promise<void> {
@@ -62,6 +62,26 @@ describe('reload', () => {
     assert.match(missing.stderr, /--allow-missing/)
     await assertSuggestionsAccepted('reload', missing.stderr)
     assert.equal((await cli('reload', 'notes', '--allow-missing')).code, 0)
+  })
+
+  it('of a skill with a legacy schema.sql says it executed it, never "0 skills up to date"', async () => {
+    const root = tempDir()
+    writeTree(join(root, 'skills', 'legacy'), {
+      'skill.json': JSON.stringify({ name: 'legacy' }),
+      'schema.sql': 'CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY);',
+    })
+    const db = join(root, 'agent.db')
+    const result = await glorious(['migrate', 'reload', 'legacy', '--skills', 'skills', '--db', db], { cwd: root })
+    assert.equal(result.code, 0, result.stderr)
+    assert.deepEqual(rows(db, "SELECT name FROM sqlite_schema WHERE name = 'items'"), [{ name: 'items' }])
+    assert.doesNotMatch(result.stdout, /up to date/)
+    assert.equal(
+      result.stdout
+        .split('\n')
+        .filter((text) => text !== '')
+        .at(-1),
+      'Executed the legacy skills/legacy/schema.sql (agent.db)',
+    )
   })
 
   it('status accepts the flags its problem lines suggest', async () => {

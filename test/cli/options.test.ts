@@ -3,7 +3,7 @@
  * and nothing done. Every numeric and enum flag, and single-valued flags given twice or empty.
  */
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { glorious } from '../helpers/cli.js'
@@ -46,6 +46,13 @@ const CASES: readonly (readonly [readonly string[], string])[] = [
   [['run', '--load-extension', ''], '--load-extension needs a value'],
   [['codegen', '--all', '--out'], '--out needs a value'],
   [['run', 'notes', '--dir'], '--dir needs a value'],
+  // Switches: yargs reads any value but true/false as false (--dry-run=yes ran the migrations).
+  [['run', '--dry-run=yes'], '--dry-run is a switch and takes no value, got "yes": give --dry-run alone'],
+  [['run', '--dryRun=1'], '--dryRun is a switch and takes no value, got "1"'],
+  [['run', '--strict=on'], '--strict is a switch and takes no value, got "on"'],
+  [['codegen', '--check=1'], '--check is a switch and takes no value, got "1"'],
+  [['rollback', 'notes', '--yes=y'], '--yes is a switch and takes no value, got "y"'],
+  [['status', '--allow-missing=TRUE'], '--allow-missing is a switch and takes no value, got "TRUE"'],
 ]
 
 describe('invalid option values', () => {
@@ -93,5 +100,59 @@ describe('invalid option values', () => {
     assert.equal(run.code, 0, run.stderr)
     const history = await glorious(['migrate', 'history', '--limit=1', '--lockTimeout', '5', '--db', db], { cwd: root })
     assert.equal(history.code, 0, history.stderr)
+  })
+})
+
+describe('switches given true or false', () => {
+  it('--dry-run=true is a dry run, --dry-run=false a run', async () => {
+    const root = tempDir()
+    skillFolder(join(root, 'skills'), 'notes', { '001_init.sql': 'CREATE TABLE notes (id INTEGER PRIMARY KEY);' })
+    const db = join(root, 'agent.db')
+    const dry = await glorious(['migrate', 'run', '--dry-run=true', '--db', db], { cwd: root })
+    assert.equal(dry.code, 0, dry.stderr)
+    assert.match(dry.stdout, /Dry run: 1 migration would be applied/)
+    assert.equal(existsSync(db), false)
+    const run = await glorious(['migrate', 'run', '--dry-run=false', '--db', db], { cwd: root })
+    assert.equal(run.code, 0, run.stderr)
+    assert.match(run.stdout, /Applied 1 migration/)
+  })
+})
+
+describe('paths and names from the environment', () => {
+  /** Every file under `dir`, relative, sorted. */
+  function files(dir: string): string[] {
+    return readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()
+  }
+
+  it('"~/…" is the home folder and an empty variable is no variable: nothing is made in the working folder', async () => {
+    const root = tempDir()
+    const work = join(root, 'work')
+    const user = join(root, 'user')
+    mkdirSync(user)
+    skillFolder(join(work, 'skills'), 'notes', { '001_init.sql': 'CREATE TABLE notes (id INTEGER PRIMARY KEY);' })
+    const before = files(work)
+    const run = (env: Record<string, string>, ...args: string[]) =>
+      glorious(['migrate', ...args], { cwd: work, env: { HOME: user, ...env } })
+
+    const tilde = await run({ GLORIOUS_HOME: '~/agents-home' }, 'run')
+    assert.equal(tilde.code, 0, tilde.stderr)
+    assert.ok(existsSync(join(user, 'agents-home', 'agents', 'default', 'agent.db')))
+
+    const empty = await run({ GLORIOUS_HOME: '', GLORIOUS_AGENT: '' }, 'run')
+    assert.equal(empty.code, 0, empty.stderr)
+    assert.ok(existsSync(join(user, '.glorious', 'agents', 'default', 'agent.db')))
+
+    const db = await run({ GLORIOUS_DB: '~/agent.db' }, 'run')
+    assert.equal(db.code, 0, db.stderr)
+    assert.ok(existsSync(join(user, 'agent.db')))
+    const flag = await run({}, 'status', '--db=~/agent.db')
+    assert.equal(flag.code, 0, flag.stderr)
+
+    // No folder named "~", no agents/ or cache/ beside the skills: the working folder is as it was
+    // (but for the skill's types).
+    assert.deepEqual(
+      files(work).filter((file) => !file.endsWith('db-types.ts')),
+      before,
+    )
   })
 })

@@ -4,6 +4,7 @@
  * document on every path, errors included.
  */
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
@@ -207,13 +208,13 @@ describe('a broken skill.json', () => {
   })
 })
 
-describe('--json', () => {
-  /** stdout is exactly one JSON document (a second one, or any text beside it, fails to parse). */
-  function document(result: CliResult): Record<string, any> {
-    assert.ok(result.stdout.endsWith('}\n'), result.stdout)
-    return JSON.parse(result.stdout) as Record<string, any>
-  }
+/** stdout is exactly one JSON document (a second one, or any text beside it, fails to parse). */
+function document(result: CliResult): Record<string, any> {
+  assert.ok(result.stdout.endsWith('}\n'), result.stdout)
+  return JSON.parse(result.stdout) as Record<string, any>
+}
 
+describe('--json', () => {
   it('is one document on every path, with an error object when something went wrong', async () => {
     const { root, db, cli } = workspace()
     const notDb = join(root, 'notes.txt')
@@ -268,5 +269,46 @@ describe('--json', () => {
     assertOneError(text, /is not a SQLite database/)
     assert.doesNotMatch(text.stdout, /up to date/)
     assert.match(text.stdout, /^No migrations applied; the run stopped with an error \(notes.txt\)\n$/)
+  })
+})
+
+describe('a database path that is not a regular file', () => {
+  it('a FIFO or a device is refused at once by every command, naming what it is; nothing hangs or is written', async () => {
+    const { root } = workspace()
+    const fifo = join(root, 'agent.db')
+    execFileSync('mkfifo', [fifo])
+    const cases: [string, string][] = [
+      [fifo, 'FIFO (named pipe)'],
+      ['/dev/null', 'character device'],
+    ]
+    for (const [db, type] of cases) {
+      for (const command of [
+        ['run'],
+        ['run', '--dry-run'],
+        ['status'],
+        ['history'],
+        ['verify'],
+        ['codegen', '--check'],
+      ]) {
+        const label = `${command.join(' ')} --db ${db}`
+        const args = ['migrate', ...command, '--json', '--skills', 'skills', '--db', db]
+        const result = await glorious(args, {
+          cwd: root,
+          env: { GLORIOUS_HOME: join(root, 'home') },
+          killAfterMs: 30_000,
+        })
+        assert.equal(result.code, 1, `${label}: ${result.stdout}${result.stderr}`)
+        const json = document(result)
+        assert.equal(json.ok, false, label)
+        assert.equal(json.error?.code, 'database', label)
+        assert.equal(
+          json.error?.message,
+          `database ${db} is a ${type}, not a database file: give the path of the database file (--db)`,
+          label,
+        )
+        assertOneError(result, /is a .*, not a database file/)
+      }
+    }
+    assert.deepEqual(readdirSync(root).sort(), ['agent.db', 'skills'])
   })
 })

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
+import Database from 'better-sqlite3'
+import { Kysely, SqliteDialect } from 'kysely'
 import { type CodegenTarget, StaleTypesError, generateTypes } from '../../codegen/index.js'
 import { InvalidOptionError } from '../../lib/errors.js'
 import { migrationsDir, tempDir } from '../helpers/temp.js'
@@ -204,6 +206,41 @@ describe('generateTypes', () => {
         result?.warnings?.some((warning) => warning.includes('"over_base" is left out')),
         String(result?.warnings),
       )
+    } finally {
+      await session.close()
+    }
+  })
+})
+
+describe('names Kysely cannot address', () => {
+  it('a table or view whose name has "." or " as " is left out of the types with a warning, not typed under a key every query fails on', async () => {
+    const root = tempDir('glorious-codegen-')
+    const database = join(root, 'agent.db')
+    const target = {
+      skill: 'odd',
+      migrationsDir: migrationsDir(join(root, 'odd'), {
+        '001_names.sql':
+          'CREATE TABLE "t.dot" (x TEXT);\nCREATE VIEW "a as b" AS SELECT x FROM "t.dot";\nCREATE TABLE "a b" (y TEXT);',
+      }),
+    }
+    await applySkills(database, [{ name: target.skill, migrationsDir: target.migrationsDir }])
+    // What Kysely makes of such a key: another schema's table, and an alias.
+    const kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) })
+    assert.equal(kysely.selectFrom('t.dot').selectAll().compile().sql, 'select * from "t"."dot"')
+    assert.equal(kysely.selectFrom('a as b').selectAll().compile().sql, 'select * from "a" as "b"')
+    await kysely.destroy()
+
+    const session = await openSession(database)
+    try {
+      const [result] = await generateTypes(session, [target], {})
+      assert.equal(result?.tables, 1)
+      assert.deepEqual(result?.warnings, [
+        'view "a as b" is left out: Kysely reads " as " in a table reference as an alias, so it cannot name it (rename it)',
+        'table "t.dot" is left out: Kysely reads a "." in a table reference as schema.table, so it cannot name it (rename it)',
+      ])
+      const types = readFileSync(join(root, 'odd', 'db-types.ts'), 'utf8')
+      assert.match(types, /export interface DB \{\n {2}'a b': ABTable;\n\}/)
+      assert.doesNotMatch(types, /t\.dot|a as b/)
     } finally {
       await session.close()
     }

@@ -22,7 +22,14 @@ export interface CliResult {
  */
 export function glorious(
   args: readonly string[],
-  options: { env?: Record<string, string>; cwd?: string; input?: string; asOtherUser?: boolean } = {},
+  options: {
+    env?: Record<string, string>
+    cwd?: string
+    input?: string
+    asOtherUser?: boolean
+    /** Kills a child that hangs (a safety net so a hang fails its test instead of the suite). */
+    killAfterMs?: number
+  } = {},
 ): Promise<CliResult> {
   const env: Record<string, string> = {}
   for (const [key, value] of Object.entries(process.env))
@@ -35,6 +42,7 @@ export function glorious(
         env: { ...env, HOME: options.env?.HOME ?? '/nonexistent-home', ...options.env },
         cwd: options.cwd,
         encoding: 'utf8',
+        ...(options.killAfterMs !== undefined ? { timeout: options.killAfterMs, killSignal: 'SIGKILL' as const } : {}),
         ...(options.asOtherUser ? OTHER_USER : {}),
       },
       (error, stdout, stderr) => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, it } from 'node:test'
@@ -7,7 +7,7 @@ import { createMigrationFile, parseMigrationName, slugify } from '../../lib/inde
 import { listMigrationFolder } from '../../lib/files/migration-folder.js'
 import { glorious } from '../helpers/cli.js'
 import { raceProcesses } from '../helpers/processes.js'
-import { tempDir } from '../helpers/temp.js'
+import { migrationsDir, tempDir } from '../helpers/temp.js'
 
 const WORKER = fileURLToPath(new URL('../helpers/create-worker.js', import.meta.url))
 
@@ -71,6 +71,26 @@ describe('createMigrationFile names', () => {
       assert.deepEqual(parseMigrationName(created.filename), { version: created.version, description: slug })
     }
     assert.deepEqual(listMigrationFolder(dir, 'notes').problems, [])
+  })
+
+  it('a combining mark with no letter before it is dropped: marks alone are no description, never a file', () => {
+    assert.equal(slugify('\u0301\u0301'), '')
+    assert.equal(slugify('e\u0301 \u0301tags'), 'é_tags')
+    const dir = join(tempDir(), 'migrations')
+    assert.throws(
+      () => createMigrationFile({ skill: 'notes', description: '\u0301\u0301', migrationsDir: dir }),
+      /description "\u0301\u0301" has no letters or digits: describe the change/,
+    )
+    assert.equal(existsSync(dir), false)
+  })
+
+  it('refuses a next version too large to be read back, instead of writing a file run rejects', () => {
+    const dir = migrationsDir(tempDir(), { '9007199254740991_last.sql': '' })
+    assert.throws(
+      () => createMigrationFile({ skill: 'notes', description: 'one more', migrationsDir: dir }),
+      /the next version after 9007199254740991 is too large/,
+    )
+    assert.deepEqual(readdirSync(dir), ['9007199254740991_last.sql'])
   })
 
   it('keeps a long description within 80 characters and 200 bytes, cut at a character', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { rmSync, writeFileSync } from 'node:fs'
+import { readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import {
@@ -8,6 +8,7 @@ import {
   MigrationFailedError,
   MissingMigrationFileError,
   OutOfOrderMigrationError,
+  SkillError,
   createMigrator,
 } from '../../lib/index.js'
 import { fullDump, rows } from '../helpers/sqlite.js'
@@ -327,6 +328,20 @@ describe('migrateTo, getMigrations and rollback', () => {
     await migrator.destroy()
     assert.equal(listed[0]?.status, 'pending')
     assert.throws(() => rows(database, 'SELECT 1'), /unable to open|does not exist|SQLITE_CANTOPEN/)
+  })
+
+  it('a migrationsDir that does not exist is an error naming it, never "nothing to do"; nothing is created', async () => {
+    const root = tempDir()
+    const database = join(root, 'agent.db')
+    const missing = join(root, 'migratons')
+    const migrator = createMigrator({ database, skill: 'notes', migrationsDir: missing })
+    const { error, results } = await migrator.migrateToLatest()
+    assert.ok(error instanceof SkillError)
+    assert.equal(error.message, `migrations folder ${missing} does not exist: check the path (migrationsDir)`)
+    assert.deepEqual(results, [])
+    await assert.rejects(migrator.getMigrations(), /migrations folder .*migratons does not exist/)
+    await migrator.destroy()
+    assert.deepEqual(readdirSync(root), [])
   })
 
   it('rollback removes ledger rows only (to, steps, all) and says the schema is not undone', async () => {

@@ -98,6 +98,26 @@ describe('skills', () => {
     assert.throws(() => discoverSkills([join(root, 'one'), join(root, 'two')]), /two skills are named "alpha"/)
   })
 
+  it('two skills whose names differ only in letter case are one name: both refused, the others used', () => {
+    // MariaDB compares the ledger's skill names without case: "Notes" would read the rows of "notes".
+    const root = tempDir()
+    skillFolder(root, 'notes', {})
+    skillFolder(root, 'Notes', {}, 'notes-upper')
+    skillFolder(root, 'tasks', {})
+    const search = searchSkills([root])
+    assert.deepEqual(
+      search.skills.map((skill) => skill.name),
+      ['tasks'],
+    )
+    assert.equal(search.problems.length, 1)
+    assert.match(
+      search.problems[0]?.message ?? '',
+      /^two skills are named "Notes", "notes", one name in any letter case: .*\/notes, .*\/notes-upper: rename all but one/,
+    )
+    for (const name of ['notes', 'Notes', 'NOTES'])
+      assert.throws(() => findSkill([root], name), /two skills are named "Notes", "notes", one name in any letter case/)
+  })
+
   it('loadSkill migrates automatically, and again only what is new', async () => {
     const root = tempDir()
     const database = join(root, 'agent.db')

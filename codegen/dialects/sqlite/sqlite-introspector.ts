@@ -16,9 +16,11 @@ import {
   type StorageClass,
   type TableModel,
   columnModel,
+  compareNames,
   schemaModel,
   tableModel,
 } from '../../model.js'
+import { unaddressableTableReason } from '../../names.js'
 import type { Owners } from '../codegen-dialect.js'
 import { type DefaultProbe, defaultStorageClasses } from './sqlite-defaults.js'
 import { openScratchDatabase } from './sqlite-scratch.js'
@@ -65,16 +67,25 @@ export async function introspectSqlite(
   const excluded = new Set(exclude.map((name) => name.toLowerCase()))
   const { rows: relations } = await sql<RelationRow>`
     SELECT name, type, wr, strict FROM pragma_table_list WHERE schema = 'main'`.execute(db)
-  const wanted = relations.filter(
-    (relation) =>
-      RELATION_KINDS[relation.type] !== undefined &&
-      !/^sqlite_/i.test(relation.name) &&
-      !excluded.has(relation.name.toLowerCase()),
-  )
+  const unaddressable: SchemaProblem[] = []
+  const wanted = relations.filter((relation) => {
+    const kind = RELATION_KINDS[relation.type]
+    if (kind === undefined || /^sqlite_/i.test(relation.name) || excluded.has(relation.name.toLowerCase())) return false
+    const reason = unaddressableTableReason(relation.name)
+    if (reason === undefined) return true
+    unaddressable.push({
+      relation: relation.name,
+      owner: owners.get(relation.name)?.skill,
+      reason: `${kind === 'view' ? 'view' : 'table'} "${relation.name}" is left out: ${reason}`,
+    })
+    return false
+  })
   const { rows: schema } = await sql<SchemaEntry>`
     SELECT type, name, sql FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY rowid`.execute(db)
   const createText = new Map(schema.map((row) => [row.name, row.sql ?? '']))
-  const { columns, problems } = await readColumns(db, wanted, owners)
+  const { columns, problems: columnProblems } = await readColumns(db, wanted, owners)
+  unaddressable.sort((a, b) => compareNames(a.relation, b.relation))
+  const problems = [...unaddressable, ...columnProblems]
   const defaults = await readDefaults(db, wanted, columns, schema, owners, problems)
 
   const tables: TableModel[] = []

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path'
 import { Kysely, SqliteDialect, sql } from 'kysely'
 import type { DatabaseSession } from '../../connection/session.js'
 import { DatabaseError } from '../../errors.js'
+import { nonRegularType } from '../../files/regular-file.js'
 import type { EngineConnector, OpenSettings } from '../connector.js'
 import { type SqliteDriverAccess, createSqliteDialect, sqliteDialect } from './sqlite-dialect.js'
 import { describeSqliteError, sqliteCode } from './sqlite-errors.js'
@@ -75,9 +76,17 @@ interface OpenedSqlite {
  * @throws {DatabaseError} with a one-line reason and what to do.
  */
 async function openSqlite(path: string, createFolders: boolean, settings: OpenSettings): Promise<OpenedSqlite> {
-  const exists = existsSync(path)
-  if (exists && statSync(path).isDirectory()) {
-    throw new DatabaseError(path, 'is a folder, not a database file', 'give the path of the database file (--db)')
+  // A FIFO, a device or a socket is refused before anything opens it: opening a FIFO waits for a
+  // writer forever, and SQLite on /dev/null "works" until its first write. A symbolic link is
+  // followed (its target must be a regular file); a link to nothing is a file to create.
+  const stats = statSync(path, { throwIfNoEntry: false })
+  const exists = stats !== undefined
+  if (stats !== undefined && !stats.isFile()) {
+    throw new DatabaseError(
+      path,
+      `is a ${nonRegularType(stats)}, not a database file`,
+      'give the path of the database file (--db)',
+    )
   }
   if (exists && !settings.readonly) {
     // Opening a file this process cannot write makes SQLite fall back to read-only and, for a WAL

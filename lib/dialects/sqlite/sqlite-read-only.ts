@@ -1,4 +1,4 @@
-import { type BigIntStats, closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
+import { type BigIntStats, closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import type { SqliteDatabase, SqliteStatement } from 'kysely'
 
@@ -96,7 +96,8 @@ function isWal(path: string): boolean {
   const header = Buffer.alloc(20)
   let fd: number | undefined
   try {
-    fd = openSync(path, 'r')
+    // Non-blocking, so that a path swapped for a FIFO since it was checked cannot hang the read.
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0))
     return readSync(fd, header, 0, 20, 0) === 20 && header[18] === 2 && header[19] === 2
   } catch {
     return false // the ordinary open reports what is wrong with the file
