@@ -26,7 +26,7 @@ export const postgresConnector: EngineConnector = Object.freeze<EngineConnector>
   async exists(target, settings) {
     const url = asUrl(target)
     const pg = await loadPg(url)
-    const client = new pg.Client({ connectionString: url.url, application_name: APPLICATION_NAME })
+    const client = newClient(pg, url, url.url)
     try {
       await client.connect()
       if (settings.schema === undefined) return true
@@ -200,7 +200,7 @@ function pgOf(module: unknown): PgModule {
 
 /** Creates the target database when it does not exist, connected to the server's maintenance database. */
 async function createDatabaseIfMissing(pg: PgModule, url: UrlTarget): Promise<void> {
-  const probe = new pg.Client({ connectionString: url.url, application_name: APPLICATION_NAME })
+  const probe = newClient(pg, url, url.url)
   try {
     await probe.connect()
     return
@@ -209,11 +209,10 @@ async function createDatabaseIfMissing(pg: PgModule, url: UrlTarget): Promise<vo
   } finally {
     await probe.end().catch(() => undefined)
   }
-  const name = databaseOf(url.url)
-  const admin = new pg.Client({
-    connectionString: withDatabase(url.url, 'postgres'),
-    application_name: APPLICATION_NAME,
-  })
+  // The name pg itself connects to: its own reading of the URL (`decodeURI`, so `%2F` stays),
+  // else PGDATABASE, else the user name.
+  const name = probe.database ?? databaseOf(url.url)
+  const admin = newClient(pg, url, withDatabase(url.url, 'postgres'))
   try {
     await admin.connect()
     await admin.query(`CREATE DATABASE ${quoteIdent(name)}`)
@@ -227,6 +226,15 @@ async function createDatabaseIfMissing(pg: PgModule, url: UrlTarget): Promise<vo
     )
   } finally {
     await admin.end().catch(() => undefined)
+  }
+}
+
+/** A client for `connectionString` (not connected yet); a URL pg cannot read is described, its password hidden. */
+function newClient(pg: PgModule, url: UrlTarget, connectionString: string): InstanceType<PgModule['Client']> {
+  try {
+    return new pg.Client({ connectionString, application_name: APPLICATION_NAME })
+  } catch (error) {
+    throw describe(error, url)
   }
 }
 
@@ -250,17 +258,30 @@ function checkSchema(schema: string | undefined): string | undefined {
   return schema
 }
 
-/** The database name of a URL (its path), as PostgreSQL would use it. */
+/** The database name of a URL (its path), as pg reads it. */
 function databaseOf(url: string): string {
-  const parsed = new URL(url)
-  const name = decodeURIComponent(parsed.pathname.replace(/^\//, ''))
+  const { parsed } = parseUrl(url)
+  const name = decodeURI(parsed.pathname.replace(/^\//, ''))
   return name === '' ? decodeURIComponent(parsed.username) || 'postgres' : name
 }
 
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url)
+/** The URL with another database in its path, the rest as it was (a host-less socket URL too). */
+export function withDatabase(url: string, database: string): string {
+  const { parsed, dummyHost } = parseUrl(url)
   parsed.pathname = `/${encodeURIComponent(database)}`
-  return parsed.toString()
+  const text = parsed.toString()
+  return dummyHost ? text.replace(`@${DUMMY_HOST}/`, '@/') : text
+}
+
+const DUMMY_HOST = '___DUMMY___'
+
+/**
+ * A URL parsed as pg parses it: a user with no host (`postgres://user@/db?host=/var/run/postgresql`,
+ * a Unix socket) is no URL to `new URL`, and pg reads it with a stand-in host.
+ */
+function parseUrl(url: string): { readonly parsed: URL; readonly dummyHost: boolean } {
+  if (URL.canParse(url) || !url.includes('@/')) return { parsed: new URL(url), dummyHost: false }
+  return { parsed: new URL(url.replace('@/', `@${DUMMY_HOST}/`)), dummyHost: true }
 }
 
 function serverOf(url: string): string {
