@@ -26,6 +26,7 @@ export const postgresConnector: EngineConnector = Object.freeze<EngineConnector>
   async exists(target, settings) {
     const url = asUrl(target)
     const pg = await loadPg(url)
+    checkSchema(settings.schema)
     const client = newClient(pg, url, url.url)
     try {
       await client.connect()
@@ -248,11 +249,21 @@ function describe(error: unknown, url: UrlTarget): Error {
   return describePostgresError(error, url.label, 0, url.url) ?? (error as Error)
 }
 
+/**
+ * The `--schema` name, checked as PostgreSQL would check it, before anything runs: at most 63
+ * bytes (a longer name is cut there without an error, so two long names could be one schema),
+ * and not starting with `pg_` (reserved for the system: CREATE SCHEMA refuses it).
+ */
 function checkSchema(schema: string | undefined): string | undefined {
   if (schema === undefined) return undefined
-  if (schema === '' || schema.length > 63 || /[\u0000]/.test(schema)) {
+  if (schema === '' || Buffer.byteLength(schema, 'utf8') > 63 || /[\u0000]/.test(schema)) {
     throw new InvalidOptionError(
-      `schema ${JSON.stringify(schema)} is not a valid PostgreSQL schema name (1-63 characters)`,
+      `schema ${JSON.stringify(schema)} is not a valid PostgreSQL schema name: use 1 to 63 bytes (PostgreSQL cuts a longer name at 63 bytes)`,
+    )
+  }
+  if (schema.startsWith('pg_')) {
+    throw new InvalidOptionError(
+      `schema ${JSON.stringify(schema)} is not a valid PostgreSQL schema name: names starting with "pg_" are reserved for the system; choose another name`,
     )
   }
   return schema
