@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type {
   DialectCapabilities,
   MigrationAnalysis,
@@ -8,7 +8,7 @@ import type {
   SchemaObjectChange,
   TransactionMode,
 } from '../dialect.js'
-import { describePostgresError, postgresErrorFacts, postgresRetryableReason } from './postgres-errors.js'
+import { describePostgresError, postgresCode, postgresErrorFacts, postgresRetryableReason } from './postgres-errors.js'
 import { dropInvalidIndexLeftBehind } from './postgres-invalid-index.js'
 import { significantTokens } from './postgres-lexer.js'
 import { acquirePostgresLock } from './postgres-lock.js'
@@ -215,12 +215,35 @@ export const postgresDialect: MigrationDialect = Object.freeze<MigrationDialect>
     return error instanceof Error ? error.message : String(error)
   },
   errorFacts: postgresErrorFacts,
-  async cleanupAfterFailure(_conn, statement) {
+  async cleanupAfterFailure(conn, statement) {
+    // A no-transaction file that failed inside a transaction of its own (after its own BEGIN)
+    // left the session in that aborted transaction: every later statement of the run, of any
+    // skill, would fail with "current transaction is aborted". It is rolled back here.
+    const rolledBack = await rollBackAbortedTransaction(conn)
     // What a failed statement outside a transaction leaves behind (an INVALID index), and how to remove it.
-    return classifyPostgresStatement(statement).onFailure
+    const onFailure = classifyPostgresStatement(statement).onFailure
+    const notes = [
+      rolledBack
+        ? 'It failed inside the transaction the file opened itself (BEGIN), which was rolled back: the statements since that BEGIN were undone.'
+        : undefined,
+      onFailure,
+    ].filter((note) => note !== undefined)
+    return notes.length === 0 ? undefined : notes.join(' ')
   },
   retryableReason: postgresRetryableReason,
 })
+
+/** Rolls back the session's transaction when it is an aborted one (SQLSTATE 25P02 on any query); whether it did. */
+async function rollBackAbortedTransaction(conn: Kysely<any>): Promise<boolean> {
+  try {
+    await sql`SELECT 1`.execute(conn)
+    return false
+  } catch (error) {
+    if (postgresCode(error) !== '25P02') return false // in_failed_sql_transaction
+    await sql`ROLLBACK`.execute(conn)
+    return true
+  }
+}
 
 /**
  * The splitter's object changes as ownership tracking sees them; `undefined` (compare listings

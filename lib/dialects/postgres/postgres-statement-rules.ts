@@ -127,6 +127,17 @@ export function analyzePostgresMigration(
   let mode: PostgresTransactionMode = 'transaction'
   if (options.noTransaction) {
     mode = 'no-transaction'
+    const opener = transactionLeftOpen(statements, classes)
+    if (opener !== undefined) {
+      problems.push({
+        statement: opener,
+        reason: `(${classes[statements.indexOf(opener)]!.label}) opens a transaction that the file does not end`,
+        hint:
+          'end it with COMMIT (or ROLLBACK) in the same file: a transaction left open would be committed with the ' +
+          "migration's ledger row, where psql would roll it back",
+      })
+      problems.sort((a, b) => a.statement.index - b.statement.index)
+    }
   } else if (statements.length > 0 && classes.every((klass) => klass.kind === 'non-transactional')) {
     mode = 'no-transaction-required'
   } else {
@@ -149,6 +160,28 @@ export function analyzePostgresMigration(
     connectionSettings: Object.freeze([...settings]),
     objectChanges: postgresObjectChanges(statements),
   })
+}
+
+/**
+ * The `BEGIN` (or `START TRANSACTION`) of a no-transaction file whose transaction is still open
+ * after its last statement: no `COMMIT`, `END`, `ROLLBACK`, `ABORT` or `PREPARE TRANSACTION`
+ * after it (`… AND CHAIN` starts the next one at once).
+ */
+function transactionLeftOpen(
+  statements: readonly SqlStatement[],
+  classes: readonly PostgresStatementClass[],
+): SqlStatement | undefined {
+  let opener: SqlStatement | undefined
+  statements.forEach((statement, i) => {
+    const label = classes[i]!.kind === 'transaction-control' ? classes[i]!.label : undefined
+    if (label === 'BEGIN' || label === 'START TRANSACTION') opener ??= statement
+    else if (label === 'COMMIT' || label === 'END' || label === 'ROLLBACK' || label === 'ABORT') {
+      const words = significantTokens(statement.sql).map((token) => foldAscii(token.text))
+      const chained = words.includes('chain') && !hasPhrase(words, 'no', 'chain')
+      if (!chained) opener = undefined
+    } else if (label === 'PREPARE TRANSACTION') opener = undefined
+  })
+  return opener
 }
 
 /**
