@@ -63,6 +63,51 @@ describe('session state between PostgreSQL migrations', () => {
     })
   }
 
+  // A setting changed without naming it (only running the statement tells which) is put back too.
+  for (const [what, change] of [
+    ['a computed set_config name', "SELECT set_config(lower('SESSION_REPLICATION_ROLE'), 'replica', false);"],
+    ['a SET run by a DO block', "DO $$ BEGIN EXECUTE 'SET session_replication_role = replica'; END $$;"],
+  ] as const) {
+    it(`a setting changed by ${what} does not reach the next migration (its foreign keys still hold)`, async () => {
+      const db = await postgres.create()
+      const dir = migrationsDir(tempDir(), {
+        '001_init.sql': 'CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE c (p int REFERENCES p);',
+        '002_other.sql': 'CREATE TABLE other (id int);',
+        '003_setting.sql': change,
+        '004_orphan.sql': 'INSERT INTO c VALUES (42);',
+      })
+      const result = await run(db.database, dir)
+      assert.ok(result.error instanceof MigrationFailedError, String(result.error))
+      assert.match(result.error.message, /"004_orphan\.sql" failed .*violates foreign key constraint/)
+      assert.deepEqual(await db.query('SELECT * FROM c'), [])
+    })
+  }
+
+  it("RESET ALL does not reset the run's lock_timeout or search_path (--schema) for the next migrations", async () => {
+    const db = await postgres.create()
+    const dir = migrationsDir(tempDir(), {
+      '001_init.sql': FIRST,
+      '002_reset.sql': 'RESET ALL;',
+      '003_check.sql': "SELECT 1 / (current_setting('lock_timeout') = '5s')::int;\nCREATE TABLE after_reset (id int);",
+    })
+    const migrator = createMigrator({
+      database: db.database,
+      schema: 'app',
+      skill: 'notes',
+      migrationsDir: dir,
+      codegen: false,
+    })
+    try {
+      const result = await migrator.migrateToLatest()
+      assert.equal(result.error, undefined, String(result.error))
+    } finally {
+      await migrator.destroy()
+    }
+    assert.deepEqual(await db.query("SELECT schemaname FROM pg_tables WHERE tablename = 'after_reset'"), [
+      { schemaname: 'app' },
+    ])
+  })
+
   for (const shape of ['alone', 'in one message'] as const) {
     it(`a deferred foreign key that fails at COMMIT names its migration and keeps nothing of it (${shape})`, async () => {
       const db = await postgres.create()

@@ -396,7 +396,8 @@ function quoteName(schema: string | undefined, name: string): string {
  * The session settings a statement changes: `SET [SESSION] name …` (not `SET LOCAL`, `SET
  * TRANSACTION` or `SET CONSTRAINTS`, which end with the transaction), `RESET name`, `SET ROLE`,
  * `SET SESSION AUTHORIZATION`, `SET TIME ZONE`, `SET SCHEMA`, `SET NAMES`, and
- * `set_config(name, value, false)` anywhere in a statement.
+ * `set_config(name, value, false)` anywhere in a statement; `all` (cannot tell which) for
+ * `RESET ALL`, a computed name, and a `DO` block whose code mentions SET, RESET or set_config.
  */
 function settingsChanged(tokens: readonly PgToken[]): string[] {
   const word = (at: number): string =>
@@ -427,6 +428,12 @@ function settingsChanged(tokens: readonly PgToken[]): string[] {
     if (name === 'time' && word(2) === 'zone') return ['timezone']
     const setting = settingName(tokens, 1)
     return setting === undefined ? ['all'] : [setting]
+  }
+  if (first === 'do') {
+    // A DO block's SET, RESET or set_config (also as dynamic SQL text): which setting, only
+    // running it tells.
+    const body = tokens.find((token) => token.kind === PgTokenKind.DollarString || token.kind === PgTokenKind.String)
+    return body !== undefined && /\b(?:set|reset|set_config)\b/i.test(body.text) ? ['all'] : found
   }
   for (let at = 0; at < tokens.length; at++) {
     if (word(at) !== 'set_config' || tokens[at + 1]?.text !== '(') continue
