@@ -123,7 +123,7 @@ async function openPool(
     }
     if (schema !== undefined && !settings.readonly) {
       await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(db).catch((error: unknown) => {
-        if (postgresCode(error) !== '42P06') throw error // duplicate_schema: created meanwhile
+        if (!madeMeanwhile(error, '42P06')) throw error // duplicate_schema (or its unique index): created meanwhile
       })
     }
     return session(db, url.label, `postgres:${serverOf(url.url)}/${rows[0]?.database}/${schema ?? 'public'}`, {
@@ -218,7 +218,9 @@ async function createDatabaseIfMissing(pg: PgModule, url: UrlTarget): Promise<vo
     await admin.connect()
     await admin.query(`CREATE DATABASE ${quoteIdent(name)}`)
   } catch (error) {
-    if (postgresCode(error) === '42P04') return // duplicate_database: another process made it meanwhile
+    // Another process made it meanwhile: duplicate_database, or when both got past the check
+    // at once, the unique index on pg_database (unique_violation).
+    if (madeMeanwhile(error, '42P04')) return
     throw new DatabaseError(
       url.label,
       `does not exist and cannot be created (${scrubSecrets((error as Error).message, url.url)})`,
@@ -237,6 +239,18 @@ function newClient(pg: PgModule, url: UrlTarget, connectionString: string): Inst
   } catch (error) {
     throw describe(error, url)
   }
+}
+
+/**
+ * Whether a CREATE failed because another session created the object meanwhile: its own
+ * `duplicate_…` SQLSTATE, or, when two sessions passed the existence check together, the unique
+ * violation of the catalog's name index (`pg_database_datname_index`, `pg_namespace_nspname_index`).
+ */
+function madeMeanwhile(error: unknown, duplicateCode: string): boolean {
+  const code = postgresCode(error)
+  return (
+    code === duplicateCode || (code === '23505' && /_(?:datname|nspname)_index/.test(String((error as Error).message)))
+  )
 }
 
 function asUrl(target: Exclude<DatabaseTarget, { kind: 'kysely' }>): UrlTarget {
