@@ -71,6 +71,26 @@ export const postgresConnector: EngineConnector = Object.freeze<EngineConnector>
 })
 
 /**
+ * Without `--schema`, the ledger is in the session's default schema (`current_schema()`), and
+ * that default could change under the toolkit: a migration that creates a schema named after the
+ * role (`"$user"` comes first in the default search_path) or runs `ALTER DATABASE … SET
+ * search_path` made the rest of the run put the toolkit's tables there, and the next run look for
+ * the ledger there, find none, and apply every migration again. So each connection's search path
+ * is fixed when it opens, as the schemas it resolves to then; and when a schema later in it holds
+ * the ledger while the first does not, that schema is put first: the run finds its ledger, and
+ * its migrations create what they create where the earlier ones did (as in one run of them all).
+ */
+const FOLLOW_LEDGER = `SELECT pg_catalog.set_config('search_path', pg_catalog.string_agg(pg_catalog.quote_ident(p.s), ', ' ORDER BY p.n), false)
+FROM (SELECT DISTINCT ON (q.s) q.s, q.n FROM (
+        (SELECT u.s, 0 AS n FROM pg_catalog.unnest(pg_catalog.current_schemas(false)) WITH ORDINALITY AS u(s, n)
+         WHERE pg_catalog.to_regclass(pg_catalog.quote_ident(u.s) OPERATOR(pg_catalog.||) '._migrations') IS NOT NULL
+         ORDER BY u.n LIMIT 1)
+        UNION ALL
+        SELECT u.s, u.n FROM pg_catalog.unnest(pg_catalog.current_schemas(false)) WITH ORDINALITY AS u(s, n)
+      ) AS q ORDER BY q.s, q.n) AS p
+HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 0`
+
+/**
  * Opens the pool and asks the server which database it is (the session's lock key). With
  * `ifExists`, a database (or schema) that does not exist gives `undefined` rather than an error:
  * the read-only look of a run then costs one connection, not a check and an open.
@@ -106,12 +126,12 @@ async function openPool(
     ...(settings.readonly ? { options: '-c default_transaction_read_only=on' } : {}),
   })
   pool.on('error', () => undefined) // an idle client's error must not crash the process
-  if (schema !== undefined) {
-    pool.on('connect', (client) => {
-      // Queued before any query of the client: the schema holds the ledger and is the default.
-      void client.query(`SET search_path TO ${quoteIdent(schema)}`).catch(() => undefined)
-    })
-  }
+  pool.on('connect', (client) => {
+    // Queued before any query of the client: the schema holds the ledger and is the default.
+    void client
+      .query(schema === undefined ? FOLLOW_LEDGER : `SET search_path TO ${quoteIdent(schema)}`)
+      .catch(() => undefined)
+  })
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) })
   try {
     const { rows } = await sql<{ database: string; present: boolean }>`SELECT current_database() AS database, ${
