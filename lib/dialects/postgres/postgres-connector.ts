@@ -26,7 +26,8 @@ export const postgresConnector: EngineConnector = Object.freeze<EngineConnector>
   async exists(target, settings) {
     const url = asUrl(target)
     const pg = await loadPg(url)
-    const client = new pg.Client({ connectionString: url.url, application_name: APPLICATION_NAME })
+    checkSchema(settings.schema)
+    const client = newClient(pg, url, url.url)
     try {
       await client.connect()
       if (settings.schema === undefined) return true
@@ -70,6 +71,26 @@ export const postgresConnector: EngineConnector = Object.freeze<EngineConnector>
 })
 
 /**
+ * Without `--schema`, the ledger is in the session's default schema (`current_schema()`), and
+ * that default could change under the toolkit: a migration that creates a schema named after the
+ * role (`"$user"` comes first in the default search_path) or runs `ALTER DATABASE … SET
+ * search_path` made the rest of the run put the toolkit's tables there, and the next run look for
+ * the ledger there, find none, and apply every migration again. So each connection's search path
+ * is fixed when it opens, as the schemas it resolves to then; and when a schema later in it holds
+ * the ledger while the first does not, that schema is put first: the run finds its ledger, and
+ * its migrations create what they create where the earlier ones did (as in one run of them all).
+ */
+const FOLLOW_LEDGER = `SELECT pg_catalog.set_config('search_path', pg_catalog.string_agg(pg_catalog.quote_ident(p.s), ', ' ORDER BY p.n), false)
+FROM (SELECT DISTINCT ON (q.s) q.s, q.n FROM (
+        (SELECT u.s, 0 AS n FROM pg_catalog.unnest(pg_catalog.current_schemas(false)) WITH ORDINALITY AS u(s, n)
+         WHERE pg_catalog.to_regclass(pg_catalog.quote_ident(u.s) OPERATOR(pg_catalog.||) '._migrations') IS NOT NULL
+         ORDER BY u.n LIMIT 1)
+        UNION ALL
+        SELECT u.s, u.n FROM pg_catalog.unnest(pg_catalog.current_schemas(false)) WITH ORDINALITY AS u(s, n)
+      ) AS q ORDER BY q.s, q.n) AS p
+HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 0`
+
+/**
  * Opens the pool and asks the server which database it is (the session's lock key). With
  * `ifExists`, a database (or schema) that does not exist gives `undefined` rather than an error:
  * the read-only look of a run then costs one connection, not a check and an open.
@@ -105,12 +126,12 @@ async function openPool(
     ...(settings.readonly ? { options: '-c default_transaction_read_only=on' } : {}),
   })
   pool.on('error', () => undefined) // an idle client's error must not crash the process
-  if (schema !== undefined) {
-    pool.on('connect', (client) => {
-      // Queued before any query of the client: the schema holds the ledger and is the default.
-      void client.query(`SET search_path TO ${quoteIdent(schema)}`).catch(() => undefined)
-    })
-  }
+  pool.on('connect', (client) => {
+    // Queued before any query of the client: the schema holds the ledger and is the default.
+    void client
+      .query(schema === undefined ? FOLLOW_LEDGER : `SET search_path TO ${quoteIdent(schema)}`)
+      .catch(() => undefined)
+  })
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) })
   try {
     const { rows } = await sql<{ database: string; present: boolean }>`SELECT current_database() AS database, ${
@@ -122,7 +143,7 @@ async function openPool(
     }
     if (schema !== undefined && !settings.readonly) {
       await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(db).catch((error: unknown) => {
-        if (postgresCode(error) !== '42P06') throw error // duplicate_schema: created meanwhile
+        if (!madeMeanwhile(error, '42P06')) throw error // duplicate_schema (or its unique index): created meanwhile
       })
     }
     return session(db, url.label, `postgres:${serverOf(url.url)}/${rows[0]?.database}/${schema ?? 'public'}`, {
@@ -200,7 +221,7 @@ function pgOf(module: unknown): PgModule {
 
 /** Creates the target database when it does not exist, connected to the server's maintenance database. */
 async function createDatabaseIfMissing(pg: PgModule, url: UrlTarget): Promise<void> {
-  const probe = new pg.Client({ connectionString: url.url, application_name: APPLICATION_NAME })
+  const probe = newClient(pg, url, url.url)
   try {
     await probe.connect()
     return
@@ -209,16 +230,17 @@ async function createDatabaseIfMissing(pg: PgModule, url: UrlTarget): Promise<vo
   } finally {
     await probe.end().catch(() => undefined)
   }
-  const name = databaseOf(url.url)
-  const admin = new pg.Client({
-    connectionString: withDatabase(url.url, 'postgres'),
-    application_name: APPLICATION_NAME,
-  })
+  // The name pg itself connects to: its own reading of the URL (`decodeURI`, so `%2F` stays),
+  // else PGDATABASE, else the user name.
+  const name = probe.database ?? databaseOf(url.url)
+  const admin = newClient(pg, url, withDatabase(url.url, 'postgres'))
   try {
     await admin.connect()
     await admin.query(`CREATE DATABASE ${quoteIdent(name)}`)
   } catch (error) {
-    if (postgresCode(error) === '42P04') return // duplicate_database: another process made it meanwhile
+    // Another process made it meanwhile: duplicate_database, or when both got past the check
+    // at once, the unique index on pg_database (unique_violation).
+    if (madeMeanwhile(error, '42P04')) return
     throw new DatabaseError(
       url.label,
       `does not exist and cannot be created (${scrubSecrets((error as Error).message, url.url)})`,
@@ -228,6 +250,27 @@ async function createDatabaseIfMissing(pg: PgModule, url: UrlTarget): Promise<vo
   } finally {
     await admin.end().catch(() => undefined)
   }
+}
+
+/** A client for `connectionString` (not connected yet); a URL pg cannot read is described, its password hidden. */
+function newClient(pg: PgModule, url: UrlTarget, connectionString: string): InstanceType<PgModule['Client']> {
+  try {
+    return new pg.Client({ connectionString, application_name: APPLICATION_NAME })
+  } catch (error) {
+    throw describe(error, url)
+  }
+}
+
+/**
+ * Whether a CREATE failed because another session created the object meanwhile: its own
+ * `duplicate_…` SQLSTATE, or, when two sessions passed the existence check together, the unique
+ * violation of the catalog's name index (`pg_database_datname_index`, `pg_namespace_nspname_index`).
+ */
+function madeMeanwhile(error: unknown, duplicateCode: string): boolean {
+  const code = postgresCode(error)
+  return (
+    code === duplicateCode || (code === '23505' && /_(?:datname|nspname)_index/.test(String((error as Error).message)))
+  )
 }
 
 function asUrl(target: Exclude<DatabaseTarget, { kind: 'kysely' }>): UrlTarget {
@@ -240,27 +283,50 @@ function describe(error: unknown, url: UrlTarget): Error {
   return describePostgresError(error, url.label, 0, url.url) ?? (error as Error)
 }
 
+/**
+ * The `--schema` name, checked as PostgreSQL would check it, before anything runs: at most 63
+ * bytes (a longer name is cut there without an error, so two long names could be one schema),
+ * and not starting with `pg_` (reserved for the system: CREATE SCHEMA refuses it).
+ */
 function checkSchema(schema: string | undefined): string | undefined {
   if (schema === undefined) return undefined
-  if (schema === '' || schema.length > 63 || /[\u0000]/.test(schema)) {
+  if (schema === '' || Buffer.byteLength(schema, 'utf8') > 63 || /[\u0000]/.test(schema)) {
     throw new InvalidOptionError(
-      `schema ${JSON.stringify(schema)} is not a valid PostgreSQL schema name (1-63 characters)`,
+      `schema ${JSON.stringify(schema)} is not a valid PostgreSQL schema name: use 1 to 63 bytes (PostgreSQL cuts a longer name at 63 bytes)`,
+    )
+  }
+  if (schema.startsWith('pg_')) {
+    throw new InvalidOptionError(
+      `schema ${JSON.stringify(schema)} is not a valid PostgreSQL schema name: names starting with "pg_" are reserved for the system; choose another name`,
     )
   }
   return schema
 }
 
-/** The database name of a URL (its path), as PostgreSQL would use it. */
+/** The database name of a URL (its path), as pg reads it. */
 function databaseOf(url: string): string {
-  const parsed = new URL(url)
-  const name = decodeURIComponent(parsed.pathname.replace(/^\//, ''))
+  const { parsed } = parseUrl(url)
+  const name = decodeURI(parsed.pathname.replace(/^\//, ''))
   return name === '' ? decodeURIComponent(parsed.username) || 'postgres' : name
 }
 
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url)
+/** The URL with another database in its path, the rest as it was (a host-less socket URL too). */
+export function withDatabase(url: string, database: string): string {
+  const { parsed, dummyHost } = parseUrl(url)
   parsed.pathname = `/${encodeURIComponent(database)}`
-  return parsed.toString()
+  const text = parsed.toString()
+  return dummyHost ? text.replace(`@${DUMMY_HOST}/`, '@/') : text
+}
+
+const DUMMY_HOST = '___DUMMY___'
+
+/**
+ * A URL parsed as pg parses it: a user with no host (`postgres://user@/db?host=/var/run/postgresql`,
+ * a Unix socket) is no URL to `new URL`, and pg reads it with a stand-in host.
+ */
+function parseUrl(url: string): { readonly parsed: URL; readonly dummyHost: boolean } {
+  if (URL.canParse(url) || !url.includes('@/')) return { parsed: new URL(url), dummyHost: false }
+  return { parsed: new URL(url.replace('@/', `@${DUMMY_HOST}/`)), dummyHost: true }
 }
 
 function serverOf(url: string): string {

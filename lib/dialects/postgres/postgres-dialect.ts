@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type {
   DialectCapabilities,
   MigrationAnalysis,
@@ -8,7 +8,7 @@ import type {
   SchemaObjectChange,
   TransactionMode,
 } from '../dialect.js'
-import { describePostgresError, postgresErrorFacts, postgresRetryableReason } from './postgres-errors.js'
+import { describePostgresError, postgresCode, postgresErrorFacts, postgresRetryableReason } from './postgres-errors.js'
 import { dropInvalidIndexLeftBehind } from './postgres-invalid-index.js'
 import { significantTokens } from './postgres-lexer.js'
 import { acquirePostgresLock } from './postgres-lock.js'
@@ -28,6 +28,15 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
 })
 
 const SETTING_NAME = /^[a-z_][a-z0-9_.]*$/
+
+/**
+ * Stands for every setting a session may change, when a migration changes settings it does not
+ * name (`RESET ALL`, `set_config(<expression>, …, false)`, a `SET` inside a `DO` block):
+ * {@link readEverySetting} and {@link restoreEverySetting} put back whichever changed. Before,
+ * such a change leaked into the rest of the run (`session_replication_role = replica` switched
+ * off the next migrations' foreign keys; `RESET ALL` their `lock_timeout`).
+ */
+const EVERY_SETTING = 'glorious.every_setting'
 
 /**
  * PostgreSQL: statements split where psql splits them, each migration in a transaction of its
@@ -53,7 +62,9 @@ export const postgresDialect: MigrationDialect = Object.freeze<MigrationDialect>
       checkDeferredForeignKeys: false,
       editsSchemaDirectly: false,
       problems: analysis.problems,
-      connectionSettings: analysis.connectionSettings.filter((name) => name !== 'all' && SETTING_NAME.test(name)),
+      connectionSettings: analysis.connectionSettings.some((name) => name === 'all' || !SETTING_NAME.test(name))
+        ? [EVERY_SETTING]
+        : analysis.connectionSettings,
       objectChanges: schemaObjectChanges(analysis.objectChanges),
       notes: Object.freeze([
         ...(analysis.mode === 'no-transaction-required'
@@ -159,11 +170,13 @@ export const postgresDialect: MigrationDialect = Object.freeze<MigrationDialect>
   },
 
   async readSetting(conn, name) {
+    if (name === EVERY_SETTING) return readEverySetting(conn)
     if (!SETTING_NAME.test(name)) return undefined
     const { rows } = await sql<{ value: string | null }>`SELECT current_setting(${name}, true) AS value`.execute(conn)
     return rows[0]?.value ?? undefined
   },
   async writeSetting(conn, name, value) {
+    if (name === EVERY_SETTING) return restoreEverySetting(conn, value)
     if (!SETTING_NAME.test(name)) return
     await sql`SELECT set_config(${name}, ${value}, false)`.execute(conn)
   },
@@ -215,12 +228,66 @@ export const postgresDialect: MigrationDialect = Object.freeze<MigrationDialect>
     return error instanceof Error ? error.message : String(error)
   },
   errorFacts: postgresErrorFacts,
-  async cleanupAfterFailure(_conn, statement) {
+  async cleanupAfterFailure(conn, statement) {
+    // A no-transaction file that failed inside a transaction of its own (after its own BEGIN)
+    // left the session in that aborted transaction: every later statement of the run, of any
+    // skill, would fail with "current transaction is aborted". It is rolled back here.
+    const rolledBack = await rollBackAbortedTransaction(conn)
     // What a failed statement outside a transaction leaves behind (an INVALID index), and how to remove it.
-    return classifyPostgresStatement(statement).onFailure
+    const onFailure = classifyPostgresStatement(statement).onFailure
+    const notes = [
+      rolledBack
+        ? 'It failed inside the transaction the file opened itself (BEGIN), which was rolled back: the statements since that BEGIN were undone.'
+        : undefined,
+      onFailure,
+    ].filter((note) => note !== undefined)
+    return notes.length === 0 ? undefined : notes.join(' ')
   },
   retryableReason: postgresRetryableReason,
 })
+
+// The settings a session can change (not `transaction_*`, which belong to the transaction under
+// way), with the role first: restoring it first gives back the rights the others may need.
+const SETTABLE = `(SELECT 'role' AS name UNION ALL SELECT name FROM pg_catalog.pg_settings
+  WHERE context IN ('user', 'superuser') AND name NOT LIKE 'transaction\\_%') AS s`
+
+/** Every settable setting's current value, as JSON text: what {@link restoreEverySetting} puts back. */
+async function readEverySetting(conn: Kysely<any>): Promise<string> {
+  const { rows } = await sql<{ settings: string }>`
+    SELECT pg_catalog.json_object_agg(s.name, pg_catalog.current_setting(s.name))::text AS settings
+    FROM ${sql.raw(SETTABLE)}`.execute(conn)
+  return rows[0]?.settings ?? '{}'
+}
+
+/** Puts back every setting that differs from `saved` ({@link readEverySetting}), the role first, each on its own. */
+async function restoreEverySetting(conn: Kysely<any>, saved: string): Promise<void> {
+  const values = JSON.parse(saved) as Record<string, string>
+  const { rows } = await sql<{ name: string }>`
+    SELECT s.name FROM ${sql.raw(SETTABLE)}
+    WHERE pg_catalog.current_setting(s.name) IS DISTINCT FROM (${saved}::pg_catalog.json ->> s.name)`.execute(conn)
+  const changed = rows.map((row) => row.name).sort((a, b) => Number(b === 'role') - Number(a === 'role'))
+  let failed: unknown
+  for (const name of changed) {
+    const value = values[name]
+    if (value === undefined) continue
+    await sql`SELECT pg_catalog.set_config(${name}, ${value}, false)`.execute(conn).catch((error: unknown) => {
+      failed ??= error
+    })
+  }
+  if (failed !== undefined) throw failed
+}
+
+/** Rolls back the session's transaction when it is an aborted one (SQLSTATE 25P02 on any query); whether it did. */
+async function rollBackAbortedTransaction(conn: Kysely<any>): Promise<boolean> {
+  try {
+    await sql`SELECT 1`.execute(conn)
+    return false
+  } catch (error) {
+    if (postgresCode(error) !== '25P02') return false // in_failed_sql_transaction
+    await sql`ROLLBACK`.execute(conn)
+    return true
+  }
+}
 
 /**
  * The splitter's object changes as ownership tracking sees them; `undefined` (compare listings

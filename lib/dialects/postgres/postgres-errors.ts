@@ -49,6 +49,11 @@ const CONNECTION_CODES: Readonly<Record<string, readonly [reason: string, hint: 
   '53300': ['has too many connections', 'close some connections or raise max_connections, then run again'],
   '25006': ['is read-only here (a standby, or a read-only transaction)', 'connect to the primary server'],
   '42501': ['does not allow this role to do that', 'use a role with the needed privileges'],
+  // The URL itself (pg parses it with `new URL` when it makes a client).
+  ERR_INVALID_URL: [
+    'is not a valid URL',
+    'percent-encode the special characters of the user name and password (@ as %40, : as %3A, / as %2F, ? as %3F, # as %23, % as %25)',
+  ],
 }
 
 /**
@@ -70,6 +75,14 @@ export function describePostgresError(
       database,
       `lost the connection (${clean(message, url)})`,
       'check the server, then run again',
+      error,
+    )
+  }
+  if (/server does not support SSL/i.test(message)) {
+    return new DatabaseError(
+      database,
+      'does not accept SSL connections, and the URL asks for SSL (sslmode, ssl)',
+      'enable SSL on the server, or connect without it (sslmode=disable)',
       error,
     )
   }

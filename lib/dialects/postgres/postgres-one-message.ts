@@ -13,6 +13,9 @@ const CAST_FAILED = '22P02'
 // FOR UPDATE`, and ShareUpdateExclusive, which a database-wide `ANALYZE` takes on every table.
 const HARMLESS_LOCKS = ['AccessShareLock', 'RowShareLock', 'ShareUpdateExclusiveLock']
 
+// Drops the session's temporary tables, views, sequences, functions and types (nothing when it has none).
+const DROP_TEMPORARY_OBJECTS = 'DISCARD TEMP'
+
 // When the current migration of a several-migration message started (see `startClock`).
 const START_SETTING = 'glorious.migration_started'
 const EPOCH_NOW = 'EXTRACT(EPOCH FROM pg_catalog.clock_timestamp())'
@@ -68,6 +71,11 @@ FROM (VALUES ${rows.join(', ')}) AS r(name, now, was)
 WHERE CASE WHEN r.now IS NULL OR r.was IS NULL THEN (r.now IS NULL) OPERATOR(pg_catalog.<>) (r.was IS NULL)
            ELSE r.now OPERATOR(pg_catalog.<>) r.was END`,
     )
+    // Temporary objects die with the migration that made them, not with the run's session: a
+    // temporary table left behind would shadow a table for the next migrations of the run (their
+    // INSERTs going into it and vanishing), and a file reading another's scratch table would
+    // pass in one run and fail in another. Inside the transaction, so a rollback keeps them.
+    statements.push(DROP_TEMPORARY_OBJECTS)
     return statements.join(';\n')
   },
 

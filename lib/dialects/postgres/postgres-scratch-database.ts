@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { scrubSecrets } from '../../connection/redact-url.js'
 import { DatabaseError } from '../../errors.js'
 import type { ScratchDatabase, ScratchDatabaseFactory } from '../schema-snapshot.js'
-import { APPLICATION_NAME, postgresConnector, quoteIdent, requirePg } from './postgres-connector.js'
+import { APPLICATION_NAME, postgresConnector, quoteIdent, requirePg, withDatabase } from './postgres-connector.js'
 
 /**
  * A scratch database on the live database's server, under a name of our own
@@ -39,8 +39,7 @@ export const postgresScratchDatabase: ScratchDatabaseFactory = Object.freeze<Scr
         error,
       )
     }
-    const url = new URL(live.url)
-    url.pathname = `/${name}`
+    const url = withDatabase(live.url, name)
     let dropped = false
     const drop = async (): Promise<void> => {
       if (dropped) return
@@ -51,7 +50,7 @@ export const postgresScratchDatabase: ScratchDatabaseFactory = Object.freeze<Scr
     let session: Awaited<ReturnType<typeof postgresConnector.open>> | undefined
     try {
       session = await postgresConnector.open(
-        { kind: 'url', engine: 'postgres', url: url.toString(), label: `scratch database ${name}` },
+        { kind: 'url', engine: 'postgres', url, label: `scratch database ${name}` },
         { ...settings, readonly: false },
       )
     } catch (error) {

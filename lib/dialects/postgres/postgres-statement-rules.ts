@@ -127,6 +127,17 @@ export function analyzePostgresMigration(
   let mode: PostgresTransactionMode = 'transaction'
   if (options.noTransaction) {
     mode = 'no-transaction'
+    const opener = transactionLeftOpen(statements, classes)
+    if (opener !== undefined) {
+      problems.push({
+        statement: opener,
+        reason: `(${classes[statements.indexOf(opener)]!.label}) opens a transaction that the file does not end`,
+        hint:
+          'end it with COMMIT (or ROLLBACK) in the same file: a transaction left open would be committed with the ' +
+          "migration's ledger row, where psql would roll it back",
+      })
+      problems.sort((a, b) => a.statement.index - b.statement.index)
+    }
   } else if (statements.length > 0 && classes.every((klass) => klass.kind === 'non-transactional')) {
     mode = 'no-transaction-required'
   } else {
@@ -149,6 +160,28 @@ export function analyzePostgresMigration(
     connectionSettings: Object.freeze([...settings]),
     objectChanges: postgresObjectChanges(statements),
   })
+}
+
+/**
+ * The `BEGIN` (or `START TRANSACTION`) of a no-transaction file whose transaction is still open
+ * after its last statement: no `COMMIT`, `END`, `ROLLBACK`, `ABORT` or `PREPARE TRANSACTION`
+ * after it (`… AND CHAIN` starts the next one at once).
+ */
+function transactionLeftOpen(
+  statements: readonly SqlStatement[],
+  classes: readonly PostgresStatementClass[],
+): SqlStatement | undefined {
+  let opener: SqlStatement | undefined
+  statements.forEach((statement, i) => {
+    const label = classes[i]!.kind === 'transaction-control' ? classes[i]!.label : undefined
+    if (label === 'BEGIN' || label === 'START TRANSACTION') opener ??= statement
+    else if (label === 'COMMIT' || label === 'END' || label === 'ROLLBACK' || label === 'ABORT') {
+      const words = significantTokens(statement.sql).map((token) => foldAscii(token.text))
+      const chained = words.includes('chain') && !hasPhrase(words, 'no', 'chain')
+      if (!chained) opener = undefined
+    } else if (label === 'PREPARE TRANSACTION') opener = undefined
+  })
+  return opener
 }
 
 /**
@@ -363,7 +396,8 @@ function quoteName(schema: string | undefined, name: string): string {
  * The session settings a statement changes: `SET [SESSION] name …` (not `SET LOCAL`, `SET
  * TRANSACTION` or `SET CONSTRAINTS`, which end with the transaction), `RESET name`, `SET ROLE`,
  * `SET SESSION AUTHORIZATION`, `SET TIME ZONE`, `SET SCHEMA`, `SET NAMES`, and
- * `set_config(name, value, false)` anywhere in a statement.
+ * `set_config(name, value, false)` anywhere in a statement; `all` (cannot tell which) for
+ * `RESET ALL`, a computed name, and a `DO` block whose code mentions SET, RESET or set_config.
  */
 function settingsChanged(tokens: readonly PgToken[]): string[] {
   const word = (at: number): string =>
@@ -394,6 +428,12 @@ function settingsChanged(tokens: readonly PgToken[]): string[] {
     if (name === 'time' && word(2) === 'zone') return ['timezone']
     const setting = settingName(tokens, 1)
     return setting === undefined ? ['all'] : [setting]
+  }
+  if (first === 'do') {
+    // A DO block's SET, RESET or set_config (also as dynamic SQL text): which setting, only
+    // running it tells.
+    const body = tokens.find((token) => token.kind === PgTokenKind.DollarString || token.kind === PgTokenKind.String)
+    return body !== undefined && /\b(?:set|reset|set_config)\b/i.test(body.text) ? ['all'] : found
   }
   for (let at = 0; at < tokens.length; at++) {
     if (word(at) !== 'set_config' || tokens[at + 1]?.text !== '(') continue

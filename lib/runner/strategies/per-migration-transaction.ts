@@ -4,6 +4,7 @@ import { rememberChecksum } from '../../files/checksum-cache.js'
 import { rewriteLedgerRow } from '../../ledger/ledger.js'
 import { type OneMessageScope, applyInOneMessage, canApplyInOneMessage } from '../apply-in-one-message.js'
 import { applyInTransaction } from '../apply-migration.js'
+import { failure } from '../execute-statements.js'
 import type { AppliedMigration } from '../applied-migration.js'
 import type { PreparedMigration } from '../prepared-migration.js'
 import { type RunContext, type TransactionScope, describeError, newTransactionScope } from '../run-context.js'
@@ -208,7 +209,7 @@ export async function applyWithRetries(
       let done
       try {
         done = await applyInTransaction(ctx, tx, migration, undefined)
-        await dialect.commit(conn)
+        await commitMigration(ctx, migration)
         if (oneMessage) oneMessage.owed = undefined // a synchronous commit
       } catch (error) {
         await dialect.rollback(conn).catch(() => undefined)
@@ -232,6 +233,27 @@ export async function applyWithRetries(
     } finally {
       if (foreignKeysWereOn) await dialect.setForeignKeys(conn, true).catch(() => undefined)
     }
+  }
+}
+
+/**
+ * Commits one migration's transaction. A COMMIT refused by a constraint checked there (a
+ * `DEFERRABLE INITIALLY DEFERRED` foreign key, `SET CONSTRAINTS … DEFERRED`) is that migration's
+ * failure, named by its file: the server rolled it back whole.
+ */
+async function commitMigration(ctx: RunContext, migration: PreparedMigration): Promise<void> {
+  const { conn, dialect } = ctx
+  try {
+    await dialect.commit(conn)
+  } catch (error) {
+    const last = migration.statements.at(-1)
+    if (last === undefined || dialect.errorFacts?.(error).sqlState?.startsWith('23') !== true) throw error
+    throw failure(dialect, migration, last, error, {
+      appliedStatements: 0,
+      outsideTransaction: false,
+      cleanup:
+        "The constraint is deferred: the database checked it at the migration's COMMIT, after its last statement, so any of its statements may have broken it.",
+    })
   }
 }
 
