@@ -76,6 +76,7 @@ export const mysqlDialect: MigrationDialect = Object.freeze<MigrationDialect>({
           : [],
       ),
       implicitCommits: Object.freeze(analysis.statements.map((statement) => statement.commitsImplicitly)),
+      sessionOnly: Object.freeze(analysis.statements.map((statement) => statement.sessionOnly)),
     })
   },
 
