@@ -10,15 +10,37 @@
 export function redactUrl(text: string): string {
   // Works on the text rather than through `new URL`, which rejects some valid connection
   // strings and would re-encode the rest: only the password part between ':' and '@' goes.
-  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*)@/i.exec(text)
+  const userinfo = userinfoOf(text)
   let redacted = text
-  if (match) {
-    const userinfo = match[2] as string
-    const colon = userinfo.indexOf(':')
-    if (colon >= 0) redacted = `${match[1]}${userinfo.slice(0, colon)}:***@${text.slice(match[0].length)}`
+  if (userinfo) {
+    const colon = userinfo.text.indexOf(':')
+    if (colon >= 0) redacted = `${text.slice(0, userinfo.start + colon)}:***${text.slice(userinfo.end)}`
   }
   // A password given as a query parameter (`?password=…`) is hidden too.
   return redacted.replace(/([?&](?:password|pass|pwd)=)[^&#]*/gi, '$1***')
+}
+
+/**
+ * The user information of a URL (`user:password`), from just after `scheme://` to the `@` that
+ * ends it: the last `@` before the first `/`, `?` or `#`, as the drivers' URL parser reads it
+ * (`postgres://u:p@ss@host/db` has the password `p@ss`). A password with an unencoded `/`, `?`
+ * or `#` ends that part early, and the URL then does not parse as its writer meant
+ * (`postgres://u:pa/ss@host/db`): when no `@` comes before them, everything up to the last `@`
+ * is taken for the user information (whether the text parses or not), so no part of such a
+ * password shows either.
+ */
+function userinfoOf(text: string): { readonly text: string; readonly start: number; readonly end: number } | undefined {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text)
+  if (!scheme) return undefined
+  const start = scheme[0].length
+  const rest = text.slice(start)
+  const authorityEnd = rest.search(/[/?#]/)
+  let at = (authorityEnd < 0 ? rest : rest.slice(0, authorityEnd)).lastIndexOf('@')
+  // Even when the text parses: `mysql://u:12#x@host/db` (or `12?x`, `12/x`) reads as host u,
+  // port 12 and a fragment (query, path) holding the rest of the password. A '@' in a parameter
+  // of a URL without a user hides more than the password, never less.
+  if (at < 0 && authorityEnd >= 0) at = rest.lastIndexOf('@')
+  return at < 0 ? undefined : { text: rest.slice(0, at), start, end: start + at }
 }
 
 /**
@@ -34,8 +56,7 @@ export function scrubSecrets(message: string, url: string): string {
 
 function passwordsOf(url: string): string[] {
   const found: string[] = []
-  const match = /^[a-z][a-z0-9+.-]*:\/\/([^@/?#]*)@/i.exec(url)
-  const userinfo = match?.[1]
+  const userinfo = userinfoOf(url)?.text
   if (userinfo !== undefined && userinfo.includes(':')) found.push(userinfo.slice(userinfo.indexOf(':') + 1))
   for (const param of url.matchAll(/[?&](?:password|pass|pwd)=([^&#]*)/gi)) found.push(param[1] as string)
   const decoded = found.map((secret) => {
