@@ -242,3 +242,19 @@ describe('object changes', () => {
       assert.equal(changes(`CREATE TABLE a (x INT); ${sql}`), undefined, sql)
   })
 })
+
+test("RELEASE_ALL_LOCKS() and RELEASE_LOCK of the toolkit's lock are refused; other locks are not", () => {
+  for (const sql of [
+    'DO RELEASE_ALL_LOCKS()',
+    'SELECT release_all_locks()',
+    "DO RELEASE_LOCK('glorious-migrate:db')",
+    "SELECT Release_Lock('GLORIOUS-MIGRATE:x')",
+    'CREATE PROCEDURE p() DO RELEASE_ALL_LOCKS()',
+  ]) {
+    const problems = analyze(sql).problems
+    assert.equal(problems.length, 1, sql)
+    assert.match(problems[0]!.reason, /releases the toolkit's migration lock/, sql)
+  }
+  for (const sql of ["DO RELEASE_LOCK('mine')", "SELECT 'RELEASE_ALL_LOCKS()'", "DO GET_LOCK('glorious-migrate:x', 0)"])
+    assert.deepEqual(analyze(sql).problems, [], sql)
+})

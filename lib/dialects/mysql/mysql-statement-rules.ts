@@ -1,5 +1,5 @@
 import type { MigrationAnalysis, SqlStatement, StatementProblem } from '../dialect.js'
-import { identifierName, significantTokens, type SignificantToken } from './mysql-lexer.js'
+import { TokenKind, identifierName, significantTokens, type SignificantToken } from './mysql-lexer.js'
 import { mysqlObjectChanges } from './mysql-object-changes.js'
 
 /**
@@ -90,6 +90,14 @@ export function analyzeMysqlMigration(
         statement,
         reason: '(USE) switches to another database',
         hint: "remove it: a migration runs in the database it is applied to; name other databases' tables as db.table if you must",
+      })
+    }
+    const release = releasesMigrationLock(tokens)
+    if (release !== undefined) {
+      problems.push({
+        statement,
+        reason: `(${release}) releases the toolkit's migration lock, which is held until the run ends`,
+        hint: "release only locks of your own, by name: RELEASE_LOCK('my-lock')",
       })
     }
     const assigned = words[0] === 'SET' && control === undefined ? sessionSettings(tokens) : undefined
@@ -380,6 +388,27 @@ function sessionSettings(tokens: readonly SignificantToken[]): {
     i = at
   }
   return { session: settings, global, scoped: false }
+}
+
+/**
+ * `RELEASE_ALL_LOCKS()`, or `RELEASE_LOCK('glorious-migrate:…')` (any letter case): the lock the
+ * run holds (`mysql-lock.ts`). A name computed at run time is caught by effect instead.
+ */
+function releasesMigrationLock(tokens: readonly SignificantToken[]): string | undefined {
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as SignificantToken
+    if (token.kind !== TokenKind.Word) continue
+    if (token.upper === 'RELEASE_ALL_LOCKS') return 'RELEASE_ALL_LOCKS'
+    const name = tokens[i + 2]
+    if (
+      token.upper === 'RELEASE_LOCK' &&
+      tokens[i + 1]?.text === '(' &&
+      name?.kind === TokenKind.String &&
+      /^.glorious-migrate:/i.test(name.text)
+    )
+      return `RELEASE_LOCK(${name.text})`
+  }
+  return undefined
 }
 
 function reservedTableIn(tokens: readonly SignificantToken[], reserved: readonly string[]): string | undefined {
