@@ -18,6 +18,7 @@ import {
   mysqlRetryableReason,
 } from './mysql-errors.js'
 import { identifierName, quoteIdent, significantTokens } from './mysql-lexer.js'
+import { lexingOf } from './mysql-splitter.js'
 import { acquireMysqlLock } from './mysql-lock.js'
 import { describeMysqlLocks } from './mysql-plan-locks.js'
 import { probeMysqlStatement } from './mysql-probe.js'
@@ -415,7 +416,7 @@ export function cannotReachReservedTables(statement: SqlStatement, reservedTable
   // Anywhere in the text, strings and comments included (a FEDERATED table's CONNECTION string).
   const text = statement.sql.toLowerCase()
   for (const table of reserved) if (text.includes(table)) return false
-  const tokens = significantTokens(statement.sql)
+  const tokens = significantTokens(statement.sql, lexingOf(statement))
   for (const token of tokens) {
     const name = identifierName(token)
     if (name !== undefined && reserved.has(name.toLowerCase())) return false

@@ -1,6 +1,6 @@
 import type { SplitResult, SqlStatement } from '../dialect.js'
 import { BlockTracker, type Peek, type TrackedToken } from './mysql-block-tracker.js'
-import { TokenKind, isSpace, scanToken, type LexerOptions, type LexerState } from './mysql-lexer.js'
+import { TokenKind, isSpace, scanToken, significantTokens, type LexerOptions, type LexerState } from './mysql-lexer.js'
 
 /** A statement of a MySQL/MariaDB migration, with where it was found. */
 export interface MysqlStatement extends SqlStatement {
@@ -13,6 +13,11 @@ export interface MysqlStatement extends SqlStatement {
    * `mysql` client leaves it out of what it sends), or the end of the text.
    */
   readonly terminator: ';' | 'delimiter' | 'end-of-text'
+  /**
+   * The `sql_mode` lexing the statement was read under, when an earlier statement of the text
+   * changed it (`SET sql_mode = 'NO_BACKSLASH_ESCAPES'`): read its tokens with these.
+   */
+  readonly lexer?: LexerOptions
 }
 
 export interface MysqlSplitResult extends SplitResult {
@@ -76,7 +81,10 @@ interface PendingStatement {
 
 class Splitter {
   readonly #text: string
-  readonly #options: MysqlSplitOptions
+  /** Changed by the statements that set the session's sql_mode (see `sqlModeAfter`). */
+  #options: MysqlSplitOptions
+  /** What `@var = @@sql_mode` saved, for `SET sql_mode = @var` (mysqldump's header and trailer). */
+  readonly #savedModes = new Map<string, LexerOptions>()
   readonly #statements: MysqlStatement[] = []
   readonly #lexer: LexerState = { kind: TokenKind.Space, inExecutableComment: false }
   /** The client's delimiter; `;` is the default. */
@@ -94,6 +102,7 @@ class Splitter {
   constructor(text: string, options: MysqlSplitOptions) {
     this.#text = text
     this.#options = options
+    this.#initial = options
   }
 
   run(): MysqlSplitResult {
@@ -263,19 +272,30 @@ class Splitter {
   }
 
   #push(statement: PendingStatement, end: number, terminator: MysqlStatement['terminator']): void {
+    const sql = this.#text.slice(statement.offset, end)
+    const changed = this.#options !== this.#initial
     this.#statements.push(
       Object.freeze({
         index: this.#statements.length + 1,
         line: statement.line,
         column: statement.column,
         offset: statement.offset,
-        sql: this.#text.slice(statement.offset, end),
+        sql,
         head: Object.freeze(statement.head),
         terminator,
+        ...(changed ? { lexer: this.#options } : {}),
       }),
     )
     this.#statement = undefined
+    // The server reads the statements after a SET of the session's sql_mode under the new mode,
+    // and the mysql client, which asks the server after each statement, splits them so.
+    if (statement.head[0]?.toUpperCase() === 'SET') {
+      const next = sqlModeAfter(sql, this.#options, this.#savedModes)
+      if (next !== undefined) this.#options = next
+    }
   }
+
+  readonly #initial: MysqlSplitOptions
 
   /** `DELIMITER` as the first word of its line (after whitespace only), followed by whitespace. */
   #isDelimiterCommand(pos: number, end: number): boolean {
@@ -324,6 +344,116 @@ class Splitter {
     this.#countedTo = offset
     return this.#line
   }
+}
+
+/** The sql_mode words that make `"…"` an identifier: ANSI_QUOTES and the modes that include it. */
+const ANSI_QUOTES_MODES = new Set(['ANSI_QUOTES', 'ANSI', 'DB2', 'MAXDB', 'MSSQL', 'ORACLE', 'POSTGRESQL'])
+
+/** How to read a statement's tokens: under the sql_mode lexing the splitter found it under. */
+export function lexingOf(statement: SqlStatement): LexerOptions | undefined {
+  return (statement as Partial<MysqlStatement>).lexer
+}
+
+/** The lexing a sql_mode value gives: its backslash and double-quote rules. */
+function modeLexing(mode: string): LexerOptions {
+  const words = mode
+    .toUpperCase()
+    .split(',')
+    .map((word) => word.trim())
+  return {
+    noBackslashEscapes: words.includes('NO_BACKSLASH_ESCAPES'),
+    ansiQuotes: words.some((word) => ANSI_QUOTES_MODES.has(word)),
+  }
+}
+
+/**
+ * The lexing after a `SET` statement, when it sets the session's sql_mode (else `undefined`):
+ * to a string (`'ANSI,NO_BACKSLASH_ESCAPES'`), to `DEFAULT` or `''`, to a user variable that an
+ * earlier `SET @v = @@sql_mode` saved (noted in `saved`), or to `CONCAT(@@sql_mode, ',…')` (the
+ * modes named added) or `REPLACE(@@sql_mode, '…', '')` (removed). Any other value is not read:
+ * the lexing stays as it was. `SET GLOBAL` and `SET STATEMENT … FOR` leave the session as it is.
+ */
+export function sqlModeAfter(
+  sql: string,
+  current: LexerOptions,
+  saved: Map<string, LexerOptions>,
+): LexerOptions | undefined {
+  const tokens = significantTokens(sql, current).filter((token) => token.kind !== TokenKind.Semi)
+  const words = tokens.map((token) => token.upper)
+  if (words[0] !== 'SET' || words[1] === 'STATEMENT') return undefined
+  let result: LexerOptions | undefined
+  const mode = (): LexerOptions => result ?? current
+  let i = 1
+  while (i < tokens.length) {
+    // The target: [SESSION | LOCAL | GLOBAL] name, @@[session. | local. | global.]name, or @var.
+    let scope = 'SESSION'
+    let user: string | undefined
+    if (words[i] === 'SESSION' || words[i] === 'LOCAL' || words[i] === 'GLOBAL' || words[i]?.startsWith('PERSIST')) {
+      scope = words[i] as string
+      i++
+    } else if (words[i] === '@' && words[i + 1] === '@') {
+      i += 2
+      if (['SESSION', 'LOCAL', 'GLOBAL'].includes(words[i] as string) && words[i + 1] === '.') {
+        scope = words[i] as string
+        i += 2
+      }
+    } else if (words[i] === '@') {
+      user = words[i + 1]
+      i++
+    }
+    const target = words[i]
+    i++
+    if (words[i] === ':' && words[i + 1] === '=') i += 2
+    else if (words[i] === '=') i++
+    // The value: up to the next comma outside parentheses.
+    const start = i
+    let depth = 0
+    while (i < tokens.length && !(depth === 0 && words[i] === ',')) {
+      if (words[i] === '(') depth++
+      else if (words[i] === ')') depth--
+      i++
+    }
+    const value = tokens.slice(start, i)
+    const valueWords = words.slice(start, i)
+    i++ // the comma
+    const readsMode =
+      valueWords
+        .join(' ')
+        .replace(/@ @ (SESSION|LOCAL) \. /g, '@ @ ')
+        .includes('@ @ SQL_MODE') && !valueWords.includes('GLOBAL')
+    const literals = value
+      .filter((token) => token.kind === TokenKind.String)
+      .map((token) => {
+        const quote = token.text[0] as string
+        return token.text.slice(1, -1).replaceAll(quote + quote, quote)
+      })
+    let next: LexerOptions | undefined
+    if (value.length === 1 && value[0]?.kind === TokenKind.String) next = modeLexing(literals[0] as string)
+    else if (valueWords.length === 1 && valueWords[0] === 'DEFAULT') next = modeLexing('')
+    else if (valueWords.length === 2 && valueWords[0] === '@') next = saved.get(valueWords[1] as string)
+    else if (readsMode && valueWords.length === 3)
+      next = mode() // @@sql_mode itself
+    else if (readsMode && (valueWords[0] === 'CONCAT' || valueWords[0] === 'CONCAT_WS')) {
+      const added = modeLexing(literals.join(','))
+      next = {
+        noBackslashEscapes: Boolean(mode().noBackslashEscapes || added.noBackslashEscapes),
+        ansiQuotes: Boolean(mode().ansiQuotes || added.ansiQuotes),
+      }
+    } else if (readsMode && valueWords[0] === 'REPLACE') {
+      const removed = modeLexing(literals[0] ?? '')
+      next = {
+        noBackslashEscapes: Boolean(mode().noBackslashEscapes && !removed.noBackslashEscapes),
+        ansiQuotes: Boolean(mode().ansiQuotes && !removed.ansiQuotes),
+      }
+    }
+    if (user !== undefined) {
+      if (next !== undefined) saved.set(user, next)
+      else saved.delete(user)
+    } else if (target === 'SQL_MODE' && scope !== 'GLOBAL' && !scope.startsWith('PERSIST') && next !== undefined) {
+      result = next
+    }
+  }
+  return result
 }
 
 function trackedToken(raw: string, kind: TokenKind, line: number): TrackedToken {

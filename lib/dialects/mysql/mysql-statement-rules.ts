@@ -1,5 +1,6 @@
 import type { MigrationAnalysis, SqlStatement, StatementProblem } from '../dialect.js'
 import { TokenKind, identifierName, significantTokens, type SignificantToken } from './mysql-lexer.js'
+import { lexingOf } from './mysql-splitter.js'
 import { mysqlObjectChanges } from './mysql-object-changes.js'
 
 /**
@@ -72,7 +73,7 @@ export function analyzeMysqlMigration(
   const settings = new Set<string>()
   const analyses: MysqlStatementAnalysis[] = []
   for (const statement of statements) {
-    const tokens = significantTokens(statement.sql)
+    const tokens = significantTokens(statement.sql, lexingOf(statement))
     const words = tokens.map((token) => token.upper)
     const reserved = reservedTableIn(tokens, options.reservedTables)
     if (reserved !== undefined) {
