@@ -525,3 +525,36 @@ describe("a SET of the session's sql_mode changes how the statements after it ar
     assert.deepEqual(insert?.lexer, { noBackslashEscapes: false, ansiQuotes: true })
   })
 })
+
+describe("the mysql client's own commands are refused by line, not sent to the server", () => {
+  test('long forms as the first word of a line with no statement pending, backslash commands anywhere outside strings', () => {
+    for (const [text, line, command] of [
+      ['CREATE TABLE a (x INT);\nsource other.sql\nCREATE TABLE b (x INT);', 2, 'source'],
+      ['SELECT 1;\n  charset latin1\nSELECT 2;', 2, 'charset'],
+      ['SELECT 1;\nego', 2, 'ego'],
+      ['CREATE TABLE a (x INT)\\g\nSELECT 2;', 1, '\\g'],
+      ['SELECT 1;\nSELECT 2\n\\G', 3, '\\G'],
+      ['SELECT 1\n\\c\nSELECT 2;', 2, '\\c'],
+      ['\\. other.sql\nSELECT 1;', 1, '\\.'],
+    ] as const) {
+      const found = problem(text)
+      assert.equal(found?.line, line, text)
+      assert.match(
+        found?.reason ?? '',
+        new RegExp(`^"${command.replace(/[\\.]/g, '\\$&')}" is a command of the mysql client`),
+        text,
+      )
+    }
+  })
+  test('the same words as names, in strings and comments, \\N, and HELP are SQL', () => {
+    assert.deepEqual(sqls('CREATE TABLE s (id INT,\nstatus INT,\nsource TEXT);\nSELECT \\N;'), [
+      'CREATE TABLE s (id INT,\nstatus INT,\nsource TEXT);',
+      'SELECT \\N;',
+    ])
+    assert.deepEqual(sqls("SELECT 'a\\G', `b\\c`; -- \\G\n# source x\n/* \\c */ SELECT 2;\nhelp 'contents';"), [
+      "SELECT 'a\\G', `b\\c`;",
+      'SELECT 2;',
+      "help 'contents';",
+    ])
+  })
+})

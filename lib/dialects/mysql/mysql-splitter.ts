@@ -55,8 +55,10 @@ const HEAD_TOKENS = 16
  * statement may omit its terminator. Unterminated strings, comments and blocks are reported as a
  * `problem` naming the line where they begin.
  *
- * The client's backslash commands (`\g`, `\d`, …) are not read: outside strings they are not SQL,
- * and the server rejects them. The client also takes `--x` at the start of a line for a comment;
+ * The client's own commands are not SQL, and the server rejects them: a backslash command (`\g`,
+ * `\G`, `\c`, …; `\N` is SQL's NULL) outside strings and comments, or a long-form command
+ * (`source`, `charset`, `ego`, …) as the first word of a line with no statement pending, is a
+ * `problem` naming its line, so that nothing of the file runs. The client also takes `--x` at the start of a line for a comment;
  * the server does not, and neither does this splitter (a `--` comment needs whitespace after it).
  *
  * @example
@@ -144,6 +146,21 @@ class Splitter {
         this.#lexer.inExecutableComment = true
         this.#delimiterInCloser = true
         end = pos + 1
+      }
+      if (this.#statement === undefined && kind === TokenKind.Word && this.#isLineStart(pos)) {
+        const command = CLIENT_COMMANDS[text.slice(pos, end).toLowerCase()]
+        const after = text.charCodeAt(end)
+        if (command !== undefined && (end >= text.length || isSpace(after) || after === 59)) {
+          return this.#problem(this.#lineAt(pos), clientCommandReason(text.slice(pos, end), command))
+        }
+      }
+      if (kind === TokenKind.Other && text.charCodeAt(pos) === 92 && !this.#lexer.inExecutableComment) {
+        // A backslash outside strings and comments: a command of the client (\G, \g, \c, \.),
+        // which the server rejects; only \N (NULL) is SQL.
+        const next = text[pos + 1] ?? ''
+        if (next !== 'N') {
+          return this.#problem(this.#lineAt(pos), clientCommandReason(`\\${next}`, BACKSLASH_COMMANDS[next] ?? ''))
+        }
       }
       if (this.#statement === undefined && kind === TokenKind.Word && this.#isDelimiterCommand(pos, end)) {
         const result = this.#delimiterCommand(pos, end)
@@ -304,6 +321,13 @@ class Splitter {
     if (this.#lexer.inExecutableComment) return false
     const after = text.charCodeAt(end)
     if (end < text.length && after !== 32 && after !== 9 && after !== 13 && after !== 10) return false
+    return this.#isLineStart(pos)
+  }
+
+  /** The token at `pos` is the first of its line (whitespace only before it), outside an executable comment. */
+  #isLineStart(pos: number): boolean {
+    if (this.#lexer.inExecutableComment) return false
+    const text = this.#text
     for (let i = pos - 1; i >= 0; i--) {
       const c = text.charCodeAt(i)
       if (c === 10) return true
@@ -497,6 +521,53 @@ export function readDelimiterArgument(rest: string): string {
   }
   const match = /^[^\s]*/.exec(trimmed)
   return match ? match[0] : ''
+}
+
+/**
+ * The `mysql` client's own commands in their long form, which it reads as the first word of a
+ * line when no statement is pending (`help`, which the server also answers, is left out), with
+ * what to do instead.
+ */
+const CLIENT_COMMANDS: Readonly<Record<string, string>> = {
+  source: "put that file's statements in this migration, or in a migration of their own",
+  charset: 'write SET NAMES … as a statement (it is put back after the migration)',
+  ego: 'end the statement with ";"',
+  go: 'end the statement with ";"',
+  clear: 'remove it and the statement it cancels',
+  connect: 'remove it: a migration runs on the database it is applied to',
+  exit: 'remove it',
+  quit: 'remove it',
+  print: 'remove it',
+  prompt: 'remove it',
+  rehash: 'remove it',
+  status: 'remove it',
+  system: 'remove it: a migration runs SQL only',
+  tee: 'remove it',
+  notee: 'remove it',
+  pager: 'remove it',
+  nopager: 'remove it',
+  edit: 'remove it',
+  warnings: 'remove it',
+  nowarning: 'remove it',
+}
+
+/** The client's backslash commands, with what to do instead. */
+const BACKSLASH_COMMANDS: Readonly<Record<string, string>> = {
+  g: 'end the statement with ";"',
+  G: 'end the statement with ";"',
+  c: 'remove it and the statement it cancels',
+  '.': "put that file's statements in this migration, or in a migration of their own",
+  C: 'write SET NAMES … as a statement (it is put back after the migration)',
+  u: 'remove it: a migration runs on the database it is applied to',
+  r: 'remove it: a migration runs on the database it is applied to',
+  '!': 'remove it: a migration runs SQL only',
+}
+
+function clientCommandReason(command: string, hint: string): string {
+  return (
+    `"${command}" is a command of the mysql client, not SQL (the server rejects it); glorious-migrate sends each ` +
+    `statement to the server as it is: ${hint || 'remove it'}`
+  )
 }
 
 function notClosedReason(keyword: string, where: string): string {
