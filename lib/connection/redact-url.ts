@@ -25,8 +25,9 @@ export function redactUrl(text: string): string {
  * ends it: the last `@` before the first `/`, `?` or `#`, as the drivers' URL parser reads it
  * (`postgres://u:p@ss@host/db` has the password `p@ss`). A password with an unencoded `/`, `?`
  * or `#` ends that part early, and the URL then does not parse as its writer meant
- * (`postgres://u:pa/ss@host/db`): when the text is no URL at all, everything up to the last `@`
- * is taken for the user information, so no part of such a password shows either.
+ * (`postgres://u:pa/ss@host/db`): when no `@` comes before them, everything up to the last `@`
+ * is taken for the user information (whether the text parses or not), so no part of such a
+ * password shows either.
  */
 function userinfoOf(text: string): { readonly text: string; readonly start: number; readonly end: number } | undefined {
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text)
@@ -35,7 +36,10 @@ function userinfoOf(text: string): { readonly text: string; readonly start: numb
   const rest = text.slice(start)
   const authorityEnd = rest.search(/[/?#]/)
   let at = (authorityEnd < 0 ? rest : rest.slice(0, authorityEnd)).lastIndexOf('@')
-  if (at < 0 && authorityEnd >= 0 && !URL.canParse(text)) at = rest.lastIndexOf('@')
+  // Even when the text parses: `mysql://u:12#x@host/db` (or `12?x`, `12/x`) reads as host u,
+  // port 12 and a fragment (query, path) holding the rest of the password. A '@' in a parameter
+  // of a URL without a user hides more than the password, never less.
+  if (at < 0 && authorityEnd >= 0) at = rest.lastIndexOf('@')
   return at < 0 ? undefined : { text: rest.slice(0, at), start, end: start + at }
 }
 

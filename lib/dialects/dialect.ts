@@ -82,6 +82,12 @@ export interface MigrationAnalysis {
    * does that at all: such a migration runs statement by statement with its progress recorded.
    */
   readonly implicitCommits?: readonly boolean[] | undefined
+  /**
+   * Per statement, whether it only changes the connection's session (MySQL `SET foreign_key_checks
+   * = 0`, `SET @x = …`): when a migration run statement by statement resumes after such a
+   * statement, it runs again first, so the statements after it run under the same session.
+   */
+  readonly sessionOnly?: readonly boolean[] | undefined
 }
 
 /**

@@ -483,3 +483,78 @@ describe('fuzzing regressions (decided by the server)', () => {
     })
   }
 })
+
+describe("a SET of the session's sql_mode changes how the statements after it are read", () => {
+  const sqls = (text: string) => splitMysqlStatements(text).statements.map((statement) => statement.sql)
+  test("SET sql_mode = 'NO_BACKSLASH_ESCAPES', as mysqldump's header and trailer write it", () => {
+    assert.deepEqual(
+      sqls(
+        "/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_BACKSLASH_ESCAPES' */;\n" +
+          "INSERT INTO p VALUES ('C:\\'); INSERT INTO p VALUES ('x;y');\n" +
+          '/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;\n' +
+          "INSERT INTO p VALUES ('a\\'b;c');",
+      ),
+      [
+        "/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_BACKSLASH_ESCAPES' */;",
+        "INSERT INTO p VALUES ('C:\\');",
+        "INSERT INTO p VALUES ('x;y');",
+        '/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;',
+        "INSERT INTO p VALUES ('a\\'b;c');",
+      ],
+    )
+  })
+  test('CONCAT(@@sql_mode, …) adds, REPLACE(@@sql_mode, …) and DEFAULT remove; GLOBAL and SET STATEMENT change nothing', () => {
+    // After the SETs: one statement when backslashes escape ('a\'; SELECT 1; -- ' is one string),
+    // two when they do not.
+    const after = (...sets: string[]) => sqls(`${sets.join(';\n')};\nSELECT 'a\\'; SELECT 1; -- '`).length - sets.length
+    assert.equal(after('SELECT 0'), 1)
+    assert.equal(after("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')"), 2)
+    assert.equal(after("SET @@session.sql_mode = 'ANSI,NO_BACKSLASH_ESCAPES'"), 2)
+    assert.equal(
+      after("SET sql_mode = 'NO_BACKSLASH_ESCAPES'", "SET sql_mode = REPLACE(@@sql_mode, 'NO_BACKSLASH_ESCAPES', '')"),
+      1,
+    )
+    assert.equal(after("SET sql_mode = 'NO_BACKSLASH_ESCAPES'", 'SET sql_mode = DEFAULT'), 1)
+    assert.equal(after("SET GLOBAL sql_mode = 'NO_BACKSLASH_ESCAPES'"), 1)
+    assert.equal(after("SET STATEMENT sql_mode = 'NO_BACKSLASH_ESCAPES' FOR SELECT 1"), 1)
+    assert.equal(after("SET @m = 'NO_BACKSLASH_ESCAPES'"), 1)
+  })
+  test('the statements after it carry the lexing they were read under', () => {
+    const [set, insert] = splitMysqlStatements('SET sql_mode = \'ANSI_QUOTES\';\nSELECT "a\\" FROM t;').statements
+    assert.equal(set?.lexer, undefined)
+    assert.deepEqual(insert?.lexer, { noBackslashEscapes: false, ansiQuotes: true })
+  })
+})
+
+describe("the mysql client's own commands are refused by line, not sent to the server", () => {
+  test('long forms as the first word of a line with no statement pending, backslash commands anywhere outside strings', () => {
+    for (const [text, line, command] of [
+      ['CREATE TABLE a (x INT);\nsource other.sql\nCREATE TABLE b (x INT);', 2, 'source'],
+      ['SELECT 1;\n  charset latin1\nSELECT 2;', 2, 'charset'],
+      ['SELECT 1;\nego', 2, 'ego'],
+      ['CREATE TABLE a (x INT)\\g\nSELECT 2;', 1, '\\g'],
+      ['SELECT 1;\nSELECT 2\n\\G', 3, '\\G'],
+      ['SELECT 1\n\\c\nSELECT 2;', 2, '\\c'],
+      ['\\. other.sql\nSELECT 1;', 1, '\\.'],
+    ] as const) {
+      const found = problem(text)
+      assert.equal(found?.line, line, text)
+      assert.match(
+        found?.reason ?? '',
+        new RegExp(`^"${command.replace(/[\\.]/g, '\\$&')}" is a command of the mysql client`),
+        text,
+      )
+    }
+  })
+  test('the same words as names, in strings and comments, \\N, and HELP are SQL', () => {
+    assert.deepEqual(sqls('CREATE TABLE s (id INT,\nstatus INT,\nsource TEXT);\nSELECT \\N;'), [
+      'CREATE TABLE s (id INT,\nstatus INT,\nsource TEXT);',
+      'SELECT \\N;',
+    ])
+    assert.deepEqual(sqls("SELECT 'a\\G', `b\\c`; -- \\G\n# source x\n/* \\c */ SELECT 2;\nhelp 'contents';"), [
+      "SELECT 'a\\G', `b\\c`;",
+      'SELECT 2;',
+      "help 'contents';",
+    ])
+  })
+})

@@ -166,8 +166,34 @@ test('session settings a migration changes are listed, to be put back', () => {
         "SET foreign_key_checks = 0, @@session.sql_mode = '', @x = 1, GLOBAL max_connections = 10; SET NAMES utf8mb4; SET SESSION time_zone = '+00:00';",
       ).connectionSettings,
     ],
-    ['foreign_key_checks', 'sql_mode', 'names', 'time_zone'],
+    [
+      'foreign_key_checks',
+      'sql_mode',
+      'character_set_client',
+      'character_set_connection',
+      'character_set_results',
+      'collation_connection',
+      'time_zone',
+    ],
   )
+  // CALL, EXECUTE and compound statements may set any of them unseen.
+  for (const sql of [
+    'CALL p()',
+    'EXECUTE s',
+    'BEGIN NOT ATOMIC SET foreign_key_checks = 0; END',
+    'l: LOOP LEAVE l; END LOOP l',
+  ]) {
+    const settings = analyze(sql).connectionSettings
+    assert.ok(settings.includes('foreign_key_checks') && settings.includes('sql_mode'), sql)
+  }
+  assert.deepEqual([...analyze('INSERT INTO t VALUES (1)').connectionSettings], [])
+})
+
+test('statements that only set the session are marked, to be run again when a migration resumes', () => {
+  const marks = analyze(
+    "SET foreign_key_checks = 0; SET @x = 1; /*!40101 SET NAMES utf8mb4 */; SET GLOBAL max_connections = 10; SET STATEMENT max_statement_time = 1 FOR SELECT 1; SET PASSWORD = PASSWORD('x'); SET ROLE r; CREATE TABLE t (a INT); SELECT 1;",
+  ).statements.map((statement) => statement.sessionOnly)
+  assert.deepEqual(marks, [true, true, true, false, false, false, true, false, false])
 })
 
 describe('object changes', () => {
@@ -215,4 +241,20 @@ describe('object changes', () => {
     ])
       assert.equal(changes(`CREATE TABLE a (x INT); ${sql}`), undefined, sql)
   })
+})
+
+test("RELEASE_ALL_LOCKS() and RELEASE_LOCK of the toolkit's lock are refused; other locks are not", () => {
+  for (const sql of [
+    'DO RELEASE_ALL_LOCKS()',
+    'SELECT release_all_locks()',
+    "DO RELEASE_LOCK('glorious-migrate:db')",
+    "SELECT Release_Lock('GLORIOUS-MIGRATE:x')",
+    'CREATE PROCEDURE p() DO RELEASE_ALL_LOCKS()',
+  ]) {
+    const problems = analyze(sql).problems
+    assert.equal(problems.length, 1, sql)
+    assert.match(problems[0]!.reason, /releases the toolkit's migration lock/, sql)
+  }
+  for (const sql of ["DO RELEASE_LOCK('mine')", "SELECT 'RELEASE_ALL_LOCKS()'", "DO GET_LOCK('glorious-migrate:x', 0)"])
+    assert.deepEqual(analyze(sql).problems, [], sql)
 })

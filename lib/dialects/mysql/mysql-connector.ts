@@ -3,7 +3,7 @@ import type { DatabaseTarget } from '../../connection/database-options.js'
 import { isMissingModule, requireDriver } from '../../connection/require-driver.js'
 import { scrubSecrets } from '../../connection/redact-url.js'
 import type { DatabaseSession } from '../../connection/session.js'
-import { DatabaseError } from '../../errors.js'
+import { DatabaseError, GloriousMigrateError } from '../../errors.js'
 import type { EngineConnector, OpenSettings } from '../connector.js'
 import { mysqlDialect } from './mysql-dialect.js'
 import { ER_BAD_DB_ERROR, describeMysqlError, mysqlErrno } from './mysql-errors.js'
@@ -24,11 +24,12 @@ export const mysqlConnector: EngineConnector = Object.freeze<EngineConnector>({
   async exists(target) {
     const url = asUrl(target)
     const mysql = await loadMysql2(url)
-    const connection = await connect(mysql, url, withoutDatabase(url.url))
+    const options = mysqlConnectionOptions(url)
+    const connection = await connect(mysql, url, { ...options, database: undefined })
     try {
       const [rows] = await connection
         .promise()
-        .query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [databaseOf(url.url)])
+        .query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [options.database])
       return (rows as unknown[]).length > 0
     } finally {
       connection.destroy()
@@ -38,7 +39,8 @@ export const mysqlConnector: EngineConnector = Object.freeze<EngineConnector>({
   async open(target, settings: OpenSettings): Promise<DatabaseSession> {
     const url = asUrl(target)
     const mysql = await loadMysql2(url)
-    const database = databaseOf(url.url)
+    const options = mysqlConnectionOptions(url)
+    const database = options.database
     if (database === '') {
       throw new DatabaseError(
         url.label,
@@ -47,7 +49,7 @@ export const mysqlConnector: EngineConnector = Object.freeze<EngineConnector>({
       )
     }
     if (!settings.readonly) {
-      const connection = await connect(mysql, url, withoutDatabase(url.url))
+      const connection = await connect(mysql, url, { ...options, database: undefined })
       try {
         await connection.promise().query(`CREATE DATABASE IF NOT EXISTS ${quoteIdent(database)}`)
       } catch (error) {
@@ -61,15 +63,15 @@ export const mysqlConnector: EngineConnector = Object.freeze<EngineConnector>({
         connection.destroy()
       }
     }
-    return openPool(mysql, url, settings, database, false)
+    return openPool(mysql, url, options, settings, false)
   },
 
   async openExisting(target, settings) {
     const url = asUrl(target)
     const mysql = await loadMysql2(url)
-    const database = databaseOf(url.url)
-    if (database === '') return undefined // as exists() says: no database named, none to find
-    return openPool(mysql, url, { ...settings, readonly: true }, database, true)
+    const options = mysqlConnectionOptions(url)
+    if (options.database === '') return undefined // as exists() says: no database named, none to find
+    return openPool(mysql, url, options, { ...settings, readonly: true }, true)
   },
 
   async adopt(db: Kysely<any>): Promise<DatabaseSession> {
@@ -91,32 +93,38 @@ export const mysqlConnector: EngineConnector = Object.freeze<EngineConnector>({
 function openPool(
   mysql: Mysql2,
   url: UrlTarget,
+  options: MysqlConnectionOptions,
   settings: OpenSettings,
-  database: string,
   ifExists: false,
 ): Promise<DatabaseSession>
 function openPool(
   mysql: Mysql2,
   url: UrlTarget,
+  options: MysqlConnectionOptions,
   settings: OpenSettings,
-  database: string,
   ifExists: true,
 ): Promise<DatabaseSession | undefined>
 async function openPool(
   mysql: Mysql2,
   url: UrlTarget,
+  options: MysqlConnectionOptions,
   settings: OpenSettings,
-  database: string,
   ifExists: boolean,
 ): Promise<DatabaseSession | undefined> {
-  const pool = mysql.createPool({
-    uri: driverUrl(url.url),
-    connectionLimit: 4,
-    // Our own queries never need several statements in one request; migrations are split.
-    multipleStatements: false,
-    // UTC in and out, so applied_at and dates never depend on the machine's time zone.
-    timezone: 'Z',
-  })
+  const database = options.database
+  let pool: ReturnType<Mysql2['createPool']>
+  try {
+    pool = mysql.createPool({
+      ...options,
+      connectionLimit: 4,
+      // Our own queries never need several statements in one request; migrations are split.
+      multipleStatements: false,
+      // UTC in and out, so applied_at and dates never depend on the machine's time zone.
+      timezone: 'Z',
+    })
+  } catch (error) {
+    throw connectionError(error, url) // an option mysql2 rejects (an unknown ssl profile)
+  }
   pool.on('connection', (connection) => {
     if (settings.readonly) connection.query('SET SESSION TRANSACTION READ ONLY')
   })
@@ -135,7 +143,7 @@ async function openPool(
   } catch (error) {
     await db.destroy().catch(() => undefined)
     if (ifExists && mysqlErrno(error) === ER_BAD_DB_ERROR) return undefined
-    throw describeMysqlError(error, url.label, 0, url.url) ?? error
+    throw connectionError(error, url)
   }
 }
 
@@ -185,33 +193,155 @@ export function mysql2Of(module: unknown): Mysql2 {
   return loaded.default ?? loaded
 }
 
-async function connect(mysql: Mysql2, url: UrlTarget, uri: string): Promise<ReturnType<Mysql2['createConnection']>> {
-  const connection = mysql.createConnection({ uri: driverUrl(uri) })
+async function connect(
+  mysql: Mysql2,
+  url: UrlTarget,
+  options: MysqlConnectionOptions | (Omit<MysqlConnectionOptions, 'database'> & { database: undefined }),
+): Promise<ReturnType<Mysql2['createConnection']>> {
+  let connection: ReturnType<Mysql2['createConnection']> | undefined
   try {
+    connection = mysql.createConnection(options)
     await connection.promise().connect()
     return connection
   } catch (error) {
-    connection.destroy()
-    throw describeMysqlError(error, url.label, 0, url.url) ?? error
+    connection?.destroy()
+    throw connectionError(error, url)
   }
+}
+
+/**
+ * An error while connecting, as one clear line: the known ones by their code, any other (a TLS
+ * handshake the server refuses, a socket that is not there, a driver option it rejects) with its
+ * message, the URL's password scrubbed from it.
+ */
+function connectionError(error: unknown, url: UrlTarget): Error {
+  const described = describeMysqlError(error, url.label, 0, url.url)
+  if (described) return described
+  if (error instanceof GloriousMigrateError) return error
+  const message = error instanceof Error ? error.message : String(error)
+  return new DatabaseError(
+    url.label,
+    `cannot be connected to (${scrubSecrets(message, url.url)})`,
+    'check the URL (host, port, user, socketPath, ssl) and the server',
+    error,
+  )
+}
+
+/** What mysql2 is given: the URL's parts, and the parameters it may carry. */
+export interface MysqlConnectionOptions {
+  readonly host: string
+  readonly port: number | undefined
+  readonly user: string
+  readonly password: string
+  readonly database: string
+  readonly ssl?: string | Record<string, unknown>
+  readonly socketPath?: string
+  readonly connectTimeout?: number
+  readonly localAddress?: string
+  readonly enableKeepAlive?: boolean
+  readonly keepAliveInitialDelay?: number
+  readonly [option: string]: unknown
+}
+
+/**
+ * The URL parameters passed on to mysql2: how to reach the server, nothing that changes what the
+ * toolkit sends or reads (`multipleStatements`, `timezone`, `rowsAsArray`, `dateStrings`,
+ * `supportBigNumbers`, … are its own; mysql2 would let the URL override them).
+ */
+const URL_PARAMETERS: Readonly<Record<string, 'string' | 'number' | 'boolean' | 'ssl'>> = {
+  ssl: 'ssl',
+  socketPath: 'string',
+  connectTimeout: 'number',
+  localAddress: 'string',
+  enableKeepAlive: 'boolean',
+  keepAliveInitialDelay: 'number',
+}
+
+/**
+ * Reads a `mysql://` or `mariadb://` URL into mysql2's options, or says in one line what is wrong
+ * with it: not a URL (a password with `/`, `#`, `?` or `@` not percent-encoded), a bad escape, a
+ * bad port, or a parameter that is not one of {@link URL_PARAMETERS} (mysql2 would only warn, and
+ * go on without it: `?sslmode=require` would connect in clear). `ssl=true` asks for TLS with the
+ * certificate checked (`ssl={}`), `ssl=false` for none; otherwise `ssl` is mysql2's: a JSON object
+ * of TLS options or the name of a profile (`Amazon RDS`).
+ *
+ * @throws {DatabaseError}
+ */
+export function mysqlConnectionOptions(url: Pick<UrlTarget, 'url' | 'label'>): MysqlConnectionOptions {
+  const bad = (reason: string, hint: string) => new DatabaseError(url.label, reason, hint)
+  const ENCODE =
+    'percent-encode special characters in the user and password (@ as %40, / as %2F, # as %23, ? as %3F, % as %25, : as %3A)'
+  let parsed: URL
+  try {
+    parsed = new URL(url.url.replace(/^mariadb:/i, 'mysql:'))
+  } catch {
+    throw bad(
+      'is not a valid URL',
+      `write it as mysql://user:password@host:3306/database (a port from 1 to 65535), and ${ENCODE}`,
+    )
+  }
+  // A '#' starts a fragment, which a database URL never has: a password's '#', not encoded, cut
+  // the URL short (`mysql://u:12#x@h/db` reads as host u, port 12).
+  if (parsed.hash !== '' || url.url.includes('#')) {
+    throw bad('has a "#", which ends a URL where it stands', ENCODE)
+  }
+  // An '@' after the host: a password's '/' or '?', not encoded, cut the URL short
+  // (`mysql://u:12/x@h/db` reads as host u, port 12, database x@h/db).
+  if (parsed.username === '' && url.url.slice(url.url.indexOf('//') + 2).includes('@')) {
+    throw bad('has an "@" after its host', ENCODE)
+  }
+  const decode = (part: string, what: string): string => {
+    try {
+      return decodeURIComponent(part)
+    } catch {
+      throw bad(`has a malformed percent escape in its ${what}`, ENCODE)
+    }
+  }
+  const options: Record<string, unknown> = {
+    host: decode(parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname, 'host'),
+    port: parsed.port === '' ? undefined : Number(parsed.port),
+    user: decode(parsed.username, 'user'),
+    password: decode(parsed.password, 'password'),
+    database: decode(parsed.pathname.replace(/^\//, ''), 'database name'),
+  }
+  for (const [key, value] of parsed.searchParams) {
+    const kind = URL_PARAMETERS[key]
+    if (kind === undefined) {
+      throw bad(
+        `has the parameter "${key}", which glorious-migrate does not pass on`,
+        `remove it; the parameters it takes are ${Object.keys(URL_PARAMETERS).join(', ')} (TLS: ?ssl=true, or ?ssl={"ca":"…"} as JSON)`,
+      )
+    }
+    if (key in options && options[key] !== undefined) throw bad(`has the parameter "${key}" twice`, 'give it once')
+    if (kind === 'string') options[key] = value
+    else if (kind === 'number') {
+      if (!/^\d+$/.test(value)) throw bad(`has "${key}=${value}", not a whole number`, `give ${key} in milliseconds`)
+      options[key] = Number(value)
+    } else if (kind === 'boolean') {
+      if (value !== 'true' && value !== 'false') throw bad(`has "${key}=${value}"`, `give ${key}=true or ${key}=false`)
+      options[key] = value === 'true'
+    } else if (value === 'true' || value === '1') options[key] = {}
+    else if (value === 'false' || value === '0') options[key] = undefined
+    else if (value.trimStart().startsWith('{')) {
+      let ssl: unknown
+      try {
+        ssl = JSON.parse(value)
+      } catch {
+        ssl = undefined
+      }
+      if (typeof ssl !== 'object' || ssl === null || Array.isArray(ssl)) {
+        throw bad(
+          'has an ssl parameter that is not a JSON object',
+          'give ?ssl=true, or the TLS options as a JSON object: ?ssl={"ca":"…"}',
+        )
+      }
+      options[key] = ssl
+    } else options[key] = value // a profile name
+  }
+  return options as MysqlConnectionOptions
 }
 
 function asUrl(target: Exclude<DatabaseTarget, { kind: 'kysely' }>): UrlTarget {
   if (target.kind !== 'url' || target.engine !== 'mysql') throw new Error(`internal: not a MySQL URL: ${target.label}`)
   return target
-}
-
-/** mysql2 knows the `mysql:` scheme only. */
-function driverUrl(url: string): string {
-  return url.replace(/^mariadb:/i, 'mysql:')
-}
-
-function databaseOf(url: string): string {
-  return decodeURIComponent(new URL(driverUrl(url)).pathname.replace(/^\//, ''))
-}
-
-function withoutDatabase(url: string): string {
-  const parsed = new URL(driverUrl(url))
-  parsed.pathname = '/'
-  return parsed.toString()
 }

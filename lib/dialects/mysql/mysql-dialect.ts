@@ -18,6 +18,7 @@ import {
   mysqlRetryableReason,
 } from './mysql-errors.js'
 import { identifierName, quoteIdent, significantTokens } from './mysql-lexer.js'
+import { lexingOf } from './mysql-splitter.js'
 import { acquireMysqlLock } from './mysql-lock.js'
 import { describeMysqlLocks } from './mysql-plan-locks.js'
 import { probeMysqlStatement } from './mysql-probe.js'
@@ -76,6 +77,7 @@ export const mysqlDialect: MigrationDialect = Object.freeze<MigrationDialect>({
           : [],
       ),
       implicitCommits: Object.freeze(analysis.statements.map((statement) => statement.commitsImplicitly)),
+      sessionOnly: Object.freeze(analysis.statements.map((statement) => statement.sessionOnly)),
     })
   },
 
@@ -129,7 +131,18 @@ export const mysqlDialect: MigrationDialect = Object.freeze<MigrationDialect>({
   },
 
   async executeStatement(conn, text) {
+    // A statement that may release user locks (RELEASE_ALL_LOCKS(), a RELEASE_LOCK of a name it
+    // computes, in a procedure or dynamic SQL) must not release the toolkit's: another migrator
+    // would run beside this one. Checked by effect around such statements only (one round trip
+    // each before and after); the lock is taken back and the statement fails.
+    const held = mayReleaseLocks(text) ? await holdsMigrationLock(conn) : undefined
     await sql.raw(text).execute(conn)
+    if (held?.held && !(await holdsMigrationLock(conn)).held) {
+      await sql`SELECT GET_LOCK(${held.name}, 0)`.execute(conn)
+      throw new Error(
+        `it released the toolkit's migration lock (${held.name}), which must be held until the run ends: another migrator could have run beside this one. Release only locks of your own, by name (RELEASE_LOCK('my-lock')), never RELEASE_ALL_LOCKS()`,
+      )
+    }
   },
 
   async tableExists(conn, table) {
@@ -263,6 +276,38 @@ export const mysqlDialect: MigrationDialect = Object.freeze<MigrationDialect>({
   retryableReason: mysqlRetryableReason,
 })
 
+/**
+ * Whether a statement may release user locks: it says RELEASE (RELEASE_LOCK, RELEASE_ALL_LOCKS,
+ * in any spelling, in a string of dynamic SQL too), or runs statements that cannot be read here
+ * (CALL, EXECUTE, a compound statement). A stored function called from other statements is not
+ * seen.
+ */
+function mayReleaseLocks(text: string): boolean {
+  if (/release/i.test(text)) return true
+  const [first, second] = significantTokens(text).map((token) => token.upper)
+  return (
+    first === 'CALL' ||
+    first === 'EXECUTE' ||
+    (first === 'BEGIN' && second === 'NOT') ||
+    first === 'IF' ||
+    first === 'CASE' ||
+    first === 'LOOP' ||
+    first === 'WHILE' ||
+    first === 'REPEAT' ||
+    second === ':'
+  )
+}
+
+/** Whether this session holds the toolkit's lock on its database (`mysql-lock.ts`), and its name. */
+async function holdsMigrationLock(conn: Kysely<any>): Promise<{ held: boolean; name: string }> {
+  const { rows } = await sql<{ name: string; held: number | null }>`
+    SELECT LEFT(CONCAT('glorious-migrate:', COALESCE(DATABASE(), '')), 64) AS name,
+      IS_USED_LOCK(LEFT(CONCAT('glorious-migrate:', COALESCE(DATABASE(), '')), 64)) = CONNECTION_ID() AS held`.execute(
+    conn,
+  )
+  return { held: Number(rows[0]?.held) === 1, name: String(rows[0]?.name) }
+}
+
 /** The definitions as `reservedDefinitions` reads them, with the part for triggers on its own. */
 interface MysqlReservedDefinitions extends ReservedTablesDefinitions {
   readonly triggers: string
@@ -371,7 +416,7 @@ export function cannotReachReservedTables(statement: SqlStatement, reservedTable
   // Anywhere in the text, strings and comments included (a FEDERATED table's CONNECTION string).
   const text = statement.sql.toLowerCase()
   for (const table of reserved) if (text.includes(table)) return false
-  const tokens = significantTokens(statement.sql)
+  const tokens = significantTokens(statement.sql, lexingOf(statement))
   for (const token of tokens) {
     const name = identifierName(token)
     if (name !== undefined && reserved.has(name.toLowerCase())) return false

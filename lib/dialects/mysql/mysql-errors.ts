@@ -62,6 +62,8 @@ const KNOWN: Readonly<Record<string, readonly [reason: string, hint: string]>> =
   ECONNRESET: ['dropped the connection', 'check the server, then run again'],
   PROTOCOL_CONNECTION_LOST: ['closed the connection', 'check the server, then run again'],
   ER_ACCESS_DENIED_ERROR: ['refused the login', 'check the user and password in the URL'],
+  // The same refusal when the URL gives no password.
+  ER_ACCESS_DENIED_NO_PASSWORD_ERROR: ['refused the login', 'check the user and password in the URL'],
   ER_DBACCESS_DENIED_ERROR: ['refuses this user', 'grant the user access to the database'],
   ER_BAD_DB_ERROR: ['does not exist', 'create it, or check the database name in the URL'],
   ER_CON_COUNT_ERROR: ['has too many connections', 'close some connections, then run again'],

@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely'
 import type { SqlStatement } from '../dialect.js'
 import { ER_NO_SUCH_TABLE, mysqlErrno } from './mysql-errors.js'
 import { type SignificantToken, identifierName, quoteIdent, significantTokens } from './mysql-lexer.js'
+import { lexingOf } from './mysql-splitter.js'
 
 type Kind = 'table' | 'routine' | 'trigger' | 'event'
 
@@ -45,7 +46,7 @@ export async function probeMysqlStatement(
   statement: SqlStatement,
   recorded?: string,
 ): Promise<string | undefined> {
-  const tokens = significantTokens(statement.sql)
+  const tokens = significantTokens(statement.sql, lexingOf(statement))
   const targets = targetsOf(tokens)
   if (targets === undefined || targets.length === 0) return undefined
   const on = triggerTableOf(tokens)

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { scrubSecrets } from '../../connection/redact-url.js'
 import { DatabaseError } from '../../errors.js'
 import type { ScratchDatabase, ScratchDatabaseFactory } from '../schema-snapshot.js'
-import { mysql2Of, mysqlConnector } from './mysql-connector.js'
+import { mysql2Of, mysqlConnectionOptions, mysqlConnector } from './mysql-connector.js'
 import { requireDriver } from '../../connection/require-driver.js'
 import { quoteIdent } from './mysql-lexer.js'
 
@@ -21,9 +21,10 @@ export const mysqlScratchDatabase: ScratchDatabaseFactory = Object.freeze<Scratc
     }
     const mysql = mysql2Of(requireDriver('mysql2'))
     const name = `glorious_drift_${randomBytes(6).toString('hex')}`
+    const server = { ...mysqlConnectionOptions(live), database: undefined }
     const serverUrl = new URL(live.url.replace(/^mariadb:/i, 'mysql:'))
     const admin = async (statement: string): Promise<void> => {
-      const connection = mysql.createConnection({ uri: serverUrl.toString() })
+      const connection = mysql.createConnection(server)
       try {
         await connection.promise().query(statement)
       } finally {

@@ -1,6 +1,6 @@
 import type { SplitResult, SqlStatement } from '../dialect.js'
 import { BlockTracker, type Peek, type TrackedToken } from './mysql-block-tracker.js'
-import { TokenKind, isSpace, scanToken, type LexerOptions, type LexerState } from './mysql-lexer.js'
+import { TokenKind, isSpace, scanToken, significantTokens, type LexerOptions, type LexerState } from './mysql-lexer.js'
 
 /** A statement of a MySQL/MariaDB migration, with where it was found. */
 export interface MysqlStatement extends SqlStatement {
@@ -13,6 +13,11 @@ export interface MysqlStatement extends SqlStatement {
    * `mysql` client leaves it out of what it sends), or the end of the text.
    */
   readonly terminator: ';' | 'delimiter' | 'end-of-text'
+  /**
+   * The `sql_mode` lexing the statement was read under, when an earlier statement of the text
+   * changed it (`SET sql_mode = 'NO_BACKSLASH_ESCAPES'`): read its tokens with these.
+   */
+  readonly lexer?: LexerOptions
 }
 
 export interface MysqlSplitResult extends SplitResult {
@@ -50,8 +55,10 @@ const HEAD_TOKENS = 16
  * statement may omit its terminator. Unterminated strings, comments and blocks are reported as a
  * `problem` naming the line where they begin.
  *
- * The client's backslash commands (`\g`, `\d`, …) are not read: outside strings they are not SQL,
- * and the server rejects them. The client also takes `--x` at the start of a line for a comment;
+ * The client's own commands are not SQL, and the server rejects them: a backslash command (`\g`,
+ * `\G`, `\c`, …; `\N` is SQL's NULL) outside strings and comments, or a long-form command
+ * (`source`, `charset`, `ego`, …) as the first word of a line with no statement pending, is a
+ * `problem` naming its line, so that nothing of the file runs. The client also takes `--x` at the start of a line for a comment;
  * the server does not, and neither does this splitter (a `--` comment needs whitespace after it).
  *
  * @example
@@ -76,7 +83,10 @@ interface PendingStatement {
 
 class Splitter {
   readonly #text: string
-  readonly #options: MysqlSplitOptions
+  /** Changed by the statements that set the session's sql_mode (see `sqlModeAfter`). */
+  #options: MysqlSplitOptions
+  /** What `@var = @@sql_mode` saved, for `SET sql_mode = @var` (mysqldump's header and trailer). */
+  readonly #savedModes = new Map<string, LexerOptions>()
   readonly #statements: MysqlStatement[] = []
   readonly #lexer: LexerState = { kind: TokenKind.Space, inExecutableComment: false }
   /** The client's delimiter; `;` is the default. */
@@ -94,6 +104,7 @@ class Splitter {
   constructor(text: string, options: MysqlSplitOptions) {
     this.#text = text
     this.#options = options
+    this.#initial = options
   }
 
   run(): MysqlSplitResult {
@@ -135,6 +146,21 @@ class Splitter {
         this.#lexer.inExecutableComment = true
         this.#delimiterInCloser = true
         end = pos + 1
+      }
+      if (this.#statement === undefined && kind === TokenKind.Word && this.#isLineStart(pos)) {
+        const command = CLIENT_COMMANDS[text.slice(pos, end).toLowerCase()]
+        const after = text.charCodeAt(end)
+        if (command !== undefined && (end >= text.length || isSpace(after) || after === 59)) {
+          return this.#problem(this.#lineAt(pos), clientCommandReason(text.slice(pos, end), command))
+        }
+      }
+      if (kind === TokenKind.Other && text.charCodeAt(pos) === 92 && !this.#lexer.inExecutableComment) {
+        // A backslash outside strings and comments: a command of the client (\G, \g, \c, \.),
+        // which the server rejects; only \N (NULL) is SQL.
+        const next = text[pos + 1] ?? ''
+        if (next !== 'N') {
+          return this.#problem(this.#lineAt(pos), clientCommandReason(`\\${next}`, BACKSLASH_COMMANDS[next] ?? ''))
+        }
       }
       if (this.#statement === undefined && kind === TokenKind.Word && this.#isDelimiterCommand(pos, end)) {
         const result = this.#delimiterCommand(pos, end)
@@ -263,19 +289,30 @@ class Splitter {
   }
 
   #push(statement: PendingStatement, end: number, terminator: MysqlStatement['terminator']): void {
+    const sql = this.#text.slice(statement.offset, end)
+    const changed = this.#options !== this.#initial
     this.#statements.push(
       Object.freeze({
         index: this.#statements.length + 1,
         line: statement.line,
         column: statement.column,
         offset: statement.offset,
-        sql: this.#text.slice(statement.offset, end),
+        sql,
         head: Object.freeze(statement.head),
         terminator,
+        ...(changed ? { lexer: this.#options } : {}),
       }),
     )
     this.#statement = undefined
+    // The server reads the statements after a SET of the session's sql_mode under the new mode,
+    // and the mysql client, which asks the server after each statement, splits them so.
+    if (statement.head[0]?.toUpperCase() === 'SET') {
+      const next = sqlModeAfter(sql, this.#options, this.#savedModes)
+      if (next !== undefined) this.#options = next
+    }
   }
+
+  readonly #initial: MysqlSplitOptions
 
   /** `DELIMITER` as the first word of its line (after whitespace only), followed by whitespace. */
   #isDelimiterCommand(pos: number, end: number): boolean {
@@ -284,6 +321,13 @@ class Splitter {
     if (this.#lexer.inExecutableComment) return false
     const after = text.charCodeAt(end)
     if (end < text.length && after !== 32 && after !== 9 && after !== 13 && after !== 10) return false
+    return this.#isLineStart(pos)
+  }
+
+  /** The token at `pos` is the first of its line (whitespace only before it), outside an executable comment. */
+  #isLineStart(pos: number): boolean {
+    if (this.#lexer.inExecutableComment) return false
+    const text = this.#text
     for (let i = pos - 1; i >= 0; i--) {
       const c = text.charCodeAt(i)
       if (c === 10) return true
@@ -324,6 +368,116 @@ class Splitter {
     this.#countedTo = offset
     return this.#line
   }
+}
+
+/** The sql_mode words that make `"…"` an identifier: ANSI_QUOTES and the modes that include it. */
+const ANSI_QUOTES_MODES = new Set(['ANSI_QUOTES', 'ANSI', 'DB2', 'MAXDB', 'MSSQL', 'ORACLE', 'POSTGRESQL'])
+
+/** How to read a statement's tokens: under the sql_mode lexing the splitter found it under. */
+export function lexingOf(statement: SqlStatement): LexerOptions | undefined {
+  return (statement as Partial<MysqlStatement>).lexer
+}
+
+/** The lexing a sql_mode value gives: its backslash and double-quote rules. */
+function modeLexing(mode: string): LexerOptions {
+  const words = mode
+    .toUpperCase()
+    .split(',')
+    .map((word) => word.trim())
+  return {
+    noBackslashEscapes: words.includes('NO_BACKSLASH_ESCAPES'),
+    ansiQuotes: words.some((word) => ANSI_QUOTES_MODES.has(word)),
+  }
+}
+
+/**
+ * The lexing after a `SET` statement, when it sets the session's sql_mode (else `undefined`):
+ * to a string (`'ANSI,NO_BACKSLASH_ESCAPES'`), to `DEFAULT` or `''`, to a user variable that an
+ * earlier `SET @v = @@sql_mode` saved (noted in `saved`), or to `CONCAT(@@sql_mode, ',…')` (the
+ * modes named added) or `REPLACE(@@sql_mode, '…', '')` (removed). Any other value is not read:
+ * the lexing stays as it was. `SET GLOBAL` and `SET STATEMENT … FOR` leave the session as it is.
+ */
+export function sqlModeAfter(
+  sql: string,
+  current: LexerOptions,
+  saved: Map<string, LexerOptions>,
+): LexerOptions | undefined {
+  const tokens = significantTokens(sql, current).filter((token) => token.kind !== TokenKind.Semi)
+  const words = tokens.map((token) => token.upper)
+  if (words[0] !== 'SET' || words[1] === 'STATEMENT') return undefined
+  let result: LexerOptions | undefined
+  const mode = (): LexerOptions => result ?? current
+  let i = 1
+  while (i < tokens.length) {
+    // The target: [SESSION | LOCAL | GLOBAL] name, @@[session. | local. | global.]name, or @var.
+    let scope = 'SESSION'
+    let user: string | undefined
+    if (words[i] === 'SESSION' || words[i] === 'LOCAL' || words[i] === 'GLOBAL' || words[i]?.startsWith('PERSIST')) {
+      scope = words[i] as string
+      i++
+    } else if (words[i] === '@' && words[i + 1] === '@') {
+      i += 2
+      if (['SESSION', 'LOCAL', 'GLOBAL'].includes(words[i] as string) && words[i + 1] === '.') {
+        scope = words[i] as string
+        i += 2
+      }
+    } else if (words[i] === '@') {
+      user = words[i + 1]
+      i++
+    }
+    const target = words[i]
+    i++
+    if (words[i] === ':' && words[i + 1] === '=') i += 2
+    else if (words[i] === '=') i++
+    // The value: up to the next comma outside parentheses.
+    const start = i
+    let depth = 0
+    while (i < tokens.length && !(depth === 0 && words[i] === ',')) {
+      if (words[i] === '(') depth++
+      else if (words[i] === ')') depth--
+      i++
+    }
+    const value = tokens.slice(start, i)
+    const valueWords = words.slice(start, i)
+    i++ // the comma
+    const readsMode =
+      valueWords
+        .join(' ')
+        .replace(/@ @ (SESSION|LOCAL) \. /g, '@ @ ')
+        .includes('@ @ SQL_MODE') && !valueWords.includes('GLOBAL')
+    const literals = value
+      .filter((token) => token.kind === TokenKind.String)
+      .map((token) => {
+        const quote = token.text[0] as string
+        return token.text.slice(1, -1).replaceAll(quote + quote, quote)
+      })
+    let next: LexerOptions | undefined
+    if (value.length === 1 && value[0]?.kind === TokenKind.String) next = modeLexing(literals[0] as string)
+    else if (valueWords.length === 1 && valueWords[0] === 'DEFAULT') next = modeLexing('')
+    else if (valueWords.length === 2 && valueWords[0] === '@') next = saved.get(valueWords[1] as string)
+    else if (readsMode && valueWords.length === 3)
+      next = mode() // @@sql_mode itself
+    else if (readsMode && (valueWords[0] === 'CONCAT' || valueWords[0] === 'CONCAT_WS')) {
+      const added = modeLexing(literals.join(','))
+      next = {
+        noBackslashEscapes: Boolean(mode().noBackslashEscapes || added.noBackslashEscapes),
+        ansiQuotes: Boolean(mode().ansiQuotes || added.ansiQuotes),
+      }
+    } else if (readsMode && valueWords[0] === 'REPLACE') {
+      const removed = modeLexing(literals[0] ?? '')
+      next = {
+        noBackslashEscapes: Boolean(mode().noBackslashEscapes && !removed.noBackslashEscapes),
+        ansiQuotes: Boolean(mode().ansiQuotes && !removed.ansiQuotes),
+      }
+    }
+    if (user !== undefined) {
+      if (next !== undefined) saved.set(user, next)
+      else saved.delete(user)
+    } else if (target === 'SQL_MODE' && scope !== 'GLOBAL' && !scope.startsWith('PERSIST') && next !== undefined) {
+      result = next
+    }
+  }
+  return result
 }
 
 function trackedToken(raw: string, kind: TokenKind, line: number): TrackedToken {
@@ -367,6 +521,53 @@ export function readDelimiterArgument(rest: string): string {
   }
   const match = /^[^\s]*/.exec(trimmed)
   return match ? match[0] : ''
+}
+
+/**
+ * The `mysql` client's own commands in their long form, which it reads as the first word of a
+ * line when no statement is pending (`help`, which the server also answers, is left out), with
+ * what to do instead.
+ */
+const CLIENT_COMMANDS: Readonly<Record<string, string>> = {
+  source: "put that file's statements in this migration, or in a migration of their own",
+  charset: 'write SET NAMES … as a statement (it is put back after the migration)',
+  ego: 'end the statement with ";"',
+  go: 'end the statement with ";"',
+  clear: 'remove it and the statement it cancels',
+  connect: 'remove it: a migration runs on the database it is applied to',
+  exit: 'remove it',
+  quit: 'remove it',
+  print: 'remove it',
+  prompt: 'remove it',
+  rehash: 'remove it',
+  status: 'remove it',
+  system: 'remove it: a migration runs SQL only',
+  tee: 'remove it',
+  notee: 'remove it',
+  pager: 'remove it',
+  nopager: 'remove it',
+  edit: 'remove it',
+  warnings: 'remove it',
+  nowarning: 'remove it',
+}
+
+/** The client's backslash commands, with what to do instead. */
+const BACKSLASH_COMMANDS: Readonly<Record<string, string>> = {
+  g: 'end the statement with ";"',
+  G: 'end the statement with ";"',
+  c: 'remove it and the statement it cancels',
+  '.': "put that file's statements in this migration, or in a migration of their own",
+  C: 'write SET NAMES … as a statement (it is put back after the migration)',
+  u: 'remove it: a migration runs on the database it is applied to',
+  r: 'remove it: a migration runs on the database it is applied to',
+  '!': 'remove it: a migration runs SQL only',
+}
+
+function clientCommandReason(command: string, hint: string): string {
+  return (
+    `"${command}" is a command of the mysql client, not SQL (the server rejects it); glorious-migrate sends each ` +
+    `statement to the server as it is: ${hint || 'remove it'}`
+  )
 }
 
 function notClosedReason(keyword: string, where: string): string {

@@ -1,5 +1,6 @@
 import type { MigrationAnalysis, SqlStatement, StatementProblem } from '../dialect.js'
-import { identifierName, significantTokens, type SignificantToken } from './mysql-lexer.js'
+import { TokenKind, identifierName, significantTokens, type SignificantToken } from './mysql-lexer.js'
+import { lexingOf } from './mysql-splitter.js'
 import { mysqlObjectChanges } from './mysql-object-changes.js'
 
 /**
@@ -22,6 +23,12 @@ export interface MysqlStatementAnalysis {
   readonly commitsImplicitly: boolean
   /** Why it commits, e.g. `DDL (CREATE TABLE)` or `may run DDL (CALL)`. */
   readonly commitReason: string | undefined
+  /**
+   * Whether the statement only changes the session (a `SET` of session or user variables, `SET
+   * NAMES`, …): a resumed migration runs those of its applied statements again, so that the
+   * statements after them run under the session they were written for.
+   */
+  readonly sessionOnly: boolean
 }
 
 export interface MysqlMigrationAnalysis extends Pick<
@@ -66,7 +73,7 @@ export function analyzeMysqlMigration(
   const settings = new Set<string>()
   const analyses: MysqlStatementAnalysis[] = []
   for (const statement of statements) {
-    const tokens = significantTokens(statement.sql)
+    const tokens = significantTokens(statement.sql, lexingOf(statement))
     const words = tokens.map((token) => token.upper)
     const reserved = reservedTableIn(tokens, options.reservedTables)
     if (reserved !== undefined) {
@@ -86,9 +93,29 @@ export function analyzeMysqlMigration(
         hint: "remove it: a migration runs in the database it is applied to; name other databases' tables as db.table if you must",
       })
     }
-    if (words[0] === 'SET') for (const setting of sessionSettings(tokens)) settings.add(setting)
+    const release = releasesMigrationLock(tokens)
+    if (release !== undefined) {
+      problems.push({
+        statement,
+        reason: `(${release}) releases the toolkit's migration lock, which is held until the run ends`,
+        hint: "release only locks of your own, by name: RELEASE_LOCK('my-lock')",
+      })
+    }
+    const assigned = words[0] === 'SET' && control === undefined ? sessionSettings(tokens) : undefined
+    for (const setting of assigned?.session ?? []) settings.add(setting)
+    // A routine, a prepared statement or a compound statement may set any session variable
+    // unseen (a procedure's SET foreign_key_checks = 0 outlives its CALL): the settings that
+    // matter to the statements after it, and to the toolkit's own, are put back.
+    if (mayChangeSessionUnseen(words)) for (const setting of SESSION_STATE) settings.add(setting)
     const commitReason = control === undefined ? implicitCommit(words) : undefined
-    analyses.push(Object.freeze({ statement, commitsImplicitly: commitReason !== undefined, commitReason }))
+    analyses.push(
+      Object.freeze({
+        statement,
+        commitsImplicitly: commitReason !== undefined,
+        commitReason,
+        sessionOnly: assigned !== undefined && commitReason === undefined && !assigned.global && !assigned.scoped,
+      }),
+    )
   }
   const mode: MysqlTransactionMode = options.noTransaction
     ? 'no-transaction'
@@ -252,13 +279,77 @@ function setsAutocommit(words: readonly string[]): boolean {
 }
 
 /**
- * The session variables a SET changes, lower-cased (`sql_mode`, `foreign_key_checks`, `names`,
- * …), so the runner can put them back after the migration. User variables (`@x`) are left out;
- * `SET GLOBAL` changes the server, not the session.
+ * The session variables the runner reads before a migration that may change them without a
+ * `SET` of its own (`CALL`, `EXECUTE`, compound statements) and puts back after it: those that
+ * change what later statements, or the toolkit's own reads and ledger writes, do.
  */
-function sessionSettings(tokens: readonly SignificantToken[]): string[] {
+const SESSION_STATE: readonly string[] = [
+  'sql_mode',
+  'foreign_key_checks',
+  'unique_checks',
+  'autocommit',
+  'time_zone',
+  'character_set_client',
+  'character_set_connection',
+  'character_set_results',
+  'collation_connection',
+  'sql_quote_show_create',
+  'sql_safe_updates',
+  'sql_auto_is_null',
+  'lock_wait_timeout',
+  'innodb_lock_wait_timeout',
+]
+
+/** The variables `SET NAMES` and `SET CHARACTER SET` assign (MariaDB KB, MySQL manual 15.7.6.2-3). */
+const CHARSET_VARIABLES: Readonly<Record<string, readonly string[]>> = {
+  names: ['character_set_client', 'character_set_connection', 'character_set_results', 'collation_connection'],
+  'character set': [
+    'character_set_client',
+    'character_set_results',
+    'character_set_connection',
+    'collation_connection',
+  ],
+}
+
+/** `CALL`, `EXECUTE` and compound statements run statements that cannot be read here. */
+function mayChangeSessionUnseen(words: readonly string[]): boolean {
+  switch (words[0]) {
+    case 'CALL':
+    case 'EXECUTE':
+    case 'IF':
+    case 'CASE':
+    case 'LOOP':
+    case 'WHILE':
+    case 'REPEAT':
+      return true
+    case 'BEGIN':
+      return words[1] === 'NOT'
+    default:
+      // A labelled compound statement: `label: BEGIN NOT ATOMIC …`, `label: LOOP …`.
+      return words[1] === ':'
+  }
+}
+
+/**
+ * The session variables a SET changes, lower-cased (`sql_mode`, `foreign_key_checks`, and for
+ * `SET NAMES` and `SET CHARACTER SET` the character set variables they assign), so the runner
+ * can put them back after the migration. User variables (`@x`) are left out; `SET GLOBAL`
+ * changes the server, not the session (`global` says the statement has such an assignment);
+ * `scoped`: a `SET STATEMENT … FOR`, whose settings last for its statement only.
+ */
+function sessionSettings(tokens: readonly SignificantToken[]): {
+  session: string[]
+  global: boolean
+  scoped: boolean
+} {
   const words = tokens.map((token) => token.upper)
   const settings: string[] = []
+  let global = false
+  if (words[1] === 'STATEMENT') return { session: [], global, scoped: true }
+  // Account statements: SET ROLE changes the session's privileges (no variable), SET PASSWORD
+  // and SET DEFAULT ROLE change the server's accounts (they commit implicitly).
+  if (words[1] === 'PASSWORD' || words[1] === 'ROLE' || (words[1] === 'DEFAULT' && words[2] === 'ROLE'))
+    return { session: [], global, scoped: false }
   let depth = 0
   let expectName = true
   for (let i = 1; i < tokens.length; i++) {
@@ -273,12 +364,12 @@ function sessionSettings(tokens: readonly SignificantToken[]): string[] {
     if (!expectName) continue
     expectName = false
     if (word === 'NAMES' || word === 'CHARSET' || (word === 'CHARACTER' && words[i + 1] === 'SET')) {
-      settings.push(word === 'NAMES' ? 'names' : 'character set')
+      settings.push(...(CHARSET_VARIABLES[word === 'NAMES' ? 'names' : 'character set'] as readonly string[]))
       continue
     }
     let at = i
     let scope = 'SESSION'
-    if (word === 'GLOBAL' || word === 'SESSION' || word === 'LOCAL' || word === 'PERSIST') {
+    if (word === 'GLOBAL' || word === 'SESSION' || word === 'LOCAL' || word === 'PERSIST' || word === 'PERSIST_ONLY') {
       scope = word
       at++
     } else if (word === '@' && words[i + 1] === '@') {
@@ -293,10 +384,32 @@ function sessionSettings(tokens: readonly SignificantToken[]): string[] {
     }
     const token = tokens[at]
     const name = token === undefined ? undefined : identifierName(token)
-    if (name !== undefined && scope !== 'GLOBAL' && scope !== 'PERSIST') settings.push(name.toLowerCase())
+    if (scope === 'GLOBAL' || scope === 'PERSIST' || scope === 'PERSIST_ONLY') global = true
+    else if (name !== undefined) settings.push(name.toLowerCase())
     i = at
   }
-  return settings
+  return { session: settings, global, scoped: false }
+}
+
+/**
+ * `RELEASE_ALL_LOCKS()`, or `RELEASE_LOCK('glorious-migrate:…')` (any letter case): the lock the
+ * run holds (`mysql-lock.ts`). A name computed at run time is caught by effect instead.
+ */
+function releasesMigrationLock(tokens: readonly SignificantToken[]): string | undefined {
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as SignificantToken
+    if (token.kind !== TokenKind.Word) continue
+    if (token.upper === 'RELEASE_ALL_LOCKS') return 'RELEASE_ALL_LOCKS'
+    const name = tokens[i + 2]
+    if (
+      token.upper === 'RELEASE_LOCK' &&
+      tokens[i + 1]?.text === '(' &&
+      name?.kind === TokenKind.String &&
+      /^.glorious-migrate:/i.test(name.text)
+    )
+      return `RELEASE_LOCK(${name.text})`
+  }
+  return undefined
 }
 
 function reservedTableIn(tokens: readonly SignificantToken[], reserved: readonly string[]): string | undefined {

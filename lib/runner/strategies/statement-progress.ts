@@ -223,34 +223,53 @@ async function applyWithProgress(
   )
   const before = await dialect.listSchemaObjects(conn, touched)
 
+  // The session settings it changes are put back after it (before the guard reads the toolkit's
+  // tables: under ANSI_QUOTES, SHOW CREATE TABLE would print them otherwise), even when it fails,
+  // so that nothing leaks into the next migration or the toolkit's own statements. Resumed, the
+  // statements before the resume point that only set the session run again first.
+  const restoreSettings = await saveSettings(ctx, migration.analysis.connectionSettings)
   let finished: { done: AppliedMigration; after: ReservedState } | undefined
-  for (; applied < statements.length; applied++) {
-    const statement = statements[applied] as SqlStatement
-    if (commits[applied]) {
-      const probe: Probe = {
-        statement: applied + 1,
-        checksum: checksums[applied] as string,
-        before: (await dialect.probeStatement?.(conn, statement)) ?? null,
-      }
-      await record(rowAt('running', { probe: JSON.stringify(probe) }))
-      await executeWithRetries(ctx, migration, statement, applied, async () => {})
-    } else if (applied === statements.length - 1) {
-      // The last statement, with no implicit commit, commits with the migration's final record
-      // and ownership: a run killed before that commit finds it not run, and runs it again.
-      await executeWithRetries(ctx, migration, statement, applied, async () => {
-        finished = await finish(true)
-      })
-    } else {
-      // No implicit commit: the statement and its progress commit together.
-      await executeWithRetries(ctx, migration, statement, applied, async () => {
-        await record(rowAt('running', { applied: applied + 1, checksums: checksums.slice(0, applied + 1) }))
-      })
-    }
+  try {
+    await replaySession(ctx, migration, resumedAt)
+    await runRemaining()
+  } catch (error) {
+    await restoreSettings()
+    throw error
   }
-  finished ??= await finish(false)
+  finished ??= await (async () => {
+    await restoreSettings()
+    return finish(false)
+  })()
   run.definitions = finished.after.definitions
   run.rows = await finished.after.afterWrites?.()
   return finished.done
+
+  async function runRemaining(): Promise<void> {
+    for (; applied < statements.length; applied++) {
+      const statement = statements[applied] as SqlStatement
+      if (commits[applied]) {
+        const probe: Probe = {
+          statement: applied + 1,
+          checksum: checksums[applied] as string,
+          before: (await dialect.probeStatement?.(conn, statement)) ?? null,
+        }
+        await record(rowAt('running', { probe: JSON.stringify(probe) }))
+        await executeWithRetries(ctx, migration, statement, applied, async () => {})
+      } else if (applied === statements.length - 1) {
+        // The last statement, with no implicit commit, commits with the migration's final record
+        // and ownership: a run killed before that commit finds it not run, and runs it again.
+        await executeWithRetries(ctx, migration, statement, applied, async () => {
+          await restoreSettings()
+          finished = await finish(true)
+        })
+      } else {
+        // No implicit commit: the statement and its progress commit together.
+        await executeWithRetries(ctx, migration, statement, applied, async () => {
+          await record(rowAt('running', { applied: applied + 1, checksums: checksums.slice(0, applied + 1) }))
+        })
+      }
+    }
+  }
 
   /**
    * What follows the statements: the ownership changes, the guard's comparison, and the final
@@ -362,6 +381,48 @@ async function applyWithProgress(
           ...(reason === undefined ? {} : { lockWaitAttempts: attempt }),
         })
       }
+    }
+  }
+}
+
+/**
+ * Reads the session settings a migration changes, and returns what puts back those it changed
+ * (only those: `SET autocommit = 1` would commit an open transaction).
+ */
+async function saveSettings(ctx: RunContext, names: readonly string[]): Promise<() => Promise<void>> {
+  const { conn, dialect } = ctx
+  const saved = new Map<string, string>()
+  for (const name of names) {
+    const value = await dialect.readSetting(conn, name)
+    if (value !== undefined) saved.set(name, value)
+  }
+  return async () => {
+    for (const [name, value] of saved) {
+      const now = await dialect.readSetting(conn, name).catch(() => undefined)
+      if (now !== value) await dialect.writeSetting(conn, name, value).catch(() => undefined)
+    }
+  }
+}
+
+/**
+ * Runs again, on a resumed migration, the statements before the resume point that only set the
+ * session (`SET foreign_key_checks = 0`, `SET @x = …`): the statements after them were written to
+ * run under them, and the session that ran them is gone.
+ */
+async function replaySession(ctx: RunContext, migration: PreparedMigration, resumedAt: number): Promise<void> {
+  const sessionOnly = migration.analysis.sessionOnly
+  if (resumedAt === 0 || sessionOnly === undefined) return
+  for (let i = 0; i < resumedAt; i++) {
+    if (!sessionOnly[i]) continue
+    const statement = migration.statements[i] as SqlStatement
+    try {
+      await ctx.dialect.executeStatement(ctx.conn, statement.sql)
+    } catch (error) {
+      throw failure(ctx.dialect, migration, statement, error, {
+        appliedStatements: resumedAt,
+        outsideTransaction: true,
+        resumable: true,
+      })
     }
   }
 }
