@@ -57,6 +57,15 @@ export async function connectorOf(options: DatabaseOptions): Promise<EngineConne
 /** The error read-only commands give when the database does not exist (they never create it). */
 export function missingDatabase(options: DatabaseOptions | DatabaseTarget): DatabaseError {
   const target = 'kind' in options ? options : resolveDatabaseTarget(options)
+  // With a schema, the database may exist without it: both are named, and both options.
+  const schema = 'kind' in options ? undefined : options.schema
+  if (target.kind === 'url' && schema !== undefined) {
+    return new DatabaseError(
+      target.label,
+      `has no schema "${schema}", or does not exist`,
+      'nothing has been migrated there yet: check --url and --schema, or run "glorious migrate run" first',
+    )
+  }
   return new DatabaseError(
     target.label,
     'does not exist',

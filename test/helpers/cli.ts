@@ -1,4 +1,7 @@
 import { execFile, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The built CLI bundle, as `npx glorious` runs it. */
@@ -9,6 +12,22 @@ export const GLORIOUS = fileURLToPath(new URL('../../bin/glorious.js', import.me
  * suite runs as root (as in CI here); otherwise as the current user.
  */
 export const OTHER_USER: { uid?: number; gid?: number } = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}
+
+let emptyHome: string | undefined
+
+/**
+ * The HOME a CLI child gets unless the test names one: an empty folder of this test process,
+ * removed when it exits, so that nothing a test leaves out (GLORIOUS_HOME, --db) reaches the
+ * real home, nor a made-up path that root could create (it was `/nonexistent-home`).
+ */
+function childHome(): string {
+  if (emptyHome === undefined) {
+    const home = mkdtempSync(join(tmpdir(), 'glorious-test-home-'))
+    process.once('exit', () => rmSync(home, { recursive: true, force: true }))
+    emptyHome = home
+  }
+  return emptyHome
+}
 
 export interface CliResult {
   readonly code: number
@@ -39,7 +58,7 @@ export function glorious(
       process.execPath,
       [GLORIOUS, ...args],
       {
-        env: { ...env, HOME: options.env?.HOME ?? '/nonexistent-home', ...options.env },
+        env: { ...env, HOME: options.env?.HOME ?? childHome(), ...options.env },
         cwd: options.cwd,
         encoding: 'utf8',
         ...(options.killAfterMs !== undefined ? { timeout: options.killAfterMs, killSignal: 'SIGKILL' as const } : {}),

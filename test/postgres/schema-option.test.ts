@@ -79,3 +79,19 @@ describe('--schema names on PostgreSQL', () => {
     )
   })
 })
+
+describe('a --schema that does not exist yet', () => {
+  it('is named by the read-only commands, which create nothing', async () => {
+    const db = await postgres.create()
+    const root = skills()
+    for (const command of ['status', 'history']) {
+      const result = await glorious(['migrate', command, '--skills', root, '--url', db.database, '--schema', 'later'])
+      assert.equal(result.code, 1, result.stderr)
+      assert.match(
+        result.stderr,
+        /^error: database \S+ has no schema "later", or does not exist: nothing has been migrated there yet: check --url and --schema/,
+      )
+    }
+    assert.deepEqual(await db.query("SELECT nspname FROM pg_namespace WHERE nspname = 'later'"), [])
+  })
+})
