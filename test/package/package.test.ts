@@ -33,7 +33,11 @@ const TSC = ['node_modules/typescript/bin/tsc', '--pretty', 'false']
 const work = tempDir('glorious-package-')
 const prebuilds = join(work, 'prebuilds')
 
-/** The environment of a child: none of the outer `npm run`'s npm_* settings, no GLORIOUS_*. */
+/**
+ * The environment of a child: none of the outer `npm run`'s npm_* settings, no GLORIOUS_* but a
+ * GLORIOUS_HOME of its own (the checksum cache went to the real ~/.glorious). HOME stays, for
+ * npm's own cache.
+ */
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) {
@@ -45,6 +49,7 @@ function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     npm_config_fund: 'false',
     npm_config_update_notifier: 'false',
     npm_config_better_sqlite3_local_prebuilds: prebuilds,
+    GLORIOUS_HOME: join(work, 'glorious-home'),
     ...extra,
   }
 }
