@@ -68,3 +68,7 @@ function passwordsOf(url: string): string[] {
   })
   return [...new Set([...found, ...decoded])].sort((a, b) => b.length - a.length)
 }
+
+/** What to do about a URL whose user or password holds a character that ends a URL's part. */
+export const PERCENT_ENCODE_HINT =
+  'percent-encode the special characters of the user name and password (@ as %40, : as %3A, / as %2F, ? as %3F, # as %23, % as %25)'

@@ -29,11 +29,7 @@ export async function runStatements(
     // In a transaction the runner switches foreign keys itself, before BEGIN and after COMMIT.
     (name) => options.outsideTransaction || name !== 'foreign_keys',
   )
-  const saved = new Map<string, string>()
-  for (const name of settings) {
-    const value = await dialect.readSetting(conn, name)
-    if (value !== undefined) saved.set(name, value)
-  }
+  const restoreSettings = await saveConnectionSettings(conn, dialect, settings)
   try {
     if (!options.outsideTransaction && dialect.capabilities.batchStatements && migration.statements.length > 1) {
       await runBatch(conn, dialect, migration)
@@ -41,7 +37,29 @@ export async function runStatements(
       await runOneByOne(conn, dialect, migration, options.outsideTransaction)
     }
   } finally {
-    for (const [name, value] of saved) await dialect.writeSetting(conn, name, value).catch(() => undefined)
+    await restoreSettings()
+  }
+}
+
+/**
+ * Reads the connection settings a migration changes, and returns what puts back those it changed
+ * (only those: on MySQL, writing `autocommit = 1` again would commit an open transaction).
+ */
+export async function saveConnectionSettings(
+  conn: Kysely<any>,
+  dialect: MigrationDialect,
+  names: readonly string[],
+): Promise<() => Promise<void>> {
+  const saved = new Map<string, string>()
+  for (const name of names) {
+    const value = await dialect.readSetting(conn, name)
+    if (value !== undefined) saved.set(name, value)
+  }
+  return async () => {
+    for (const [name, value] of saved) {
+      const now = await dialect.readSetting(conn, name).catch(() => undefined)
+      if (now !== value) await dialect.writeSetting(conn, name, value).catch(() => undefined)
+    }
   }
 }
 

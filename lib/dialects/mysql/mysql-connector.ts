@@ -1,7 +1,7 @@
 import { Kysely, MysqlDialect, sql } from 'kysely'
 import type { DatabaseTarget } from '../../connection/database-options.js'
 import { isMissingModule, requireDriver } from '../../connection/require-driver.js'
-import { scrubSecrets } from '../../connection/redact-url.js'
+import { PERCENT_ENCODE_HINT, scrubSecrets } from '../../connection/redact-url.js'
 import type { DatabaseSession } from '../../connection/session.js'
 import { DatabaseError, GloriousMigrateError } from '../../errors.js'
 import type { EngineConnector, OpenSettings } from '../connector.js'
@@ -269,32 +269,30 @@ const URL_PARAMETERS: Readonly<Record<string, 'string' | 'number' | 'boolean' | 
  */
 export function mysqlConnectionOptions(url: Pick<UrlTarget, 'url' | 'label'>): MysqlConnectionOptions {
   const bad = (reason: string, hint: string) => new DatabaseError(url.label, reason, hint)
-  const ENCODE =
-    'percent-encode special characters in the user and password (@ as %40, / as %2F, # as %23, ? as %3F, % as %25, : as %3A)'
   let parsed: URL
   try {
     parsed = new URL(url.url.replace(/^mariadb:/i, 'mysql:'))
   } catch {
     throw bad(
       'is not a valid URL',
-      `write it as mysql://user:password@host:3306/database (a port from 1 to 65535), and ${ENCODE}`,
+      `write it as mysql://user:password@host:3306/database (a port from 1 to 65535), and ${PERCENT_ENCODE_HINT}`,
     )
   }
   // A '#' starts a fragment, which a database URL never has: a password's '#', not encoded, cut
   // the URL short (`mysql://u:12#x@h/db` reads as host u, port 12).
   if (parsed.hash !== '' || url.url.includes('#')) {
-    throw bad('has a "#", which ends a URL where it stands', ENCODE)
+    throw bad('has a "#", which ends a URL where it stands', PERCENT_ENCODE_HINT)
   }
   // An '@' after the host: a password's '/' or '?', not encoded, cut the URL short
   // (`mysql://u:12/x@h/db` reads as host u, port 12, database x@h/db).
   if (parsed.username === '' && url.url.slice(url.url.indexOf('//') + 2).includes('@')) {
-    throw bad('has an "@" after its host', ENCODE)
+    throw bad('has an "@" after its host', PERCENT_ENCODE_HINT)
   }
   const decode = (part: string, what: string): string => {
     try {
       return decodeURIComponent(part)
     } catch {
-      throw bad(`has a malformed percent escape in its ${what}`, ENCODE)
+      throw bad(`has a malformed percent escape in its ${what}`, PERCENT_ENCODE_HINT)
     }
   }
   const options: Record<string, unknown> = {

@@ -1,4 +1,4 @@
-import { scrubSecrets } from '../../connection/redact-url.js'
+import { PERCENT_ENCODE_HINT, scrubSecrets } from '../../connection/redact-url.js'
 import { DatabaseError, type GloriousMigrateError } from '../../errors.js'
 import type { ErrorFacts } from '../dialect.js'
 
@@ -50,10 +50,7 @@ const CONNECTION_CODES: Readonly<Record<string, readonly [reason: string, hint: 
   '25006': ['is read-only here (a standby, or a read-only transaction)', 'connect to the primary server'],
   '42501': ['does not allow this role to do that', 'use a role with the needed privileges'],
   // The URL itself (pg parses it with `new URL` when it makes a client).
-  ERR_INVALID_URL: [
-    'is not a valid URL',
-    'percent-encode the special characters of the user name and password (@ as %40, : as %3A, / as %2F, ? as %3F, # as %23, % as %25)',
-  ],
+  ERR_INVALID_URL: ['is not a valid URL', PERCENT_ENCODE_HINT],
 }
 
 /**

@@ -28,7 +28,7 @@ import {
 } from '../../ledger/ownership.js'
 import { nameKeyOf, recordOwnership } from '../../ledger/ownership-rows.js'
 import { type AppliedMigration, appliedMigration, ledgerRow } from '../applied-migration.js'
-import { failure } from '../execute-statements.js'
+import { failure, saveConnectionSettings } from '../execute-statements.js'
 import type { PreparedMigration } from '../prepared-migration.js'
 import { type RunContext, describeError } from '../run-context.js'
 import { applyWithRetries, retryWarning } from './per-migration-transaction.js'
@@ -227,7 +227,7 @@ async function applyWithProgress(
   // tables: under ANSI_QUOTES, SHOW CREATE TABLE would print them otherwise), even when it fails,
   // so that nothing leaks into the next migration or the toolkit's own statements. Resumed, the
   // statements before the resume point that only set the session run again first.
-  const restoreSettings = await saveSettings(ctx, migration.analysis.connectionSettings)
+  const restoreSettings = await saveConnectionSettings(conn, dialect, migration.analysis.connectionSettings)
   let finished: { done: AppliedMigration; after: ReservedState } | undefined
   try {
     await replaySession(ctx, migration, resumedAt)
@@ -381,25 +381,6 @@ async function applyWithProgress(
           ...(reason === undefined ? {} : { lockWaitAttempts: attempt }),
         })
       }
-    }
-  }
-}
-
-/**
- * Reads the session settings a migration changes, and returns what puts back those it changed
- * (only those: `SET autocommit = 1` would commit an open transaction).
- */
-async function saveSettings(ctx: RunContext, names: readonly string[]): Promise<() => Promise<void>> {
-  const { conn, dialect } = ctx
-  const saved = new Map<string, string>()
-  for (const name of names) {
-    const value = await dialect.readSetting(conn, name)
-    if (value !== undefined) saved.set(name, value)
-  }
-  return async () => {
-    for (const [name, value] of saved) {
-      const now = await dialect.readSetting(conn, name).catch(() => undefined)
-      if (now !== value) await dialect.writeSetting(conn, name, value).catch(() => undefined)
     }
   }
 }
