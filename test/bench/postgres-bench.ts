@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { filesOf, glorious, letFilesAge, nodeStart, root, skillsTree } from './context.js'
 import { generateServerMigrations } from './generate-server-migrations.js'
 import { type Contender, alternate, run } from './measure.js'
@@ -108,6 +109,23 @@ async function w4(options: BenchOptions, server: string, suffix: string): Promis
       run: () => run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', deferred, url]),
     },
   ]
+  // The floor of any client that keeps a transaction per migration (pg-floor.ts): whether the
+  // goal can be met at all on this machine, measured in the same alternation.
+  const floor = fileURLToPath(new URL('./pg-floor.js', import.meta.url))
+  contenders.push(
+    {
+      name: 'bare pg floor',
+      settings: `${durability}; bare pg client, BEGIN; <file>; COMMIT per file, every file in one message, commits but the last deferred; no ledger, no checks`,
+      prepare,
+      run: () => run(process.execPath, [floor, url, dir, String(files.length)]),
+    },
+    {
+      name: 'bare pg floor with a ledger row',
+      settings: `${durability}; bare pg client, BEGIN; <file>; INSERT ledger row; COMMIT per file, 16 files to a message as ours, commits but the last deferred; no checks`,
+      prepare,
+      run: () => run(process.execPath, [floor, url, dir, '16', '--ledger']),
+    },
+  )
   if (options.psqlPerProcess) {
     contenders.push({
       name: 'psql per file',
@@ -124,13 +142,29 @@ async function w4(options: BenchOptions, server: string, suffix: string): Promis
     })
   }
   console.log(`PostgreSQL W4: ${count} migrations fresh`)
-  const [ours, oneProcess, oneFlush, perProcess] = alternate(contenders, options.runs, options.warmUp)
-  if (!ours || !oneProcess || !oneFlush) return
+  const [ours, oneProcess, oneFlush, bareFloor, ledgerFloor, perProcess] = alternate(
+    contenders,
+    options.runs,
+    options.warmUp,
+  )
+  if (!ours || !oneProcess || !oneFlush || !bareFloor || !ledgerFloor) return
   versus(`PostgreSQL W4 ${count} migrations fresh: vs psql, tx per file`, ours, oneProcess, '≤ 0.8×')
   versus(
     `PostgreSQL W4 ${count} migrations fresh: vs psql, tx per file, the same durability (one flush)`,
     ours,
     oneFlush,
+    '(report)',
+  )
+  versus(
+    `PostgreSQL W4 ${count} migrations fresh: the floor (bare pg, no ledger) vs psql`,
+    bareFloor,
+    oneProcess,
+    '(report)',
+  )
+  versus(
+    `PostgreSQL W4 ${count} migrations fresh: the floor with a ledger row vs psql`,
+    ledgerFloor,
+    oneProcess,
     '(report)',
   )
   if (perProcess)

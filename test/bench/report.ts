@@ -30,7 +30,7 @@ export function versus(workload: string, ours: Summary, baseline: Summary, goal:
   const settings =
     ours.settings === baseline.settings
       ? `both: ${ours.settings}`
-      : `ours: ${ours.settings}; baseline (${baseline.name}): ${baseline.settings}`
+      : `${ours.name === 'ours' ? 'ours' : `${ours.name} (in the ours column)`}: ${ours.settings}; baseline (${baseline.name}): ${baseline.settings}`
   addRow({
     workload,
     ours: seconds(ours.ms),
