@@ -24,6 +24,7 @@ import vm from 'node:vm'
 import { build } from 'esbuild'
 
 const stringWidthLite = fileURLToPath(new URL('./string-width-lite.mjs', import.meta.url))
+const assertLite = fileURLToPath(new URL('./assert-lite.mjs', import.meta.url))
 const bundleFile = 'build/bin/glorious-cli.cjs'
 const cacheFile = 'build/bin/glorious-cli.cache'
 // The bundle's text is one function expression, compiled as it is on disk (no copy of 0.8 MB
@@ -53,9 +54,14 @@ await build({
   footer: { js: WRAP_END },
   plugins: [
     {
-      name: 'string-width-lite',
+      // Light stand-ins for what the CLI's dependencies load at every start but rarely use:
+      // string-width (scripts/string-width-lite.mjs) and yargs' `assert` (scripts/assert-lite.mjs).
+      name: 'light-stand-ins',
       setup(build) {
         build.onResolve({ filter: /^string-width$/ }, () => ({ path: stringWidthLite }))
+        build.onResolve({ filter: /^assert$/ }, (args) =>
+          args.importer.includes('yargs') ? { path: assertLite } : undefined,
+        )
       },
     },
   ],

@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises'
 import type { Argv, CommandModule } from 'yargs'
 import { acceptMigration } from '../../lib/index.js'
 import type { CliContext, GlobalArgs } from '../context.js'
@@ -60,6 +59,7 @@ export function acceptCommand(ctx: CliContext): CommandModule<GlobalArgs, Accept
             'accept changes the ledger and needs confirmation, and there is no terminal to ask: pass --yes',
           )
         }
+        const { createInterface } = await import('node:readline/promises') // only when asking
         const prompt = createInterface({ input: ctx.process.stdin, output: ctx.process.stderr })
         const answer = await prompt.question(
           line`Record a deliberate change to migration ${String(args.migration)} of skill "${skill.name}" in the ledger (with an audit record)? [y/N] `

@@ -5,6 +5,7 @@ import { printRun } from '../print/run-report.js'
 import { line } from '../print/safe.js'
 import { skillByName } from '../targets.js'
 import { TYPES_FLAGS, type TypesFlags, typesOptions } from '../types-flags.js'
+import { stopwatch } from '../print/stopwatch.js'
 
 interface ReloadArgs extends GlobalArgs, TypesFlags {
   readonly skill: string
@@ -33,7 +34,7 @@ export function reloadCommand(ctx: CliContext): CommandModule<GlobalArgs, Reload
     handler: async (args) => {
       // reload takes no --dir: the skill is always found by name.
       const skill = skillByName(ctx, args, args.skill, false)
-      const started = performance.now()
+      const elapsed = stopwatch()
       const result = await loadSkill(skill.root, {
         ...ctx.databaseOptions(args),
         allowMissing: args.allowMissing,
@@ -49,7 +50,7 @@ export function reloadCommand(ctx: CliContext): CommandModule<GlobalArgs, Reload
         result.kind === 'legacy-schema' && skill.schemaFile
           ? `Executed the legacy ${ctx.shown(skill.schemaFile)}`
           : undefined
-      printRun(ctx, result, ctx.databasePath(args), performance.now() - started, 0, done)
+      printRun(ctx, result, ctx.databasePath(args), elapsed(), 0, done)
       if (result.error) ctx.exitCode = 1
     },
   }

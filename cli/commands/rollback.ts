@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises'
 import type { Argv, CommandModule } from 'yargs'
 import { ROLLBACK_WARNING, previewRollback, rollbackMigrations } from '../../lib/index.js'
 import type { CliContext, GlobalArgs } from '../context.js'
@@ -48,6 +47,7 @@ export function rollbackCommand(ctx: CliContext): CommandModule<GlobalArgs, Roll
         if (!ctx.process.stdin.isTTY) {
           throw new UsageError('rollback needs confirmation and there is no terminal to ask: pass --yes')
         }
+        const { createInterface } = await import('node:readline/promises') // only when asking
         const prompt = createInterface({ input: ctx.process.stdin, output: ctx.process.stderr })
         const answer = await prompt.question(
           line`Remove ${plural(rows.length, 'ledger row')} of skill "${args.skill}"? [y/N] `.text,

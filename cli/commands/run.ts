@@ -6,6 +6,7 @@ import { dryRunJson, printDryRun, printRun, runJson } from '../print/run-report.
 import { line } from '../print/safe.js'
 import { selectSkills } from '../targets.js'
 import { TYPES_FLAGS, type TypesFlags, typesOptions } from '../types-flags.js'
+import { stopwatch } from '../print/stopwatch.js'
 
 interface RunArgs extends GlobalArgs, TypesFlags {
   readonly skill?: string
@@ -106,7 +107,7 @@ export function runCommand(ctx: CliContext): CommandModule<GlobalArgs, RunArgs> 
         }
       }
       const bar = ctx.process.stderr.isTTY && !ctx.json ? new ProgressBar(ctx.process.stderr) : undefined
-      const started = performance.now()
+      const elapsed = stopwatch()
       const ran = await migrateSkills(targets, {
         ...options,
         codegen: args.codegen === false ? false : typesOptions(args),
@@ -128,7 +129,7 @@ export function runCommand(ctx: CliContext): CommandModule<GlobalArgs, RunArgs> 
           }
         if (result.error && !reported.has(result.error)) ctx.error(result.error)
       } else {
-        printRun(ctx, result, database, performance.now() - started, problems.length)
+        printRun(ctx, result, database, elapsed(), problems.length)
       }
       if (result.error || problems.length > 0) ctx.exitCode = 1
     },

@@ -1,5 +1,4 @@
 import { dirname } from 'node:path'
-import { performance } from 'node:perf_hooks'
 import type { TransactionMode } from '../dialects/dialect.js'
 import type { LedgerRow } from '../ledger/ledger.js'
 import type { PreparedMigration } from './prepared-migration.js'

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks'
 import { sql } from 'kysely'
 import type { OneMessageTransactions, ReservedTablesIdentity } from '../dialects/dialect.js'
 import { RESERVED_TABLES, appliedRowInsert, readRecordedDurations } from '../ledger/ledger.js'

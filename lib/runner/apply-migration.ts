@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks'
 import type { ForeignKeyViolation } from '../dialects/dialect.js'
 import { ForeignKeyViolationError, GloriousMigrateError, LedgerWriteError } from '../errors.js'
 import { RESERVED_TABLES, ensureLedger, insertLedgerRow } from '../ledger/ledger.js'

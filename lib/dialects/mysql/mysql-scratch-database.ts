@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { scrubSecrets } from '../../connection/redact-url.js'
 import { DatabaseError } from '../../errors.js'
 import type { ScratchDatabase, ScratchDatabaseFactory } from '../schema-snapshot.js'
-import { mysql2Of, mysqlConnectionOptions, mysqlConnector } from './mysql-connector.js'
-import { requireDriver } from '../../connection/require-driver.js'
+import { mysqlConnectionOptions, mysqlConnector, requireMysql2 } from './mysql-connector.js'
 import { quoteIdent } from './mysql-lexer.js'
 
 /**
@@ -19,7 +18,7 @@ export const mysqlScratchDatabase: ScratchDatabaseFactory = Object.freeze<Scratc
         'give the database as a URL (--url / database: "mysql://…") so a scratch database can be made on its server',
       )
     }
-    const mysql = mysql2Of(requireDriver('mysql2'))
+    const mysql = requireMysql2()
     const name = `glorious_drift_${randomBytes(6).toString('hex')}`
     const server = { ...mysqlConnectionOptions(live), database: undefined }
     const serverUrl = new URL(live.url.replace(/^mariadb:/i, 'mysql:'))

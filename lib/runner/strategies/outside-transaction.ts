@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks'
 import type { Kysely } from 'kysely'
 import type { MigrationDialect, SchemaObject } from '../../dialects/dialect.js'
 import type { OwnershipChanges } from '../../ledger/ownership.js'

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto'
-import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ReservedTablesDefinitions, SchemaObjectChange, SqlStatement } from '../../dialects/dialect.js'
 import {
