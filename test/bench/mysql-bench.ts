@@ -6,6 +6,7 @@ import { filesOf, glorious, letFilesAge, nodeStart, root, skillsTree } from './c
 import { generateServerMigrations } from './generate-server-migrations.js'
 import { type Contender, alternate, run } from './measure.js'
 import type { BenchOptions } from './options.js'
+import { writeMysqlFloorScript } from './mysql-floor.js'
 import { addNote, versus } from './report.js'
 
 const ADMIN_URL = new URL(process.env.GLORIOUS_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/')
@@ -128,7 +129,11 @@ export async function mysqlBench(options: BenchOptions): Promise<void> {
     await letFilesAge()
     glorious(['migrate', 'run', '--skills', tree, '--url', urlOf(w2db)])
     console.log(`MariaDB W2: no-op, ${skills} skills × 20`)
-    const [noop, node] = alternate(
+    // With the two fixed costs every no-op run pays before it looks at a skill: the CLI itself
+    // (Node, the bundle with Kysely and yargs: `glorious --version`) and mysql2 connecting and
+    // reading the ledger (mysql-floor.ts). Short runs: at least 11 rounds, for steadier medians.
+    const floor = writeMysqlFloorScript(root)
+    const [noop, node, cliAlone, driverAlone] = alternate(
       [
         {
           name: 'ours',
@@ -136,11 +141,26 @@ export async function mysqlBench(options: BenchOptions): Promise<void> {
           run: () => glorious(['migrate', 'run', '--skills', tree, '--url', urlOf(w2db)]),
         },
         { name: 'node -e 0', settings: '-', run: nodeStart },
+        { name: 'the CLI alone', settings: 'glorious --version', run: () => glorious(['--version']) },
+        {
+          name: 'bare mysql2',
+          settings:
+            'a CommonJS script: load mysql2 (its error table deferred, as ours), connect, read the ledger, quit',
+          run: () => run(process.execPath, [floor, urlOf(w2db)]),
+        },
       ],
-      options.runs,
+      Math.max(options.runs, 11),
       options.warmUp,
     )
     if (noop && node) versus(`MariaDB W2 no-op, ${skills} skills × 20, whole process`, noop, node, '≤ 2.5×')
+    if (node && cliAlone && driverAlone) {
+      versus('MariaDB W2 floor: the CLI alone (glorious --version) vs node -e 0', cliAlone, node, '(report)')
+      versus('MariaDB W2 floor: bare mysql2 reading the ledger vs node -e 0', driverAlone, node, '(report)')
+      const fixed = cliAlone.ms + driverAlone.ms - node.ms
+      addNote(
+        `MariaDB W2: the fixed costs together (the CLI alone + bare mysql2 − node -e 0) are ${(fixed / node.ms).toFixed(2)}× node -e 0, before any skill is looked at`,
+      )
+    }
   } finally {
     for (const name of created) sql(`DROP DATABASE IF EXISTS ${name}`)
   }
