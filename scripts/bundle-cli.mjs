@@ -13,6 +13,7 @@
 // `migrate run`. The cache is only read, never written, by the CLI (read-only commands write
 // nothing), and is used only for the exact bundle it was made from (its SHA-256) and by the Node
 // version and flags that made it (V8 rejects it otherwise, and the bundle is compiled as before).
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -175,7 +176,12 @@ async function writeCodeCache() {
       cwd: () => work,
     }
     const target = ['--skills', join(work, 'skills'), '--db', join(work, 'agent.db')]
-    for (const command of ['run', 'run', 'status']) {
+    const setup = spawnSync(process.execPath, ['build/bin/glorious.js', 'migrate', 'run', ...target], {
+      env: cliProcess.env,
+      encoding: 'utf8',
+    })
+    if (setup.status !== 0) throw new Error(`setting up the training database failed: ${setup.stderr}`)
+    for (const command of ['run', 'status']) {
       const code = await module.exports.runCli(['migrate', command, ...target], cliProcess)
       if (code !== 0) throw new Error(`training run "migrate ${command}" exited with ${code}`)
     }

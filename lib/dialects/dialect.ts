@@ -313,6 +313,13 @@ export interface MigrationDialect {
   tableExists(conn: Kysely<any>, table: string): Promise<boolean>
   columnNames(conn: Kysely<any>, table: string): Promise<readonly string[]>
   /**
+   * Whether `error` says that a query named a table or column that does not exist. Only engines
+   * where a failed query leaves the session and its transaction as they were have it (MySQL): the
+   * ledger is then read straight away, and its columns asked for only when that fails, where the
+   * catalog query would cost a round trip and most of the server's time on every no-op run.
+   */
+  isUndefinedTableOrColumn?(error: unknown): boolean
+  /**
    * The tables and views of the database; with `names`, at least those of them that exist (a
    * dialect may list more, or all): enough to compare before and after statements whose changes
    * are all among those names.

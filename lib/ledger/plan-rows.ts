@@ -32,10 +32,27 @@ export async function readPlanRows(
   dialect: MigrationDialect,
   skills: readonly string[],
 ): Promise<readonly PlanLedgerRow[]> {
+  if (dialect.isUndefinedTableOrColumn) {
+    // Where a failed query costs nothing (see isUndefinedTableOrColumn), the current ledger's
+    // columns are read at once; an older ledger, or none, is then looked at as below.
+    try {
+      return await planRows(conn, dialect, skills, true, true)
+    } catch (error) {
+      if (!dialect.isUndefinedTableOrColumn(error)) throw error
+    }
+  }
   const columns = await dialect.columnNames(conn, LEDGER_TABLE) // none: no ledger yet
   if (columns.length === 0) return []
-  const hasStatus = columns.includes('status')
-  const hasTypesPending = columns.includes('types_pending')
+  return planRows(conn, dialect, skills, columns.includes('status'), columns.includes('types_pending'))
+}
+
+async function planRows(
+  conn: Kysely<any>,
+  dialect: MigrationDialect,
+  skills: readonly string[],
+  hasStatus: boolean,
+  hasTypesPending: boolean,
+): Promise<readonly PlanLedgerRow[]> {
   let query = conn
     .selectFrom(LEDGER_TABLE)
     .select(['skill_name', 'version', 'filename', 'checksum'])

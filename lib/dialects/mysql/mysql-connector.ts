@@ -86,9 +86,9 @@ export const mysqlConnector: EngineConnector = Object.freeze<EngineConnector>({
 })
 
 /**
- * Opens the pool and asks the server which it is (the session's lock key). With `ifExists`, a
- * database that does not exist gives `undefined` rather than an error: the read-only look of a
- * run then costs one connection, not a check and an open.
+ * Opens the pool and asks the server which it is (the session's lock key). With `ifExists` (a
+ * read-only look), a database that does not exist gives `undefined` rather than an error: the
+ * look of a run then costs one connection, not a check and an open.
  */
 function openPool(
   mysql: Mysql2,
@@ -135,6 +135,13 @@ async function openPool(
   pool.on('release', (connection) => streamOf(connection)?.unref())
   const db = new Kysely<any>({ dialect: new MysqlDialect({ pool }) })
   try {
+    if (ifExists) {
+      // The read-only look of a run: connecting is the check (a database that does not exist
+      // fails the handshake), and a session that never writes never takes the in-process lock,
+      // so its key need not be the server's own name: no query before the ledger's.
+      await db.connection().execute(async () => undefined)
+      return session(db, url.label, `mysql-read:${url.label}`, { readonly: true, owned: true })
+    }
     const { rows } = await sql<{ server: string | null }>`SELECT concat(@@hostname, ':', @@port) AS server`.execute(db)
     return session(db, url.label, `mysql:${rows[0]?.server}/${database}`, {
       readonly: settings.readonly,

@@ -12,6 +12,7 @@ import type {
 import {
   ER_NO_SUCH_TABLE,
   describeMysqlError,
+  isUndefinedTableOrColumn,
   mysqlErrno,
   mysqlErrorFacts,
   mysqlMessage,
@@ -274,6 +275,7 @@ export const mysqlDialect: MigrationDialect = Object.freeze<MigrationDialect>({
   errorMessage: mysqlMessage,
   errorFacts: mysqlErrorFacts,
   retryableReason: mysqlRetryableReason,
+  isUndefinedTableOrColumn,
 })
 
 /**

@@ -42,6 +42,14 @@ export function mysqlErrorFacts(error: unknown): ErrorFacts {
 export const ER_BAD_DB_ERROR = 1049
 /** "Table doesn't exist" (`SHOW CREATE TABLE` of an absent table). */
 export const ER_NO_SUCH_TABLE = 1146
+/** "Unknown column". */
+export const ER_BAD_FIELD_ERROR = 1054
+
+/** A query named a table or a column that does not exist. */
+export function isUndefinedTableOrColumn(error: unknown): boolean {
+  const errno = mysqlErrno(error)
+  return errno === ER_NO_SUCH_TABLE || errno === ER_BAD_FIELD_ERROR
+}
 
 /** A lock wait timeout or a deadlock: the statement did nothing and may be tried again. */
 export function mysqlRetryableReason(error: unknown): string | undefined {
