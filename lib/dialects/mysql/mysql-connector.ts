@@ -125,8 +125,15 @@ async function openPool(
   } catch (error) {
     throw connectionError(error, url) // an option mysql2 rejects (an unknown ssl profile)
   }
+  // Each new connection of a read-only pool refuses writes at the server; the setting's query is
+  // queued before any other of the connection's, and remembered so a look can wait for it.
+  const settingUp = new WeakMap<object, Promise<void>>()
   pool.on('connection', (connection) => {
-    if (settings.readonly) connection.query('SET SESSION TRANSACTION READ ONLY')
+    if (settings.readonly)
+      settingUp.set(
+        connection,
+        new Promise((resolve) => connection.query('SET SESSION TRANSACTION READ ONLY', () => resolve())),
+      )
   })
   // An idle pooled connection does not keep the process alive, so a process that forgot to
   // close a migrator can still exit, as pg's allowExitOnIdle does. (mysql2's maxIdle would close
@@ -138,8 +145,19 @@ async function openPool(
     if (ifExists) {
       // The read-only look of a run: connecting is the check (a database that does not exist
       // fails the handshake), and a session that never writes never takes the in-process lock,
-      // so its key need not be the server's own name: no query before the ledger's.
-      await db.connection().execute(async () => undefined)
+      // so its key need not be the server's own name: no query before the ledger's. The
+      // connection goes back to the pool once its READ ONLY setting is in force: released with
+      // that query in flight, its socket would no longer keep the process alive, and closing the
+      // pool (queued behind the query) would never finish.
+      await new Promise<void>((resolve, reject) =>
+        pool.getConnection((error, connection) => {
+          if (error) return reject(error)
+          void (settingUp.get(connection) ?? Promise.resolve()).then(() => {
+            connection.release()
+            resolve()
+          })
+        }),
+      )
       return session(db, url.label, `mysql-read:${url.label}`, { readonly: true, owned: true })
     }
     const { rows } = await sql<{ server: string | null }>`SELECT concat(@@hostname, ':', @@port) AS server`.execute(db)
