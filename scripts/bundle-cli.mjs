@@ -154,9 +154,12 @@ cli.exports.runCli(process.argv.slice(2), process).then((code) => {
 await writeCodeCache()
 
 /**
- * Runs the bundle in this process the way a user meets it (a run that applies a migration and
- * writes its types, then a run with nothing to do, then `status`), so that the functions those
- * paths use are compiled, and saves V8's code for them. A failure here costs only speed: the CLI runs without the cache.
+ * Runs the bundle in this process on the paths that must start fastest (a run with nothing to do,
+ * then `status`), so that the functions they use are compiled, and saves V8's code for them. The
+ * database they look at is made beforehand by a CLI process of its own, so the code that applies
+ * migrations and writes types is not in the cache: every start deserialises the whole cache, and
+ * it is 20 % smaller for it (those paths compile what they need as they go). A failure here costs
+ * only speed: the CLI runs without the cache.
  */
 async function writeCodeCache() {
   const work = mkdtempSync(join(tmpdir(), 'glorious-code-cache-'))
