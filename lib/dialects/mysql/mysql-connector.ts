@@ -223,7 +223,7 @@ async function loadMysql2(url: UrlTarget): Promise<Mysql2> {
 }
 
 /** mysql2's exports, whether a bundler wrapped them as a default export or not. */
-export function mysql2Of(module: unknown): Mysql2 {
+function mysql2Of(module: unknown): Mysql2 {
   const loaded = module as Mysql2 & { default?: Mysql2 }
   return loaded.default ?? loaded
 }

@@ -20,7 +20,8 @@ import {
 } from './mysql-errors.js'
 import { identifierName, quoteIdent, significantTokens } from './mysql-lexer.js'
 import { lexingOf } from './mysql-splitter.js'
-import { acquireMysqlLock } from './mysql-lock.js'
+import { runsUnreadStatements } from './mysql-unread-statements.js'
+import { acquireMysqlLock, holdsMigrationLock } from './mysql-lock.js'
 import { describeMysqlLocks } from './mysql-plan-locks.js'
 import { probeMysqlStatement } from './mysql-probe.js'
 import { splitMysqlStatements } from './mysql-splitter.js'
@@ -285,29 +286,7 @@ export const mysqlDialect: MigrationDialect = Object.freeze<MigrationDialect>({
  * seen.
  */
 function mayReleaseLocks(text: string): boolean {
-  if (/release/i.test(text)) return true
-  const [first, second] = significantTokens(text).map((token) => token.upper)
-  return (
-    first === 'CALL' ||
-    first === 'EXECUTE' ||
-    (first === 'BEGIN' && second === 'NOT') ||
-    first === 'IF' ||
-    first === 'CASE' ||
-    first === 'LOOP' ||
-    first === 'WHILE' ||
-    first === 'REPEAT' ||
-    second === ':'
-  )
-}
-
-/** Whether this session holds the toolkit's lock on its database (`mysql-lock.ts`), and its name. */
-async function holdsMigrationLock(conn: Kysely<any>): Promise<{ held: boolean; name: string }> {
-  const { rows } = await sql<{ name: string; held: number | null }>`
-    SELECT LEFT(CONCAT('glorious-migrate:', COALESCE(DATABASE(), '')), 64) AS name,
-      IS_USED_LOCK(LEFT(CONCAT('glorious-migrate:', COALESCE(DATABASE(), '')), 64)) = CONNECTION_ID() AS held`.execute(
-    conn,
-  )
-  return { held: Number(rows[0]?.held) === 1, name: String(rows[0]?.name) }
+  return /release/i.test(text) || runsUnreadStatements(significantTokens(text).map((token) => token.upper))
 }
 
 /** The definitions as `reservedDefinitions` reads them, with the part for triggers on its own. */

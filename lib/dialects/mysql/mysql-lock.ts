@@ -30,10 +30,25 @@ export async function acquireMysqlLock(
   }
 }
 
-/** One lock per database (names are at most 64 characters). */
+/** How the toolkit's lock names start: one lock per database, `glorious-migrate:<database>`. */
+export const MIGRATION_LOCK_PREFIX = 'glorious-migrate:'
+
+/** The lock's name for the connection's database, computed by the server (at most 64 characters). */
+const LOCK_NAME = sql<string>`LEFT(CONCAT(${MIGRATION_LOCK_PREFIX}, COALESCE(DATABASE(), '')), 64)`
+
 async function lockName(conn: Kysely<any>): Promise<string> {
-  const { rows } = await sql<{ db: string | null }>`SELECT DATABASE() AS db`.execute(conn)
-  return `glorious-migrate:${rows[0]?.db ?? ''}`.slice(0, 64)
+  const { rows } = await sql<{ name: string }>`SELECT ${LOCK_NAME} AS name`.execute(conn)
+  return String(rows[0]?.name)
+}
+
+/**
+ * Whether this session holds the migration lock of its database, and the lock's name: one round
+ * trip, for the check around a statement that may release it.
+ */
+export async function holdsMigrationLock(conn: Kysely<any>): Promise<{ held: boolean; name: string }> {
+  const { rows } = await sql<{ name: string; held: number | null }>`
+    SELECT ${LOCK_NAME} AS name, IS_USED_LOCK(${LOCK_NAME}) = CONNECTION_ID() AS held`.execute(conn)
+  return { held: Number(rows[0]?.held) === 1, name: String(rows[0]?.name) }
 }
 
 async function holderOf(conn: Kysely<any>, name: string): Promise<string | undefined> {

@@ -1,5 +1,6 @@
 import type { SchemaObjectChange, SqlStatement } from '../dialect.js'
 import { TokenKind, identifierName, significantTokens, type SignificantToken } from './mysql-lexer.js'
+import { runsUnreadStatements } from './mysql-unread-statements.js'
 
 export interface MysqlObjectChangeOptions {
   /**
@@ -37,9 +38,6 @@ export function mysqlObjectChanges(
   return Object.freeze(changes)
 }
 
-/** Statements whose effect on tables cannot be read from their text. */
-const OPAQUE = new Set(['CALL', 'EXECUTE', 'BEGIN', 'IF', 'CASE', 'LOOP', 'WHILE', 'REPEAT'])
-
 function statementChanges(
   tokens: SignificantToken[],
   options: MysqlObjectChangeOptions,
@@ -48,7 +46,8 @@ function statementChanges(
   const first = words[0]
   if (first === undefined) return []
   if (first === 'BEGIN' && (words[1] === undefined || words[1] === 'WORK')) return [] // transaction control
-  if (OPAQUE.has(first)) return undefined
+  // Statements whose effect on tables cannot be read from their text (any other BEGIN too).
+  if (first === 'BEGIN' || runsUnreadStatements(words)) return undefined
   const reader = new NameReader(tokens, options)
   switch (first) {
     case 'CREATE':

@@ -85,6 +85,8 @@ class Splitter {
   readonly #text: string
   /** Changed by the statements that set the session's sql_mode (see `sqlModeAfter`). */
   #options: MysqlSplitOptions
+  /** The options the text starts under: a statement read under others records them. */
+  readonly #initial: MysqlSplitOptions
   /** What `@var = @@sql_mode` saved, for `SET sql_mode = @var` (mysqldump's header and trailer). */
   readonly #savedModes = new Map<string, LexerOptions>()
   readonly #statements: MysqlStatement[] = []
@@ -312,13 +314,10 @@ class Splitter {
     }
   }
 
-  readonly #initial: MysqlSplitOptions
-
   /** `DELIMITER` as the first word of its line (after whitespace only), followed by whitespace. */
   #isDelimiterCommand(pos: number, end: number): boolean {
     const text = this.#text
     if (end - pos !== 9 || text.slice(pos, end).toLowerCase() !== 'delimiter') return false
-    if (this.#lexer.inExecutableComment) return false
     const after = text.charCodeAt(end)
     if (end < text.length && after !== 32 && after !== 9 && after !== 13 && after !== 10) return false
     return this.#isLineStart(pos)

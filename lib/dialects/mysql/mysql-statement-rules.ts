@@ -2,6 +2,8 @@ import type { MigrationAnalysis, SqlStatement, StatementProblem } from '../diale
 import { TokenKind, identifierName, significantTokens, type SignificantToken } from './mysql-lexer.js'
 import { lexingOf } from './mysql-splitter.js'
 import { mysqlObjectChanges } from './mysql-object-changes.js'
+import { runsUnreadStatements } from './mysql-unread-statements.js'
+import { MIGRATION_LOCK_PREFIX } from './mysql-lock.js'
 
 /**
  * How a MySQL/MariaDB migration runs:
@@ -106,7 +108,7 @@ export function analyzeMysqlMigration(
     // A routine, a prepared statement or a compound statement may set any session variable
     // unseen (a procedure's SET foreign_key_checks = 0 outlives its CALL): the settings that
     // matter to the statements after it, and to the toolkit's own, are put back.
-    if (mayChangeSessionUnseen(words)) for (const setting of SESSION_STATE) settings.add(setting)
+    if (runsUnreadStatements(words)) for (const setting of SESSION_STATE) settings.add(setting)
     const commitReason = control === undefined ? implicitCommit(words) : undefined
     analyses.push(
       Object.freeze({
@@ -300,35 +302,16 @@ const SESSION_STATE: readonly string[] = [
   'innodb_lock_wait_timeout',
 ]
 
-/** The variables `SET NAMES` and `SET CHARACTER SET` assign (MariaDB KB, MySQL manual 15.7.6.2-3). */
-const CHARSET_VARIABLES: Readonly<Record<string, readonly string[]>> = {
-  names: ['character_set_client', 'character_set_connection', 'character_set_results', 'collation_connection'],
-  'character set': [
-    'character_set_client',
-    'character_set_results',
-    'character_set_connection',
-    'collation_connection',
-  ],
-}
-
-/** `CALL`, `EXECUTE` and compound statements run statements that cannot be read here. */
-function mayChangeSessionUnseen(words: readonly string[]): boolean {
-  switch (words[0]) {
-    case 'CALL':
-    case 'EXECUTE':
-    case 'IF':
-    case 'CASE':
-    case 'LOOP':
-    case 'WHILE':
-    case 'REPEAT':
-      return true
-    case 'BEGIN':
-      return words[1] === 'NOT'
-    default:
-      // A labelled compound statement: `label: BEGIN NOT ATOMIC …`, `label: LOOP …`.
-      return words[1] === ':'
-  }
-}
+/**
+ * The variables `SET NAMES` and `SET CHARACTER SET` assign: the same four for both (MariaDB KB,
+ * MySQL manual 15.7.6.2-3; CHARACTER SET takes the connection's from the database).
+ */
+const CHARSET_VARIABLES: readonly string[] = [
+  'character_set_client',
+  'character_set_connection',
+  'character_set_results',
+  'collation_connection',
+]
 
 /**
  * The session variables a SET changes, lower-cased (`sql_mode`, `foreign_key_checks`, and for
@@ -364,7 +347,7 @@ function sessionSettings(tokens: readonly SignificantToken[]): {
     if (!expectName) continue
     expectName = false
     if (word === 'NAMES' || word === 'CHARSET' || (word === 'CHARACTER' && words[i + 1] === 'SET')) {
-      settings.push(...(CHARSET_VARIABLES[word === 'NAMES' ? 'names' : 'character set'] as readonly string[]))
+      settings.push(...CHARSET_VARIABLES)
       continue
     }
     let at = i
@@ -405,7 +388,7 @@ function releasesMigrationLock(tokens: readonly SignificantToken[]): string | un
       token.upper === 'RELEASE_LOCK' &&
       tokens[i + 1]?.text === '(' &&
       name?.kind === TokenKind.String &&
-      /^.glorious-migrate:/i.test(name.text)
+      name.text.slice(1).toLowerCase().startsWith(MIGRATION_LOCK_PREFIX)
     )
       return `RELEASE_LOCK(${name.text})`
   }

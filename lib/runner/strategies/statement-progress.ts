@@ -235,10 +235,10 @@ async function applyWithProgress(
     await restoreSettings()
     throw error
   }
-  finished ??= await (async () => {
+  if (finished === undefined) {
     await restoreSettings()
-    return finish(false)
-  })()
+    finished = await finish(false)
+  }
   run.definitions = finished.after.definitions
   run.rows = await finished.after.afterWrites?.()
   return finished.done
