@@ -1,5 +1,7 @@
 import yargs, { type Argv } from 'yargs'
 import { GloriousMigrateError, InvalidOptionError, SkillError, UnexpectedError } from '../lib/index.js'
+// The entry points turn the driver code cache on for the CLI's own process (runCli runs in tests).
+export { enableDriverCodeCache } from '../lib/index.js'
 import { codegenCommand } from './commands/codegen.js'
 import { createCommand } from './commands/create.js'
 import { historyCommand } from './commands/history.js'

@@ -44,6 +44,7 @@ export {
 } from './connection/database-options.js'
 export type { DatabaseTarget } from './connection/database-options.js'
 export { redactUrl } from './connection/redact-url.js'
+export { enableDriverCodeCache } from './connection/driver-code-cache.js'
 export type { DatabaseOptions } from './connection/database-options.js'
 export type {
   DialectCapabilities,

@@ -135,6 +135,8 @@ process.exitCode = 1
 process.on('exit', () => {
   if (!finished) process.stderr.write('error: glorious stopped before the command finished: this is a bug, please report it\\n')
 })
+// The server drivers' compiled code is kept between runs (see lib/connection/driver-code-cache.ts).
+cli.exports.enableDriverCodeCache(process.env)
 cli.exports.runCli(process.argv.slice(2), process).then((code) => {
   finished = true
   // The command has closed what it opened: exit once both outputs are flushed, rather than wait

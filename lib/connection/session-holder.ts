@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { DatabaseError } from '../errors.js'
-import { flushChecksumCache } from '../files/checksum-cache.js'
+import { saveCaches } from '../files/save-caches.js'
 import { type DatabaseOptions, resolveDatabaseTarget } from './database-options.js'
 import { databaseExists, openDatabase, openExistingDatabase } from './open-database.js'
 import type { DatabaseSession } from './session.js'
@@ -75,7 +75,7 @@ export class SessionHolder implements SessionSource {
   }
 
   async close(): Promise<void> {
-    if (this.#wrote) flushChecksumCache()
+    if (this.#wrote) saveCaches()
     await this.#closeSession()
   }
 

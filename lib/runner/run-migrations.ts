@@ -4,7 +4,7 @@ import type { SessionSource } from '../connection/session-holder.js'
 import type { DatabaseSession } from '../connection/session.js'
 import type { DialectCapabilities } from '../dialects/dialect.js'
 import { GloriousMigrateError, UnexpectedError } from '../errors.js'
-import { flushChecksumCache } from '../files/checksum-cache.js'
+import { saveCaches } from '../files/save-caches.js'
 import { recordSchemaFingerprints } from '../drift/record-fingerprints.js'
 import { type RunContext, describeError } from './run-context.js'
 import type { RunOptions } from './run-options.js'
@@ -76,7 +76,7 @@ export async function runMigrations(
     // Best effort: without a fingerprint, status cannot tell drift, and nothing else is lost.
     await recordSchemaFingerprints(session, options.lockTimeoutMs).catch(() => undefined)
   }
-  flushChecksumCache() // only a run that wrote saves the cache: looking writes nothing
+  saveCaches() // only a run that wrote saves the caches: looking writes nothing
   return state.finish(fatal)
 }
 

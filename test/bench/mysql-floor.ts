@@ -7,7 +7,8 @@ import { deferModule } from '../../lib/connection/deferred-module.js'
  * Writes the floor of MariaDB's W2 for any tool built on `mysql2`: a CommonJS script (no ES
  * module loader, nothing of ours but the same deferral of mysql2's error table that the toolkit
  * makes) that loads mysql2, connects, reads the ledger's plan columns and quits. What it costs
- * over `node -e 0` is what every no-op run pays before it looks at a single skill.
+ * over `node -e 0` is what every no-op run would pay before it looks at a single skill, were mysql2
+ * compiled by Node as usual: the CLI compiles it from its driver code cache instead.
  *
  * Run as `node mysql-floor.cjs URL`. Returns the script's path.
  */

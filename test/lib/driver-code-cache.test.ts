@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { tempDir, writeTree } from '../helpers/temp.js'
+
+const CODE_CACHE = fileURLToPath(new URL('../../lib/connection/driver-code-cache.js', import.meta.url))
+
+interface ChildReport {
+  readonly value: number
+  readonly later: string
+  readonly cycle: string
+  readonly resolved: string
+  readonly use: readonly { file: string; served: number; compiled: number }[]
+}
+
+/**
+ * A driver package: an entry, a circular pair, a file with a #! line, a helper package of its own,
+ * and a file it loads only when `later()` is called (as mysql2 loads its encodings).
+ */
+function driverTree(): { root: string; home: string; driver: string } {
+  const root = tempDir()
+  const driver = join(root, 'node_modules', 'fake-driver')
+  writeTree(root, {
+    'node_modules/fake-driver/package.json': '{"name":"fake-driver","main":"index.js"}',
+    'node_modules/fake-driver/index.js': [
+      "const helper = require('fake-helper')",
+      "const a = require('./lib/a.js')",
+      "require('./lib/bang.js')",
+      'exports.value = () => helper.one() + 1',
+      "exports.later = () => require('fake-helper/lazy.js').name + ':' + __dirname.endsWith('fake-driver')",
+      'exports.cycle = () => a.fromB()',
+      "exports.resolved = () => require.resolve('./lib/a.js')",
+      "exports.fail = () => { throw new Error('from the driver') }",
+      '',
+    ].join('\n'),
+    'node_modules/fake-driver/lib/a.js':
+      "exports.name = 'a'\nconst b = require('./b.js')\nexports.fromB = () => b.seen\n",
+    'node_modules/fake-driver/lib/b.js': "exports.seen = require('./a.js').name\n",
+    'node_modules/fake-driver/lib/bang.js': '#!/usr/bin/env node\nexports.bang = true\n',
+    'node_modules/fake-helper/package.json': '{"name":"fake-helper","main":"index.js"}',
+    'node_modules/fake-helper/index.js': 'exports.one = () => 1\n',
+    'node_modules/fake-helper/lazy.js': "exports.name = 'lazy'\n",
+  })
+  return { root, home: join(root, 'home'), driver }
+}
+
+/** Loads the driver through the cache in a process of its own and reports what it saw. */
+function loadInChild(root: string, env: Record<string, string>, extra = ''): ChildReport {
+  const script = `import { createRequire } from 'node:module'
+import { allowDriverCodeCacheWrite, driverCodeCache, driverCodeCacheUse, enableDriverCodeCache, loadWithCodeCache } from ${JSON.stringify(CODE_CACHE)}
+enableDriverCodeCache(process.env)
+// As a process that wrote to a database (unless the test says it only looked).
+if (process.env.LOOK_ONLY !== '1') allowDriverCodeCacheWrite()
+const require = createRequire(${JSON.stringify(join(root, 'index.js'))})
+const root = ${JSON.stringify(join(root, 'node_modules', 'fake-driver'))}
+const driver = loadWithCodeCache(driverCodeCache('fake-driver', root), () => require('fake-driver'))
+const value = driver.value(), later = driver.later(), cycle = driver.cycle(), resolved = driver.resolved()
+${extra}
+console.log(JSON.stringify({ value, later, cycle, resolved, use: driverCodeCacheUse() }))
+`
+  const file = join(root, 'child.mjs')
+  writeFileSync(file, script)
+  const { GLORIOUS_DRIVER_CACHE: _, ...parentEnv } = process.env
+  const result = spawnSync(process.execPath, [file], { encoding: 'utf8', env: { ...parentEnv, ...env } })
+  assert.equal(result.status, 0, result.stderr)
+  return JSON.parse(result.stdout) as ChildReport
+}
+
+function cacheFiles(home: string): string[] {
+  const folder = join(home, 'cache', 'driver-code-v1')
+  return existsSync(folder) ? readdirSync(folder).map((name) => join(folder, name)) : []
+}
+
+describe('the driver code cache', () => {
+  it('is written by the first process and serves every file of the driver to the next', () => {
+    const { root, home, driver } = driverTree()
+    const first = loadInChild(root, { GLORIOUS_HOME: home })
+    assert.equal(first.value, 2)
+    assert.equal(first.later, 'lazy:true')
+    assert.equal(first.cycle, 'a')
+    assert.equal(first.resolved, join(driver, 'lib', 'a.js'))
+    // Five files compiled (the #! file is left to Node), none from a cache that did not exist.
+    assert.deepEqual(
+      first.use.map(({ served, compiled }) => ({ served, compiled })),
+      [{ served: 0, compiled: 5 }],
+    )
+    const [pack] = cacheFiles(home)
+    assert.ok(pack !== undefined, 'the cache file was written at exit')
+    assert.equal(statSync(pack).mode & 0o777, 0o600)
+    const written = statSync(pack).mtimeMs
+
+    const second = loadInChild(root, { GLORIOUS_HOME: home })
+    assert.deepEqual(
+      { value: second.value, later: second.later, cycle: second.cycle, resolved: second.resolved },
+      { value: 2, later: 'lazy:true', cycle: 'a', resolved: first.resolved },
+    )
+    // The lazily loaded file of the helper package is served too.
+    assert.deepEqual(
+      second.use.map(({ served, compiled }) => ({ served, compiled })),
+      [{ served: 5, compiled: 5 }],
+    )
+    assert.equal(statSync(pack).mtimeMs, written, 'a cache that served everything is not rewritten')
+  })
+
+  it('never serves the code of a file whose text changed, even to the same length', () => {
+    const { root, home, driver } = driverTree()
+    loadInChild(root, { GLORIOUS_HOME: home })
+    const helper = join(root, 'node_modules', 'fake-helper', 'index.js')
+    const before = readFileSync(helper, 'utf8')
+    const after = before.replace('=> 1', '=> 5')
+    assert.equal(after.length, before.length)
+    writeFileSync(helper, after)
+    const edited = loadInChild(root, { GLORIOUS_HOME: home })
+    assert.equal(edited.value, 6, 'the edited helper ran')
+    assert.equal(edited.use[0]?.served, 4)
+    // Rewritten at exit: the next process is served every file again, with the new text.
+    const next = loadInChild(root, { GLORIOUS_HOME: home })
+    assert.equal(next.value, 6)
+    assert.equal(next.use[0]?.served, 5)
+    assert.ok(existsSync(driver))
+  })
+
+  it('ignores a damaged cache, or one others may write, and makes it again', () => {
+    const { root, home } = driverTree()
+    loadInChild(root, { GLORIOUS_HOME: home })
+    const [pack] = cacheFiles(home)
+    assert.ok(pack !== undefined)
+    const good = readFileSync(pack)
+
+    writeFileSync(pack, good.subarray(0, 40)) // cut short, mid-header
+    const damaged = loadInChild(root, { GLORIOUS_HOME: home })
+    assert.equal(damaged.value, 2)
+    assert.equal(damaged.use[0]?.served, 0)
+    assert.equal(loadInChild(root, { GLORIOUS_HOME: home }).use[0]?.served, 5, 'made again')
+
+    chmodSync(pack, 0o666)
+    const open = loadInChild(root, { GLORIOUS_HOME: home })
+    assert.equal(open.value, 2)
+    assert.equal(open.use[0]?.served, 0, 'code from a file others may write is not run')
+    assert.equal(statSync(pack).mode & 0o777, 0o600, 'replaced by a private one')
+  })
+
+  it('keeps stack traces pointing at the driver file and line', () => {
+    const { root, home, driver } = driverTree()
+    loadInChild(root, { GLORIOUS_HOME: home })
+    const report = loadInChild(
+      root,
+      { GLORIOUS_HOME: home },
+      `try { driver.fail() } catch (error) { if (!error.stack.includes(${JSON.stringify(join(driver, 'index.js'))} + ':8:')) throw error }`,
+    )
+    assert.equal(report.use[0]?.served, 5)
+  })
+
+  it('is not written by a process that only looked, but serves it', () => {
+    const { root, home } = driverTree()
+    const looked = loadInChild(root, { GLORIOUS_HOME: home, LOOK_ONLY: '1' })
+    assert.equal(looked.value, 2)
+    assert.deepEqual(cacheFiles(home), [], 'looking writes nothing')
+    loadInChild(root, { GLORIOUS_HOME: home })
+    assert.equal(cacheFiles(home).length, 1)
+    assert.equal(loadInChild(root, { GLORIOUS_HOME: home, LOOK_ONLY: '1' }).use[0]?.served, 5)
+  })
+
+  it('is off with GLORIOUS_DRIVER_CACHE=off, and a home that cannot be written costs only speed', () => {
+    const { root, home } = driverTree()
+    const off = loadInChild(root, { GLORIOUS_HOME: home, GLORIOUS_DRIVER_CACHE: 'off' })
+    assert.equal(off.value, 2)
+    assert.deepEqual(off.use, [])
+    assert.deepEqual(cacheFiles(home), [])
+
+    const blocked = join(root, 'not-a-folder')
+    writeFileSync(blocked, '')
+    const unwritable = loadInChild(root, { GLORIOUS_HOME: join(blocked, 'home') })
+    assert.equal(unwritable.value, 2)
+    assert.equal(unwritable.use[0]?.served, 0)
+  })
+})
