@@ -32,6 +32,8 @@ interface CachedEntry {
 
 interface PackHeader {
   readonly entries: readonly (readonly [file: string, hash: string, bytes: number])[]
+  /** SHA-256 of the code that follows: V8 checks a cache's header, not all of its bytes. */
+  readonly code: string
 }
 
 let cacheFolder: string | undefined
@@ -208,6 +210,9 @@ function readPack(file: string): Map<string, CachedEntry> {
     let offset = MAGIC.length + 4
     const header = JSON.parse(pack.toString('utf8', offset, offset + headerBytes)) as PackHeader
     offset += headerBytes
+    // Damaged code could crash V8 as it is read: a file that is not byte for byte what was
+    // written is not used at all.
+    if (createHash('sha256').update(pack.subarray(offset)).digest('base64') !== header.code) return entries
     for (const [name, hash, bytes] of header.entries) {
       if (offset + bytes > pack.length) break
       entries.set(name, { hash, data: pack.subarray(offset, offset + bytes) })
@@ -237,14 +242,16 @@ function writePack(pack: Pack): void {
     const entries: [name: string, hash: string, data: Buffer][] = []
     for (const [name, { hash, script }] of pack.compiled) entries.push([name, hash, script.createCachedData()])
     for (const [name, { hash, data }] of pack.known) if (!pack.compiled.has(name)) entries.push([name, hash, data])
-    const header = Buffer.from(
-      JSON.stringify({ entries: entries.map(([name, hash, data]) => [name, hash, data.length]) }),
-    )
+    const code = Buffer.concat(entries.map(([, , data]) => data))
+    const header: PackHeader = {
+      entries: entries.map(([name, hash, data]) => [name, hash, data.length]),
+      code: createHash('sha256').update(code).digest('base64'),
+    }
+    const headerBytes = Buffer.from(JSON.stringify(header))
     const size = Buffer.alloc(4)
-    size.writeUInt32LE(header.length)
+    size.writeUInt32LE(headerBytes.length)
     mkdirSync(dirname(pack.file), { recursive: true, mode: 0o700 })
-    const blobs = entries.map(([, , data]) => data)
-    writeFileSync(temporary, Buffer.concat([Buffer.from(MAGIC, 'latin1'), size, header, ...blobs]), { mode: 0o600 })
+    writeFileSync(temporary, Buffer.concat([Buffer.from(MAGIC, 'latin1'), size, headerBytes, code]), { mode: 0o600 })
     renameSync(temporary, pack.file)
   } catch {
     // A read-only or missing home: the driver is compiled on every start, as without a cache.

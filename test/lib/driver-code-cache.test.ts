@@ -136,6 +136,15 @@ describe('the driver code cache', () => {
     assert.equal(damaged.use[0]?.served, 0)
     assert.equal(loadInChild(root, { GLORIOUS_HOME: home }).use[0]?.served, 5, 'made again')
 
+    const flipped = Buffer.from(readFileSync(pack))
+    const last = flipped.length - 1
+    flipped[last] = (flipped[last] ?? 0) ^ 0xff // one byte of compiled code, the header intact
+    writeFileSync(pack, flipped)
+    const corrupted = loadInChild(root, { GLORIOUS_HOME: home })
+    assert.equal(corrupted.value, 2)
+    assert.equal(corrupted.use[0]?.served, 0, 'code that is not what was written is not used')
+    assert.equal(loadInChild(root, { GLORIOUS_HOME: home }).use[0]?.served, 5, 'made again')
+
     chmodSync(pack, 0o666)
     const open = loadInChild(root, { GLORIOUS_HOME: home })
     assert.equal(open.value, 2)
