@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
-import { mkdirSync, openSync, readFileSync, fstatSync, closeSync, renameSync, writeFileSync, unlinkSync } from 'node:fs'
-import { Module, createRequire } from 'node:module'
+import { Module } from 'node:module'
 import { dirname, join, sep } from 'node:path'
 import { Script, constants as vmConstants } from 'node:vm'
-import { envSetting, gloriousHome } from '../files/glorious-home.js'
+import { gloriousHome, isOff } from '../files/glorious-home.js'
+import { type CachedCode, readCodeCacheFile, writeCodeCacheFile } from './code-cache-file.js'
 
 /**
  * A V8 code cache for the CommonJS files of a server driver (mysql2 or pg and what they require),
@@ -12,28 +12,16 @@ import { envSetting, gloriousHome } from '../files/glorious-home.js'
  * functions the run calls again. With the cache V8 takes the compiled code of both from the file.
  *
  * The cache is made at the end of a process that had none (or a stale one) and wrote to a
- * database, so it holds every function that run compiled, not only the files' top levels. A file is served from it only when
- * its text has the SHA-256 recorded with it (V8 itself compares only the text's length), on the
- * Node and V8 that made it; anything else is compiled as usual and the cache rewritten at exit.
- * The file must belong to the user running the process and be writable by nobody else, since
- * compiled code from it runs; otherwise it is ignored.
+ * database, so it holds every function that run compiled, not only the files' top levels. A file
+ * is served from it only when its text has the SHA-256 recorded with it (V8 itself compares only
+ * the text's length), on the Node and V8 that made it; anything else is compiled as usual and the
+ * cache rewritten at exit by the next process that writes. The cache file must belong to the user
+ * running the process, be writable by nobody else and be byte for byte what was written (V8 does
+ * not check the code it reads), since the code in it runs; otherwise it is ignored.
  */
 export interface DriverCodeCache {
   /** The file the cache lives in (one per driver, Node version and driver folder). */
   readonly file: string
-}
-
-const MAGIC = 'glorious-driver-code-v1\n'
-
-interface CachedEntry {
-  readonly hash: string
-  readonly data: Buffer
-}
-
-interface PackHeader {
-  readonly entries: readonly (readonly [file: string, hash: string, bytes: number])[]
-  /** SHA-256 of the code that follows: V8 checks a cache's header, not all of its bytes. */
-  readonly code: string
 }
 
 let cacheFolder: string | undefined
@@ -54,9 +42,24 @@ let writeAllowed = false
  */
 export function enableDriverCodeCache(env: Readonly<Record<string, string | undefined>>): void {
   cacheFolder =
-    envSetting(env, 'GLORIOUS_DRIVER_CACHE') === 'off'
+    isOff(env, 'GLORIOUS_DRIVER_CACHE') || !nodeLoadsAsUsual(env)
       ? undefined
       : join(gloriousHome(undefined, env), 'cache', 'driver-code-v1')
+}
+
+/**
+ * Whether Node would compile the drivers' files with nothing of its own to add: source maps
+ * (`--enable-source-maps`) and policies are applied by Node's own compile, so with them the
+ * drivers are left to Node. On Windows, where a file's owner and mode cannot tell whether someone
+ * else could have written the cache, there is no cache either.
+ */
+function nodeLoadsAsUsual(env: Readonly<Record<string, string | undefined>>): boolean {
+  const flags = `${process.execArgv.join(' ')} ${env.NODE_OPTIONS ?? ''}`
+  return (
+    process.platform !== 'win32' &&
+    process.sourceMapsEnabled !== true &&
+    !/--(experimental-)?(policy|permission)\b/.test(flags)
+  )
 }
 
 /**
@@ -70,8 +73,11 @@ export function allowDriverCodeCacheWrite(): void {
 /** The cache for the driver `name` installed in `packageRoot`, when caching is on. */
 export function driverCodeCache(name: string, packageRoot: string): DriverCodeCache | undefined {
   if (cacheFolder === undefined) return undefined
+  // V8 refuses code made under other flags: each set of flags (`--max-old-space-size`, say) has a
+  // cache of its own, rather than runs with and without them rewriting one in turn.
+  const flags = `${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`
   const key = createHash('sha256')
-    .update(`${packageRoot}\0${process.version}\0${process.arch}\0${process.versions.v8}`)
+    .update(`${packageRoot}\0${process.version}\0${process.arch}\0${process.versions.v8}\0${flags}`)
     .digest('hex')
     .slice(0, 24)
   return { file: join(cacheFolder, `${name}-${key}.bin`) }
@@ -87,10 +93,10 @@ export function loadWithCodeCache<T>(cache: DriverCodeCache | undefined, load: (
   if (cache === undefined) return load()
   const pack: Pack = packs.get(cache.file) ?? {
     file: cache.file,
-    known: readPack(cache.file),
+    known: readCodeCacheFile(cache.file),
     compiled: new Map(),
     stale: false,
-    served: 0,
+    served: new Set(),
   }
   packs.set(cache.file, pack)
   installCompileHook()
@@ -106,13 +112,13 @@ export function loadWithCodeCache<T>(cache: DriverCodeCache | undefined, load: (
 interface Pack {
   readonly file: string
   /** What the cache file held, by file name. */
-  readonly known: ReadonlyMap<string, CachedEntry>
+  readonly known: ReadonlyMap<string, CachedCode>
   /** What this process compiled, by file name. */
-  readonly compiled: Map<string, { readonly hash: string; readonly script: Script }>
+  readonly compiled: Map<string, { readonly content: string; readonly script: Script }>
   /** Whether some file was not in the cache (or V8 refused its code): rewrite at exit. */
   stale: boolean
-  /** How many files were compiled with cached code. */
-  served: number
+  /** The files compiled with cached code. */
+  readonly served: Set<string>
 }
 
 const packs = new Map<string, Pack>()
@@ -124,7 +130,16 @@ let hookInstalled = false
 
 interface ModuleInternals {
   exports: unknown
-  _compile(content: string, filename: string): unknown
+  require(id: string): unknown
+  _compile(content: string, filename: string, format?: string): unknown
+}
+
+/** Node's module loader, as its own `require` functions use it. */
+const loader = Module as unknown as {
+  _resolveFilename(request: string, parent: unknown, isMain: boolean, options?: unknown): string
+  _resolveLookupPaths(request: string, parent: unknown): string[] | null
+  _extensions: NodeJS.RequireExtensions
+  _cache: NodeJS.Dict<NodeModule>
 }
 
 type ModuleWrapper = (
@@ -143,26 +158,64 @@ function installCompileHook(): void {
   hookInstalled = true
   const prototype = Module.prototype as unknown as ModuleInternals
   const compile = prototype._compile
-  prototype._compile = function (this: ModuleInternals, content: string, filename: string): unknown {
+  prototype._compile = function (this: ModuleInternals, content: string, filename: string, format?: string): unknown {
     const pack = packFor(filename)
-    // A #! line would no longer be the first line once wrapped: such a file is left to Node.
-    if (pack === undefined || typeof content !== 'string' || content.startsWith('#!')) {
-      return compile.call(this, content, filename)
+    // Left to Node: files of other packages, ES modules (Node 20.19+ requires them through here),
+    // code with import(), which a script compiled from a cache could not run (the module loader's
+    // callback is not attached to cached code), and a #! line, valid only as a script's first.
+    if (
+      pack === undefined ||
+      typeof content !== 'string' ||
+      (format !== undefined && format !== 'commonjs') ||
+      content.startsWith('#!') ||
+      content.includes('import(')
+    ) {
+      return compile.call(this, content, filename, format)
     }
-    const hash = createHash('sha256').update(content).digest('base64')
+    // V8 compares only the text's length: a file's code is used only while its text is the same.
+    // (Without an entry there is nothing to compare: the text is hashed only if the cache is written.)
     const entry = pack.known.get(filename)
-    const cachedData = entry?.hash === hash ? entry.data : undefined
-    const script = new Script(Module.wrap(content), {
-      filename,
-      cachedData,
-      importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    })
+    const cachedData = entry !== undefined && entry.textHash === hashOf(content) ? entry.data : undefined
+    let script: Script
+    try {
+      // The wrapper on a line of its own, counted as line 0: lines and columns in stack traces
+      // are the file's own.
+      script = new Script(`${WRAPPER_START}\n${content}${WRAPPER_END}`, {
+        filename,
+        lineOffset: -1,
+        cachedData,
+        importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+      })
+    } catch {
+      // Not CommonJS after all (ES module syntax Node may detect), or not valid: Node decides.
+      return compile.call(this, content, filename, format)
+    }
     if (cachedData === undefined || script.cachedDataRejected === true) markStale(pack)
-    else pack.served++
-    pack.compiled.set(filename, { hash, script })
+    else pack.served.add(filename)
+    pack.compiled.set(filename, { content, script })
     const wrapper = script.runInThisContext() as ModuleWrapper
-    return wrapper.call(this.exports, this.exports, createRequire(filename), this, filename, dirname(filename))
+    return wrapper.call(this.exports, this.exports, requireOf(this), this, filename, dirname(filename))
   }
+}
+
+const WRAPPER_START = '(function (exports, require, module, __filename, __dirname) {'
+const WRAPPER_END = '\n});'
+
+function hashOf(text: string): string {
+  return createHash('sha256').update(text).digest('base64')
+}
+
+/** The `require` a module's code gets, made as Node makes it (cheaper than `createRequire`). */
+function requireOf(module: ModuleInternals): NodeJS.Require {
+  const require = ((id: string) => module.require(id)) as NodeJS.Require
+  const resolve = ((request: string, options?: { paths?: string[] }) =>
+    loader._resolveFilename(request, module, false, options)) as NodeJS.RequireResolve
+  resolve.paths = (request: string) => loader._resolveLookupPaths(request, module)
+  require.resolve = resolve
+  require.main = process.mainModule
+  require.extensions = loader._extensions
+  require.cache = loader._cache
+  return require
 }
 
 /** The pack a file belongs to: the driver being loaded, or the one whose load used its package. */
@@ -187,78 +240,32 @@ function packageFolder(filename: string): string {
 
 /** What each cache did in this process: files compiled with cached code, and in all. */
 export function driverCodeCacheUse(): { file: string; served: number; compiled: number }[] {
-  return [...packs.values()].map((pack) => ({ file: pack.file, served: pack.served, compiled: pack.compiled.size }))
+  return [...packs.values()].map((pack) => ({
+    file: pack.file,
+    served: pack.served.size,
+    compiled: pack.compiled.size,
+  }))
 }
 
 function markStale(pack: Pack): void {
   if (pack.stale) return
   pack.stale = true
   process.once('exit', () => {
-    if (writeAllowed) writePack(pack)
+    if (writeAllowed) writeCodeCacheFile(pack.file, packEntries(pack))
   })
 }
 
-function readPack(file: string): Map<string, CachedEntry> {
-  const entries = new Map<string, CachedEntry>()
-  let fd: number | undefined
-  try {
-    fd = openSync(file, 'r')
-    if (!trustworthy(fstatSync(fd))) return entries
-    const pack = readFileSync(fd)
-    if (pack.toString('latin1', 0, MAGIC.length) !== MAGIC) return entries
-    const headerBytes = pack.readUInt32LE(MAGIC.length)
-    let offset = MAGIC.length + 4
-    const header = JSON.parse(pack.toString('utf8', offset, offset + headerBytes)) as PackHeader
-    offset += headerBytes
-    // Damaged code could crash V8 as it is read: a file that is not byte for byte what was
-    // written is not used at all.
-    if (createHash('sha256').update(pack.subarray(offset)).digest('base64') !== header.code) return entries
-    for (const [name, hash, bytes] of header.entries) {
-      if (offset + bytes > pack.length) break
-      entries.set(name, { hash, data: pack.subarray(offset, offset + bytes) })
-      offset += bytes
-    }
-  } catch {
-    // No cache yet, or a damaged one: every file is compiled and the cache made again.
-  } finally {
-    if (fd !== undefined) closeSync(fd)
+/**
+ * What the cache is rewritten with: the code of every file this process compiled, functions
+ * compiled since included, and what the old cache held for files this process did not load (an
+ * error path's, say).
+ */
+function packEntries(pack: Pack): [name: string, textHash: string, data: Buffer][] {
+  const entries: [string, string, Buffer][] = []
+  for (const [name, { content, script }] of pack.compiled)
+    entries.push([name, hashOf(content), script.createCachedData()])
+  for (const [name, { textHash, data }] of pack.known) {
+    if (!pack.compiled.has(name)) entries.push([name, textHash, data])
   }
   return entries
-}
-
-/** Compiled code is taken only from a file of the user's own that nobody else may write. */
-function trustworthy(stat: { uid: number; mode: number; isFile(): boolean }): boolean {
-  const uid = process.getuid?.()
-  return stat.isFile() && (uid === undefined || stat.uid === uid) && (stat.mode & 0o022) === 0
-}
-
-/**
- * Writes the cache: the code of every file this process compiled, functions compiled since
- * included, and what the old cache held for files this process did not load (an error path's).
- */
-function writePack(pack: Pack): void {
-  const temporary = `${pack.file}.${process.pid}.tmp`
-  try {
-    const entries: [name: string, hash: string, data: Buffer][] = []
-    for (const [name, { hash, script }] of pack.compiled) entries.push([name, hash, script.createCachedData()])
-    for (const [name, { hash, data }] of pack.known) if (!pack.compiled.has(name)) entries.push([name, hash, data])
-    const code = Buffer.concat(entries.map(([, , data]) => data))
-    const header: PackHeader = {
-      entries: entries.map(([name, hash, data]) => [name, hash, data.length]),
-      code: createHash('sha256').update(code).digest('base64'),
-    }
-    const headerBytes = Buffer.from(JSON.stringify(header))
-    const size = Buffer.alloc(4)
-    size.writeUInt32LE(headerBytes.length)
-    mkdirSync(dirname(pack.file), { recursive: true, mode: 0o700 })
-    writeFileSync(temporary, Buffer.concat([Buffer.from(MAGIC, 'latin1'), size, headerBytes, code]), { mode: 0o600 })
-    renameSync(temporary, pack.file)
-  } catch {
-    // A read-only or missing home: the driver is compiled on every start, as without a cache.
-    try {
-      unlinkSync(temporary)
-    } catch {
-      // Nothing was written.
-    }
-  }
 }

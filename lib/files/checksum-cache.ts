@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, sep } from 'node:path'
-import { gloriousHome } from './glorious-home.js'
+import { gloriousHome, isOff } from './glorious-home.js'
 import { type FileSignature as Signature, readMigrationSource } from './migration-source.js'
 
 type Entry = readonly [...Signature, checksum: string]
@@ -110,7 +110,7 @@ function folderCache(folder: string): FolderCache {
 }
 
 function cacheFile(folder: string): string | undefined {
-  if (process.env.GLORIOUS_CHECKSUM_CACHE === 'off') return undefined
+  if (isOff(process.env, 'GLORIOUS_CHECKSUM_CACHE')) return undefined
   const home = gloriousHome(undefined, process.env)
   const key = createHash('sha256').update(folder).digest('hex').slice(0, 32)
   return join(home, 'cache', 'checksums-v1', `${key}.json`)

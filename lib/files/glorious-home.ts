@@ -13,6 +13,15 @@ export function envSetting(env: Env, name: string): string | undefined {
 }
 
 /**
+ * Whether a switch in the environment is turned off: `off`, `0`, `false` or `no`, in any case
+ * (`GLORIOUS_CHECKSUM_CACHE=off`, `GLORIOUS_DRIVER_CACHE=0`).
+ */
+export function isOff(env: Env, name: string): boolean {
+  const value = envSetting(env, name)?.trim().toLowerCase()
+  return value === 'off' || value === '0' || value === 'false' || value === 'no'
+}
+
+/**
  * `~` or `~/…` at the start of a path means the user's home folder, as a shell would expand it.
  * Values from env files (systemd, Docker, dotenv) and `--db=~/x.db` reach us unexpanded; taken
  * literally they name a folder called `~` in the working folder, which a run would create.
