@@ -184,7 +184,11 @@ async function w2(options: BenchOptions, suffix: string): Promise<void> {
   console.log(`PostgreSQL W2: no-op, ${skills} skills × 20`)
   const [noop, node] = alternate(
     [
-      { name: 'ours', settings: 'CLI --url', run: () => glorious(['migrate', 'run', '--skills', tree, '--url', url]) },
+      {
+        name: 'ours',
+        settings: 'CLI --url; the driver code cache left by the setup run',
+        run: () => glorious(['migrate', 'run', '--skills', tree, '--url', url]),
+      },
       { name: 'node -e 0', settings: '-', run: nodeStart },
     ],
     options.runs,
