@@ -20,7 +20,7 @@ import { type CachedCode, readCodeCacheFile, writeCodeCacheFile } from './code-c
  * not check the code it reads), since the code in it runs; otherwise it is ignored.
  */
 export interface DriverCodeCache {
-  /** The file the cache lives in (one per driver, Node version and driver folder). */
+  /** The file the cache lives in (one per driver, Node version, set of Node flags and driver folder). */
   readonly file: string
 }
 
@@ -86,7 +86,7 @@ export function driverCodeCache(name: string, packageRoot: string): DriverCodeCa
 /**
  * Runs `load` (a synchronous `require` of a driver) with the CommonJS files it compiles taken
  * from `cache` when the cache has their text. Files the driver's packages load later (mysql2 loads
- * its character sets on the first connection) are served from the same cache. When any file was
+ * iconv-lite's encodings on the first connection) are served from the same cache. When any file was
  * missing from it, the cache is rewritten at process exit. Without a cache, `load` runs as it is.
  */
 export function loadWithCodeCache<T>(cache: DriverCodeCache | undefined, load: () => T): T {
@@ -251,7 +251,12 @@ function markStale(pack: Pack): void {
   if (pack.stale) return
   pack.stale = true
   process.once('exit', () => {
-    if (writeAllowed) writeCodeCacheFile(pack.file, packEntries(pack))
+    if (!writeAllowed) return
+    try {
+      writeCodeCacheFile(pack.file, packEntries(pack))
+    } catch {
+      // The cache only ever saves time: nothing here may change how the process ends.
+    }
   })
 }
 
