@@ -1,17 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto'
-import {
-  closeSync,
-  fstatSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs'
-import { basename, dirname, join } from 'node:path'
+import { createHash } from 'node:crypto'
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { replaceFile } from '../files/replace-file.js'
 
 /** The compiled code of one file, as a V8 code cache, and the SHA-256 of the text it is for. */
 export interface CachedCode {
@@ -28,9 +18,6 @@ interface Header {
   /** SHA-256 of the code that follows: V8 checks a cache's header, not all of its bytes. */
   readonly code: string
 }
-
-// Leftovers of writers killed mid-write are removed by a later writer once this old.
-const ABANDONED_MS = 10 * 60_000
 
 /**
  * Reads a code cache file: its entries by file name, or none when there is no file, when it is
@@ -65,17 +52,14 @@ export function readCodeCacheFile(file: string): Map<string, CachedCode> {
 }
 
 /**
- * Writes a code cache file atomically: a new file of the user's own (never an existing one, nor
- * what a link planted under its name points to), renamed over the old one. A folder another user
- * may write to is not written in. Failures are silent: the cache only ever saves time.
+ * Writes a code cache file atomically (see `replaceFile`). A folder another user may write to is
+ * not written in. Failures are silent: the cache only ever saves time.
  */
 export function writeCodeCacheFile(file: string, entries: readonly (readonly [string, string, Buffer])[]): void {
   const folder = dirname(file)
-  let temporary: string | undefined
   try {
     mkdirSync(folder, { recursive: true, mode: 0o700 })
     if (!privateFolder(folder)) return
-    removeAbandoned(folder, basename(file))
     const code = Buffer.concat(entries.map(([, , data]) => data))
     const header: Header = {
       entries: entries.map(([name, textHash, data]) => [name, textHash, data.length]),
@@ -84,19 +68,9 @@ export function writeCodeCacheFile(file: string, entries: readonly (readonly [st
     const headerBytes = Buffer.from(JSON.stringify(header))
     const size = Buffer.alloc(4)
     size.writeUInt32LE(headerBytes.length)
-    temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
-    const fd = openSync(temporary, 'wx', 0o600)
-    try {
-      writeSync(fd, Buffer.concat([Buffer.from(MAGIC, 'latin1'), size, headerBytes, code]))
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(temporary, file)
-    temporary = undefined
+    replaceFile(file, Buffer.concat([Buffer.from(MAGIC, 'latin1'), size, headerBytes, code]))
   } catch {
     // A read-only or missing home: the driver is compiled on every start, as without a cache.
-  } finally {
-    if (temporary !== undefined) unlinkQuietly(temporary)
   }
 }
 
@@ -109,21 +83,4 @@ function privateFolder(folder: string): boolean {
 function ownedAndPrivate(stat: { uid: number; mode: number }): boolean {
   const uid = process.getuid?.()
   return (uid === undefined || stat.uid === uid) && (stat.mode & 0o022) === 0
-}
-
-function removeAbandoned(folder: string, cacheName: string): void {
-  for (const name of readdirSync(folder)) {
-    if (!name.startsWith(`${cacheName}.`) || !name.endsWith('.tmp')) continue
-    const path = join(folder, name)
-    const stat = lstatSync(path, { throwIfNoEntry: false })
-    if (stat !== undefined && Date.now() - stat.mtimeMs > ABANDONED_MS) unlinkQuietly(path)
-  }
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path)
-  } catch {
-    // Gone already, or not ours to remove.
-  }
 }

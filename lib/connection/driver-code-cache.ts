@@ -42,7 +42,7 @@ let writeAllowed = false
  */
 export function enableDriverCodeCache(env: Readonly<Record<string, string | undefined>>): void {
   cacheFolder =
-    isOff(env, 'GLORIOUS_DRIVER_CACHE') || !nodeLoadsAsUsual(env)
+    isOff(env, 'GLORIOUS_DRIVER_CACHE') || !nodeLoadsAsUsual()
       ? undefined
       : join(gloriousHome(undefined, env), 'cache', 'driver-code-v1')
 }
@@ -53,13 +53,17 @@ export function enableDriverCodeCache(env: Readonly<Record<string, string | unde
  * drivers are left to Node. On Windows, where a file's owner and mode cannot tell whether someone
  * else could have written the cache, there is no cache either.
  */
-function nodeLoadsAsUsual(env: Readonly<Record<string, string | undefined>>): boolean {
-  const flags = `${process.execArgv.join(' ')} ${env.NODE_OPTIONS ?? ''}`
+function nodeLoadsAsUsual(): boolean {
   return (
     process.platform !== 'win32' &&
     process.sourceMapsEnabled !== true &&
-    !/--(experimental-)?(policy|permission)\b/.test(flags)
+    !/--(experimental-)?(policy|permission)\b/.test(nodeFlags())
   )
+}
+
+/** The flags this Node runs with: its command line's and those of NODE_OPTIONS. */
+function nodeFlags(): string {
+  return `${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`
 }
 
 /**
@@ -75,9 +79,8 @@ export function driverCodeCache(name: string, packageRoot: string): DriverCodeCa
   if (cacheFolder === undefined) return undefined
   // V8 refuses code made under other flags: each set of flags (`--max-old-space-size`, say) has a
   // cache of its own, rather than runs with and without them rewriting one in turn.
-  const flags = `${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`
   const key = createHash('sha256')
-    .update(`${packageRoot}\0${process.version}\0${process.arch}\0${process.versions.v8}\0${flags}`)
+    .update(`${packageRoot}\0${process.version}\0${process.arch}\0${process.versions.v8}\0${nodeFlags()}`)
     .digest('hex')
     .slice(0, 24)
   return { file: join(cacheFolder, `${name}-${key}.bin`) }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, join, sep } from 'node:path'
 import { gloriousHome, isOff } from './glorious-home.js'
 import { type FileSignature as Signature, readMigrationSource } from './migration-source.js'
+import { replaceFile } from './replace-file.js'
 
 type Entry = readonly [...Signature, checksum: string]
 
@@ -70,11 +71,9 @@ export function flushChecksumCache(): void {
   for (const cache of folders.values()) {
     if (!cache.dirty || cache.file === undefined) continue
     cache.dirty = false
-    const temporary = `${cache.file}.${process.pid}.tmp`
     try {
       mkdirSync(dirname(cache.file), { recursive: true })
-      writeFileSync(temporary, JSON.stringify(Object.fromEntries(cache.entries)))
-      renameSync(temporary, cache.file)
+      replaceFile(cache.file, JSON.stringify(Object.fromEntries(cache.entries)))
     } catch {
       // A read-only or missing home: the cache stays in memory for this process.
     }
